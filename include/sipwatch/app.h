@@ -1,0 +1,40 @@
+/* Application layer: the command line (options.c) and the wiring of the
+ * pipeline stages for one run (run.c). main() only parses and runs. */
+#ifndef SIPWATCH_APP_H
+#define SIPWATCH_APP_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "sipwatch/capture.h"
+
+#define SW_MAX_PORTS 32
+
+/* Exit statuses: a public interface (README, man page). */
+enum {
+    SW_EXIT_OK = 0,             /* ran to completion, nothing of warning severity or worse */
+    SW_EXIT_FINDINGS = 1,       /* batch run: at least one finding of warning severity or worse */
+    SW_EXIT_USAGE = 2,          /* bad command line or filter */
+    SW_EXIT_INPUT = 3,          /* capture file or interface could not be opened or decoded */
+    SW_EXIT_RUNTIME = 4,        /* live capture failed while running; out of memory */
+};
+
+typedef struct sw_options {
+    sw_capture_config capture;
+    char *filter;               /* trailing arguments joined, owned */
+    uint16_t ports[SW_MAX_PORTS + 1];
+    size_t nports;
+    bool json, dump;
+    size_t max_message_len;
+    bool help, version;
+} sw_options;
+
+/* Returns 0, or -1 with a one-line message in err. */
+int sw_options_parse(int argc, char **argv, sw_options *opt, char *err, size_t errlen);
+void sw_options_free(sw_options *opt);
+void sw_options_usage(FILE *out);
+
+/* Runs the pipeline; returns an exit status. stop is raised by signals. */
+int sw_run(const sw_options *opt, volatile sig_atomic_t *stop);
+
+#endif

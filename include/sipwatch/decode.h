@@ -1,0 +1,60 @@
+/* Decode stage: turns captured frames into SIP payloads.
+ * Walks the link layer (Ethernet/VLAN/QinQ/MPLS/PPPoE, Linux cooked v1/v2, raw
+ * IP, BSD null/loopback), IPv4/IPv6 (extension headers, fragments), tunnels
+ * (IP-in-IP, GRE, ERSPAN, VXLAN, GTP-U), then UDP, SCTP and TCP (via the stream
+ * reassembler), and hands every SIP message it recognises to a callback. */
+#ifndef SIPWATCH_DECODE_H
+#define SIPWATCH_DECODE_H
+
+#include "sipwatch/ip_reassembly.h"
+#include "sipwatch/tcp_reassembly.h"
+#include "sipwatch/types.h"
+
+typedef void (*sw_payload_fn)(void *user, const sw_payload *payload);
+
+typedef struct sw_decode_config {
+    sw_ipfrag_limits ipfrag;
+    sw_tcp_limits tcp;
+    size_t max_message_len;     /* larger SIP messages are dropped and counted */
+    uint16_t tls_ports[4];      /* TCP ports counted as TLS (default 5061) */
+} sw_decode_config;
+
+typedef struct sw_decode_stats {
+    uint64_t packets, bytes;            /* frames offered, and their wire length */
+    uint64_t truncated;                 /* frames cut short by the snapshot length or malformed lengths */
+    uint64_t non_ip;                    /* frames with no IP inside (ARP, LLDP, ...) */
+    uint64_t ipv4, ipv6;                /* IP headers decoded (tunnels count each layer) */
+    uint64_t tunnels;                   /* encapsulation layers removed */
+    uint64_t udp, tcp, sctp, other_l4;  /* transport headers seen */
+    uint64_t tls_segments;              /* TCP segments on TLS ports or carrying TLS: undecodable */
+    uint64_t sip_payloads;              /* SIP messages handed on */
+    uint64_t non_sip_payloads;          /* UDP/SCTP payloads that were not SIP */
+    uint64_t keepalives;                /* CRLF / empty keep-alives */
+    uint64_t oversize_messages;         /* SIP messages over max_message_len */
+    uint64_t sctp_fragmented;           /* SCTP DATA chunks split over several chunks (skipped) */
+    uint64_t ws_frames;                 /* WebSocket frames carrying SIP */
+} sw_decode_stats;
+
+typedef struct sw_decoder sw_decoder;
+
+void sw_decode_config_default(sw_decode_config *cfg);
+
+sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payload, void *user);
+void sw_decoder_destroy(sw_decoder *dec);
+
+/* Selects the link type (a DLT_ value from pcap_datalink). Returns false, with
+ * the decoder unchanged, for a link type it cannot decode. */
+bool sw_decoder_set_linktype(sw_decoder *dec, int dlt);
+bool sw_decode_linktype_supported(int dlt);
+
+/* Decodes one frame. `caplen` bytes are present of a frame `wirelen` long. */
+void sw_decoder_frame(sw_decoder *dec, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen);
+
+/* End of input: delivers what the stream reassembler can still frame and
+ * releases partial state. */
+void sw_decoder_finish(sw_decoder *dec, sw_time_us now);
+
+void sw_decoder_get_stats(const sw_decoder *dec, sw_decode_stats *stats,
+                          sw_ipfrag_stats *ipfrag, sw_tcp_stats *tcp);
+
+#endif

@@ -1,0 +1,38 @@
+/* Output stage: what a run reports. The run summary gathers every stage's
+ * counters as plain data (outputs read it, never the stages themselves);
+ * the writers turn it and individual messages into JSON Lines, the text
+ * dump, and the text summary. */
+#ifndef SIPWATCH_OUTPUT_H
+#define SIPWATCH_OUTPUT_H
+
+#include <stdio.h>
+
+#include "sipwatch/capture.h"
+#include "sipwatch/decode.h"
+#include "sipwatch/sip_stats.h"
+
+typedef struct sw_run_summary {
+    const char *source;             /* file name, "-", or interface */
+    const char *filter;             /* BPF filter in force, or NULL */
+    const char *link_type;
+    bool live;
+    sw_time_us first_ts, last_ts;   /* 0 when no packet was seen */
+    sw_capture_stats capture;
+    sw_decode_stats decode;
+    sw_ipfrag_stats ipfrag;
+    sw_tcp_stats tcp;
+    const sw_sip_stats *sip;
+} sw_run_summary;
+
+/* One {"type":"stats",...} line. */
+void sw_json_write_stats(FILE *out, const sw_run_summary *summary);
+
+/* One line per SIP message: time, src -> dst, transport, method or status,
+ * CSeq, Call-ID. */
+void sw_dump_message(FILE *out, const sw_sip_msg *msg);
+void sw_dump_unparsed(FILE *out, const sw_payload *payload, const char *why);
+
+/* Human-readable totals (stderr or the report's footer). */
+void sw_text_write_stats(FILE *out, const sw_run_summary *summary);
+
+#endif

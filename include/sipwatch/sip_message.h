@@ -1,0 +1,103 @@
+/* SIP stage: the compact, parser-independent view of one SIP message that
+ * every later stage works on. sw_sip_parse() runs libosip2 over the bytes,
+ * copies out the fields the correlator and rules need into the message's own
+ * small string arena, and frees the libosip2 tree at once. */
+#ifndef SIPWATCH_SIP_MESSAGE_H
+#define SIPWATCH_SIP_MESSAGE_H
+
+#include "sipwatch/types.h"
+
+typedef enum sw_sip_method {
+    SW_METHOD_OTHER = 0,
+    SW_METHOD_INVITE, SW_METHOD_ACK, SW_METHOD_BYE, SW_METHOD_CANCEL,
+    SW_METHOD_REGISTER, SW_METHOD_OPTIONS, SW_METHOD_PRACK, SW_METHOD_SUBSCRIBE,
+    SW_METHOD_NOTIFY, SW_METHOD_PUBLISH, SW_METHOD_INFO, SW_METHOD_REFER,
+    SW_METHOD_MESSAGE, SW_METHOD_UPDATE,
+    SW_METHOD_COUNT
+} sw_sip_method;
+
+/* Digest credentials (Authorization / Proxy-Authorization) or a challenge
+ * (WWW-Authenticate / Proxy-Authenticate). Quotes are removed. */
+typedef struct sw_sip_auth {
+    bool present;
+    bool proxy;             /* the Proxy- form of the header */
+    bool stale;             /* challenge: stale=true */
+    const char *scheme;     /* "Digest" */
+    const char *username;   /* credentials only */
+    const char *realm;
+    const char *nonce;
+    const char *uri;        /* credentials only */
+} sw_sip_auth;
+
+#define SW_SIP_ARENA 6144   /* bytes for all copied strings of one message */
+
+typedef struct sw_sip_msg {
+    /* Where and when it was seen. raw/body are borrowed from the capture
+     * buffer: valid only while the callback that received the message runs. */
+    sw_time_us ts;
+    uint64_t frame;
+    sw_endpoint src, dst;
+    sw_transport transport;
+    const uint8_t *raw;
+    size_t raw_len;
+
+    bool is_request;
+    sw_sip_method method;           /* request method (OTHER for responses or unknown) */
+    const char *method_name;        /* as written; NULL for responses */
+    int status;                     /* response status; 0 for requests */
+    const char *reason;
+    const char *request_uri;
+
+    const char *call_id;            /* NULL when the message has none */
+    bool has_cseq;
+    uint32_t cseq;
+    sw_sip_method cseq_method;
+    const char *cseq_method_name;
+
+    const char *from_user, *from_host, *from_tag, *from_display;
+    const char *to_user, *to_host, *to_tag;
+
+    int via_count;
+    const char *via_branch;         /* top Via's branch parameter */
+    const char *via_host;           /* top Via's sent-by */
+    uint16_t via_port;
+    const char *via_transport;
+
+    const char *contact;            /* first Contact URI, as text */
+    const char *user_agent;         /* User-Agent, or Server for responses */
+    int expires;                    /* Expires header, -1 when absent */
+
+    sw_sip_auth credentials;
+    sw_sip_auth challenge;
+
+    const char *event;              /* Event package ("refer"), without parameters */
+    const char *event_id;           /* Event's id parameter */
+    const char *subscription_state; /* "active", "pending", "terminated" */
+    const char *refer_to;
+    bool refer_sub_false;           /* Refer-Sub: false (RFC 4488) */
+    const char *content_type;       /* "type/subtype" */
+    const uint8_t *body;            /* borrowed, see raw */
+    size_t body_len;
+    int sipfrag_status;             /* status of a message/sipfrag body, 0 if none */
+
+    size_t arena_used;
+    char arena[SW_SIP_ARENA];
+} sw_sip_msg;
+
+typedef enum sw_sip_parse_result {
+    SW_SIP_OK = 0,
+    SW_SIP_PARSE_ERROR,             /* libosip2 rejected the message */
+    SW_SIP_TOO_LARGE,               /* over the size cap, not parsed */
+} sw_sip_parse_result;
+
+/* One-time process set-up of libosip2 (its parser tables) with its trace
+ * output silenced. Call before the first sw_sip_parse, before any thread starts. */
+void sw_sip_init(void);
+
+/* Parses one message. Reentrant: may run on several threads at once. */
+sw_sip_parse_result sw_sip_parse(const sw_payload *payload, size_t max_len, sw_sip_msg *out);
+
+sw_sip_method sw_sip_method_from_name(const char *name);
+const char *sw_sip_method_name(sw_sip_method m);
+
+#endif

@@ -1,0 +1,55 @@
+/* Types shared by every pipeline stage: packet time, network addresses,
+ * transport endpoints and the flow a SIP payload travelled on.
+ * Time is always the capture clock (packet timestamps), in microseconds since
+ * the Unix epoch; nothing in the analysis reads the wall clock. */
+#ifndef SIPWATCH_TYPES_H
+#define SIPWATCH_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t sw_time_us;            /* capture-clock time, microseconds */
+#define SW_USEC_PER_SEC 1000000ULL
+
+typedef struct sw_ip_addr {
+    uint8_t family;                     /* 4 or 6; 0 = unset */
+    uint8_t bytes[16];                  /* IPv4 uses the first 4 bytes */
+} sw_ip_addr;
+
+typedef enum sw_transport {
+    SW_TRANSPORT_UDP = 0,
+    SW_TRANSPORT_TCP,
+    SW_TRANSPORT_SCTP,
+    SW_TRANSPORT_WS,                    /* SIP over WebSocket (RFC 7118) */
+    SW_TRANSPORT_COUNT
+} sw_transport;
+
+typedef struct sw_endpoint {
+    sw_ip_addr ip;
+    uint16_t port;
+} sw_endpoint;
+
+/* One SIP message's worth of bytes, as found on the wire, handed from the
+ * decode stage to the SIP stage. The bytes are borrowed: valid only for the
+ * duration of the callback that receives them. */
+typedef struct sw_payload {
+    sw_time_us ts;
+    uint64_t frame;                     /* 1-based number of the packet that completed it */
+    sw_endpoint src, dst;
+    sw_transport transport;
+    const uint8_t *data;
+    size_t len;
+} sw_payload;
+
+const char *sw_transport_name(sw_transport t);
+
+/* Formats "1.2.3.4" or "2001:db8::1"; buf must hold SW_IP_STRLEN bytes. */
+#define SW_IP_STRLEN 46
+const char *sw_ip_format(const sw_ip_addr *ip, char *buf, size_t buflen);
+/* Formats "1.2.3.4:5060" or "[2001:db8::1]:5060"; SW_ENDPOINT_STRLEN bytes. */
+#define SW_ENDPOINT_STRLEN 56
+const char *sw_endpoint_format(const sw_endpoint *ep, char *buf, size_t buflen);
+bool sw_ip_equal(const sw_ip_addr *a, const sw_ip_addr *b);
+
+#endif

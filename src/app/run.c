@@ -1,0 +1,119 @@
+/* One run of the pipeline: capture -> decode -> SIP parse -> outputs.
+ * Owns every stage's state for the run (no globals) and moves data one way
+ * only: frames down to the decoder, payloads to the SIP stage, parsed
+ * messages and counters to the outputs. */
+#include "sipwatch/app.h"
+#include "sipwatch/decode.h"
+#include "sipwatch/output.h"
+#include "sipwatch/sip_message.h"
+#include "sipwatch/sip_stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sw_pipeline {
+    const sw_options *opt;
+    sw_decoder *decoder;
+    sw_sip_stats sip;
+    sw_sip_msg msg;                 /* scratch: one message at a time */
+    FILE *out;
+    sw_time_us first_ts, last_ts;
+} sw_pipeline;
+
+static void on_payload(void *user, const sw_payload *p)
+{
+    sw_pipeline *pl = user;
+    sw_sip_parse_result r = sw_sip_parse(p, pl->opt->max_message_len, &pl->msg);
+    sw_sip_stats_count(&pl->sip, r, &pl->msg, p);
+    if (pl->opt->dump) {
+        if (r == SW_SIP_OK)
+            sw_dump_message(pl->out, &pl->msg);
+        else
+            sw_dump_unparsed(pl->out, p, r == SW_SIP_TOO_LARGE ? "too-large" : "parse-error");
+    }
+}
+
+static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    sw_pipeline *pl = user;
+    if (!pl->first_ts)
+        pl->first_ts = ts;
+    if (ts > pl->last_ts)
+        pl->last_ts = ts;
+    sw_decoder_frame(pl->decoder, ts, data, caplen, wirelen);
+}
+
+static void on_idle(void *user, sw_time_us now)
+{
+    (void)user;
+    (void)now;
+}
+
+static int open_error_status(sw_capture_open_error e)
+{
+    return e == SW_CAPTURE_OPEN_BAD_FILTER ? SW_EXIT_USAGE : SW_EXIT_INPUT;
+}
+
+int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
+{
+    char err[512];
+    sw_capture *cap = NULL;
+    sw_capture_open_error oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &cap, err, sizeof err);
+    if (oe != SW_CAPTURE_OPEN_OK) {
+        fprintf(stderr, "sipwatch: %s\n", err);
+        return open_error_status(oe);
+    }
+
+    sw_pipeline *pl = calloc(1, sizeof *pl);
+    sw_decode_config dcfg;
+    sw_decode_config_default(&dcfg);
+    dcfg.max_message_len = opt->max_message_len;
+    if (pl)
+        pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
+    if (!pl || !pl->decoder) {
+        fprintf(stderr, "sipwatch: out of memory\n");
+        free(pl);
+        sw_capture_close(cap);
+        return SW_EXIT_RUNTIME;
+    }
+    pl->opt = opt;
+    pl->out = stdout;
+    sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(cap));
+    sw_sip_init();
+
+    sw_capture_end end = sw_capture_run(cap, on_frame, on_idle, pl, stop);
+    sw_decoder_finish(pl->decoder, pl->last_ts);
+
+    sw_run_summary sum;
+    memset(&sum, 0, sizeof sum);
+    sum.source = opt->capture.file ? opt->capture.file : opt->capture.iface;
+    sum.filter = sw_capture_filter(cap);
+    sum.link_type = sw_capture_datalink_name(cap);
+    sum.live = opt->capture.iface != NULL;
+    sum.first_ts = pl->first_ts;
+    sum.last_ts = pl->last_ts;
+    sw_capture_get_stats(cap, &sum.capture);
+    sw_decoder_get_stats(pl->decoder, &sum.decode, &sum.ipfrag, &sum.tcp);
+    sum.sip = &pl->sip;
+
+    int status = SW_EXIT_OK;
+    if (end == SW_CAPTURE_TRUNCATED)
+        fprintf(stderr, "sipwatch: %s: the capture ends early after packet %llu (%s); "
+                        "results cover the packets before the cut\n",
+                sum.source, (unsigned long long)sum.capture.frames, sum.capture.error);
+    if (end == SW_CAPTURE_ERROR) {
+        fprintf(stderr, "sipwatch: capture on %s failed: %s\n", sum.source, sum.capture.error);
+        status = SW_EXIT_RUNTIME;
+    }
+
+    if (opt->json)
+        sw_json_write_stats(pl->out, &sum);
+    else if (!opt->dump)
+        sw_text_write_stats(pl->out, &sum);
+    fflush(pl->out);
+
+    sw_decoder_destroy(pl->decoder);
+    free(pl);
+    sw_capture_close(cap);
+    return status;
+}

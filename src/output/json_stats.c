@@ -1,0 +1,156 @@
+/* JSON Lines output of the run summary: the {"type":"stats"} line that closes
+ * every --json stream. Field names are a public interface (README, man page):
+ * add fields freely, never rename or remove one. Built with jansson, so every
+ * string from the wire is escaped correctly. */
+#include "sipwatch/output.h"
+#include "sipwatch/timefmt.h"
+
+#include <jansson.h>
+
+static json_t *ts_or_null(sw_time_us t)
+{
+    char buf[SW_TIME_STRLEN];
+    return t ? json_string(sw_time_iso(t, buf, sizeof buf)) : json_null();
+}
+
+static json_t *endpoint_json(const sw_endpoint *ep)
+{
+    char buf[SW_ENDPOINT_STRLEN];
+    return json_string(sw_endpoint_format(ep, buf, sizeof buf));
+}
+
+static json_t *requests_json(const sw_sip_stats *s)
+{
+    json_t *o = json_object();
+    for (int m = 1; m < SW_METHOD_COUNT; m++)
+        if (s->by_method[m])
+            json_object_set_new(o, sw_sip_method_name((sw_sip_method)m), json_integer((json_int_t)s->by_method[m]));
+    if (s->by_method[SW_METHOD_OTHER])
+        json_object_set_new(o, "OTHER", json_integer((json_int_t)s->by_method[SW_METHOD_OTHER]));
+    return o;
+}
+
+static json_t *responses_json(const sw_sip_stats *s)
+{
+    json_t *o = json_object();
+    char key[8];
+    for (int code = 100; code < 700; code++) {
+        if (!s->by_status[code])
+            continue;
+        snprintf(key, sizeof key, "%d", code);
+        json_object_set_new(o, key, json_integer((json_int_t)s->by_status[code]));
+    }
+    if (s->by_status[0])
+        json_object_set_new(o, "other", json_integer((json_int_t)s->by_status[0]));
+    return o;
+}
+
+#define J(v) json_integer((json_int_t)(v))
+
+void sw_json_write_stats(FILE *out, const sw_run_summary *r)
+{
+    const sw_sip_stats *s = r->sip;
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("stats"));
+    json_object_set_new(o, "source", json_string(r->source ? r->source : ""));
+    json_object_set_new(o, "live", json_boolean(r->live));
+    json_object_set_new(o, "link_type", r->link_type ? json_string(r->link_type) : json_null());
+    json_object_set_new(o, "filter", r->filter ? json_string(r->filter) : json_null());
+    json_object_set_new(o, "packets", J(r->decode.packets));
+    json_object_set_new(o, "bytes", J(r->decode.bytes));
+    json_object_set_new(o, "sip_messages", J(s->messages));
+    json_object_set_new(o, "parse_errors", J(s->parse_errors));
+    json_object_set_new(o, "requests", requests_json(s));
+    json_object_set_new(o, "responses", responses_json(s));
+    json_object_set_new(o, "tcp_streams", J(r->tcp.sip_connections));
+    json_object_set_new(o, "ip_fragments_reassembled", J(r->ipfrag.reassembled));
+    json_object_set_new(o, "kernel_drops", J(r->capture.kernel_drops));
+    json_object_set_new(o, "interface_drops", J(r->capture.if_drops));
+    json_object_set_new(o, "first_packet", ts_or_null(r->first_ts));
+    json_object_set_new(o, "last_packet", ts_or_null(r->last_ts));
+    json_object_set_new(o, "duration_s",
+                        json_real(r->last_ts > r->first_ts ? (double)(r->last_ts - r->first_ts) / 1e6 : 0.0));
+    json_object_set_new(o, "truncated", json_boolean(r->capture.truncated));
+    json_object_set_new(o, "capture_error", r->capture.error[0] ? json_string(r->capture.error) : json_null());
+
+    json_t *tr = json_object();
+    for (int t = 0; t < SW_TRANSPORT_COUNT; t++)
+        json_object_set_new(tr, sw_transport_name((sw_transport)t), J(s->by_transport[t]));
+    json_object_set_new(o, "transports", tr);
+
+    json_t *sip = json_object();
+    json_object_set_new(sip, "requests", J(s->requests));
+    json_object_set_new(sip, "responses", J(s->responses));
+    json_object_set_new(sip, "too_large", J(s->too_large));
+    json_object_set_new(sip, "missing_call_id", J(s->missing_call_id));
+    json_object_set_new(sip, "missing_cseq", J(s->missing_cseq));
+    json_t *samples = json_array();
+    for (size_t i = 0; i < s->error_samples; i++) {
+        const sw_parse_error_sample *e = &s->errors[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "frame", J(e->frame));
+        json_object_set_new(x, "time", ts_or_null(e->ts));
+        json_object_set_new(x, "src", endpoint_json(&e->src));
+        json_object_set_new(x, "dst", endpoint_json(&e->dst));
+        json_object_set_new(x, "transport", json_string(sw_transport_name(e->transport)));
+        json_object_set_new(x, "length", J(e->len));
+        json_object_set_new(x, "first_line", json_string(e->first_line));
+        json_array_append_new(samples, x);
+    }
+    json_object_set_new(sip, "parse_error_samples", samples);
+    json_object_set_new(o, "sip", sip);
+
+    const sw_decode_stats *d = &r->decode;
+    json_t *dec = json_object();
+    json_object_set_new(dec, "truncated", J(d->truncated));
+    json_object_set_new(dec, "non_ip", J(d->non_ip));
+    json_object_set_new(dec, "ipv4", J(d->ipv4));
+    json_object_set_new(dec, "ipv6", J(d->ipv6));
+    json_object_set_new(dec, "tunnels", J(d->tunnels));
+    json_object_set_new(dec, "udp", J(d->udp));
+    json_object_set_new(dec, "tcp", J(d->tcp));
+    json_object_set_new(dec, "sctp", J(d->sctp));
+    json_object_set_new(dec, "other_l4", J(d->other_l4));
+    json_object_set_new(dec, "non_sip_payloads", J(d->non_sip_payloads));
+    json_object_set_new(dec, "keepalives", J(d->keepalives));
+    json_object_set_new(dec, "oversize_messages", J(d->oversize_messages));
+    json_object_set_new(dec, "tls_segments", J(d->tls_segments));
+    json_object_set_new(dec, "sctp_fragmented", J(d->sctp_fragmented));
+    json_object_set_new(dec, "websocket_frames", J(d->ws_frames));
+    json_object_set_new(o, "decode", dec);
+
+    const sw_ipfrag_stats *f = &r->ipfrag;
+    json_t *frag = json_object();
+    json_object_set_new(frag, "fragments", J(f->fragments));
+    json_object_set_new(frag, "reassembled", J(f->reassembled));
+    json_object_set_new(frag, "timed_out", J(f->timed_out));
+    json_object_set_new(frag, "evicted", J(f->evicted));
+    json_object_set_new(frag, "overlaps", J(f->overlaps));
+    json_object_set_new(frag, "invalid", J(f->invalid));
+    json_object_set_new(o, "ip_fragments", frag);
+
+    const sw_tcp_stats *t = &r->tcp;
+    json_t *tcp = json_object();
+    json_object_set_new(tcp, "segments", J(t->segments));
+    json_object_set_new(tcp, "connections", J(t->connections));
+    json_object_set_new(tcp, "sip_connections", J(t->sip_connections));
+    json_object_set_new(tcp, "tls_connections", J(t->tls_connections));
+    json_object_set_new(tcp, "retransmissions", J(t->retransmissions));
+    json_object_set_new(tcp, "out_of_order", J(t->out_of_order));
+    json_object_set_new(tcp, "gaps", J(t->gaps));
+    json_object_set_new(tcp, "gap_bytes", J(t->gap_bytes));
+    json_object_set_new(tcp, "expired", J(t->expired));
+    json_object_set_new(tcp, "evicted", J(t->evicted));
+    json_object_set_new(tcp, "resyncs", J(t->framing.resyncs));
+    json_object_set_new(tcp, "skipped_bytes", J(t->framing.skipped_bytes));
+    json_object_set_new(tcp, "bad_content_length", J(t->framing.bad_content_length));
+    json_object_set_new(o, "tcp", tcp);
+
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (line) {
+        fputs(line, out);
+        fputc('\n', out);
+        free(line);
+    }
+    json_decref(o);
+}

@@ -1,0 +1,373 @@
+/* libosip2 adapter: parses one SIP message with libosip2 and copies the
+ * fields sipwatch uses into a sw_sip_msg. Every libosip2 field may be NULL
+ * (hostile input parses with headers missing); nothing is ever re-serialised
+ * from the parse tree: text such as the Request-URI is taken from the
+ * captured bytes, and URIs are rebuilt from their parsed parts. */
+#include "sipwatch/sip_message.h"
+#include "sipwatch/sip_framing.h"
+
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const method_names[SW_METHOD_COUNT] = {
+    [SW_METHOD_OTHER] = "OTHER",
+    [SW_METHOD_INVITE] = "INVITE", [SW_METHOD_ACK] = "ACK", [SW_METHOD_BYE] = "BYE",
+    [SW_METHOD_CANCEL] = "CANCEL", [SW_METHOD_REGISTER] = "REGISTER",
+    [SW_METHOD_OPTIONS] = "OPTIONS", [SW_METHOD_PRACK] = "PRACK",
+    [SW_METHOD_SUBSCRIBE] = "SUBSCRIBE", [SW_METHOD_NOTIFY] = "NOTIFY",
+    [SW_METHOD_PUBLISH] = "PUBLISH", [SW_METHOD_INFO] = "INFO", [SW_METHOD_REFER] = "REFER",
+    [SW_METHOD_MESSAGE] = "MESSAGE", [SW_METHOD_UPDATE] = "UPDATE",
+};
+
+sw_sip_method sw_sip_method_from_name(const char *name)
+{
+    if (!name)
+        return SW_METHOD_OTHER;
+    for (int m = 1; m < SW_METHOD_COUNT; m++)
+        if (strcmp(name, method_names[m]) == 0)
+            return (sw_sip_method)m;
+    return SW_METHOD_OTHER;
+}
+
+const char *sw_sip_method_name(sw_sip_method m)
+{
+    return (m >= 0 && m < SW_METHOD_COUNT) ? method_names[m] : "OTHER";
+}
+
+static void trace_discard(const char *fi, int li, osip_trace_level_t level, const char *chfr, va_list ap)
+{
+    (void)fi; (void)li; (void)level; (void)chfr; (void)ap;
+}
+
+void sw_sip_init(void)
+{
+    /* The Debian build traces to stdout once the first parse fails unless a
+     * trace function is installed; that would corrupt JSON and the screen. */
+    osip_trace_initialize_func(END_TRACE_LEVEL, trace_discard);
+    for (int level = 0; level < END_TRACE_LEVEL; level++)
+        osip_trace_disable_level((osip_trace_level_t)level);
+    parser_init();
+}
+
+/* ---- string arena ---------------------------------------------------------- */
+
+/* Copies at most maxlen bytes of s[0..len) into the arena, without surrounding
+ * double quotes when unquote is set. Returns NULL for NULL input or a full arena. */
+static const char *arena_copy(sw_sip_msg *m, const char *s, size_t len, size_t maxlen, bool unquote)
+{
+    if (!s)
+        return NULL;
+    if (unquote && len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+        s++;
+        len -= 2;
+    }
+    if (len > maxlen)
+        len = maxlen;
+    size_t room = sizeof m->arena - m->arena_used;
+    if (room == 0)
+        return NULL;
+    if (len >= room)
+        len = room - 1;
+    char *dst = m->arena + m->arena_used;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    m->arena_used += len + 1;
+    return dst;
+}
+
+static const char *arena_str(sw_sip_msg *m, const char *s, size_t maxlen)
+{
+    return s ? arena_copy(m, s, strlen(s), maxlen, false) : NULL;
+}
+
+static const char *arena_unquoted(sw_sip_msg *m, const char *s, size_t maxlen)
+{
+    return s ? arena_copy(m, s, strlen(s), maxlen, true) : NULL;
+}
+
+/* ---- field extraction ------------------------------------------------------ */
+
+static const char *generic_param(osip_list_t *params, const char *name)
+{
+    osip_generic_param_t *p = NULL;
+    if (osip_generic_param_get_byname(params, (char *)name, &p) == OSIP_SUCCESS && p)
+        return p->gvalue;
+    return NULL;
+}
+
+static const char *header_value(const osip_message_t *msg, const char *name, const char *compact)
+{
+    osip_header_t *h = NULL;
+    if (osip_message_header_get_byname(msg, name, 0, &h) >= 0 && h && h->hvalue)
+        return h->hvalue;
+    if (compact && osip_message_header_get_byname(msg, compact, 0, &h) >= 0 && h && h->hvalue)
+        return h->hvalue;
+    return NULL;
+}
+
+/* "refer;id=7" -> value "refer", parameter lookup by name. */
+static const char *header_token(sw_sip_msg *m, const char *v, size_t maxlen)
+{
+    if (!v)
+        return NULL;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t n = strcspn(v, "; \t");
+    return arena_copy(m, v, n, maxlen, false);
+}
+
+static const char *header_param(sw_sip_msg *m, const char *v, const char *name, size_t maxlen)
+{
+    if (!v)
+        return NULL;
+    size_t nlen = strlen(name);
+    for (const char *p = strchr(v, ';'); p; p = strchr(p + 1, ';')) {
+        const char *q = p + 1;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncasecmp(q, name, nlen) == 0) {
+            q += nlen;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q != '=')
+                continue;
+            q++;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            return arena_copy(m, q, strcspn(q, "; \t,"), maxlen, true);
+        }
+    }
+    return NULL;
+}
+
+static void copy_uri_text(sw_sip_msg *m, osip_uri_t *uri, const char **out)
+{
+    if (!uri || !uri->host) {
+        *out = NULL;
+        return;
+    }
+    char buf[320];
+    snprintf(buf, sizeof buf, "%s:%s%s%s%s%s", uri->scheme ? uri->scheme : "sip",
+             uri->username ? uri->username : "", uri->username ? "@" : "", uri->host,
+             uri->port ? ":" : "", uri->port ? uri->port : "");
+    *out = arena_str(m, buf, 255);
+}
+
+static void copy_credentials(sw_sip_msg *m, const osip_message_t *msg)
+{
+    osip_authorization_t *a = NULL;
+    bool proxy = false;
+    if (osip_list_size(&msg->authorizations) > 0)
+        a = osip_list_get(&msg->authorizations, 0);
+    if (!a && osip_list_size(&msg->proxy_authorizations) > 0) {
+        a = osip_list_get(&msg->proxy_authorizations, 0);
+        proxy = true;
+    }
+    if (!a)
+        return;
+    m->credentials.present = true;
+    m->credentials.proxy = proxy;
+    m->credentials.scheme = arena_str(m, a->auth_type, 15);
+    m->credentials.username = arena_unquoted(m, a->username, 127);
+    m->credentials.realm = arena_unquoted(m, a->realm, 127);
+    m->credentials.nonce = arena_unquoted(m, a->nonce, 255);
+    m->credentials.uri = arena_unquoted(m, a->uri, 255);
+}
+
+static void copy_challenge(sw_sip_msg *m, const osip_message_t *msg)
+{
+    osip_www_authenticate_t *w = NULL;
+    bool proxy = false;
+    if (osip_list_size(&msg->www_authenticates) > 0)
+        w = osip_list_get(&msg->www_authenticates, 0);
+    if (!w && osip_list_size(&msg->proxy_authenticates) > 0) {
+        w = osip_list_get(&msg->proxy_authenticates, 0);
+        proxy = true;
+    }
+    if (!w)
+        return;
+    m->challenge.present = true;
+    m->challenge.proxy = proxy;
+    m->challenge.scheme = arena_str(m, w->auth_type, 15);
+    m->challenge.realm = arena_unquoted(m, w->realm, 127);
+    m->challenge.nonce = arena_unquoted(m, w->nonce, 255);
+    if (w->stale) {
+        const char *s = w->stale;
+        if (*s == '"')
+            s++;
+        m->challenge.stale = strncasecmp(s, "true", 4) == 0;
+    }
+}
+
+static int parse_sipfrag_status(const uint8_t *body, size_t len)
+{
+    while (len && (*body == '\r' || *body == '\n' || *body == ' ')) {
+        body++;
+        len--;
+    }
+    if (len < 11 || memcmp(body, "SIP/2.0 ", 8) != 0)
+        return 0;
+    int code = 0;
+    for (int i = 8; i < 11; i++) {
+        if (body[i] < '0' || body[i] > '9')
+            return 0;
+        code = code * 10 + (body[i] - '0');
+    }
+    return code;
+}
+
+/* The Request-URI exactly as captured, from the start line. */
+static const char *raw_request_uri(sw_sip_msg *m, const uint8_t *p, size_t n)
+{
+    const uint8_t *sp1 = memchr(p, ' ', n);
+    if (!sp1)
+        return NULL;
+    size_t rest = n - (size_t)(sp1 + 1 - p);
+    const uint8_t *sp2 = memchr(sp1 + 1, ' ', rest);
+    if (!sp2)
+        return NULL;
+    return arena_copy(m, (const char *)sp1 + 1, (size_t)(sp2 - sp1 - 1), 255, false);
+}
+
+static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *p)
+{
+    m->is_request = msg->status_code == 0;
+    if (m->is_request) {
+        m->method_name = arena_str(m, msg->sip_method, 31);
+        m->method = sw_sip_method_from_name(msg->sip_method);
+        m->request_uri = raw_request_uri(m, p->data, p->len);
+    } else {
+        m->status = msg->status_code;
+        m->reason = arena_str(m, msg->reason_phrase, 127);
+    }
+
+    if (msg->call_id && msg->call_id->number) {
+        char buf[300];
+        if (msg->call_id->host)
+            snprintf(buf, sizeof buf, "%s@%s", msg->call_id->number, msg->call_id->host);
+        else
+            snprintf(buf, sizeof buf, "%s", msg->call_id->number);
+        m->call_id = arena_str(m, buf, 255);
+    }
+    if (msg->cseq && msg->cseq->number) {
+        char *end = NULL;
+        unsigned long v = strtoul(msg->cseq->number, &end, 10);
+        if (end && end != msg->cseq->number && v <= 0xffffffffUL) {
+            m->has_cseq = true;
+            m->cseq = (uint32_t)v;
+        }
+        m->cseq_method_name = arena_str(m, msg->cseq->method, 31);
+        m->cseq_method = sw_sip_method_from_name(msg->cseq->method);
+    }
+    if (msg->from) {
+        if (msg->from->url) {
+            m->from_user = arena_str(m, msg->from->url->username, 127);
+            m->from_host = arena_str(m, msg->from->url->host, 127);
+        }
+        m->from_display = arena_unquoted(m, msg->from->displayname, 63);
+        m->from_tag = arena_str(m, generic_param(&msg->from->gen_params, "tag"), 127);
+    }
+    if (msg->to) {
+        if (msg->to->url) {
+            m->to_user = arena_str(m, msg->to->url->username, 127);
+            m->to_host = arena_str(m, msg->to->url->host, 127);
+        }
+        m->to_tag = arena_str(m, generic_param(&msg->to->gen_params, "tag"), 127);
+    }
+
+    m->via_count = osip_list_size(&msg->vias);
+    if (m->via_count > 0) {
+        osip_via_t *via = osip_list_get(&msg->vias, 0);
+        if (via) {
+            m->via_branch = arena_str(m, generic_param(&via->via_params, "branch"), 127);
+            m->via_host = arena_str(m, via->host, 127);
+            m->via_transport = arena_str(m, via->protocol, 15);
+            if (via->port) {
+                long port = strtol(via->port, NULL, 10);
+                m->via_port = (port > 0 && port < 65536) ? (uint16_t)port : 0;
+            }
+        }
+    } else {
+        m->via_count = 0;
+    }
+
+    if (osip_list_size(&msg->contacts) > 0) {
+        osip_contact_t *c = osip_list_get(&msg->contacts, 0);
+        if (c)
+            copy_uri_text(m, c->url, &m->contact);
+    }
+    const char *ua = header_value(msg, "user-agent", NULL);
+    if (!ua)
+        ua = header_value(msg, "server", NULL);
+    m->user_agent = arena_str(m, ua, 127);
+
+    const char *expires = header_value(msg, "expires", NULL);
+    m->expires = -1;
+    if (expires) {
+        long e = strtol(expires, NULL, 10);
+        m->expires = (e >= 0 && e < 100000000) ? (int)e : -1;
+    }
+
+    copy_credentials(m, msg);
+    copy_challenge(m, msg);
+
+    const char *event = header_value(msg, "event", "o");
+    m->event = header_token(m, event, 63);
+    m->event_id = header_param(m, event, "id", 63);
+    m->subscription_state = header_token(m, header_value(msg, "subscription-state", NULL), 31);
+    const char *refer_to = header_value(msg, "refer-to", "r");
+    m->refer_to = arena_str(m, refer_to, 255);
+    const char *refer_sub = header_value(msg, "refer-sub", NULL);
+    if (refer_sub) {
+        while (*refer_sub == ' ')
+            refer_sub++;
+        m->refer_sub_false = strncasecmp(refer_sub, "false", 5) == 0;
+    }
+
+    if (msg->content_type && msg->content_type->type) {
+        char buf[96];
+        snprintf(buf, sizeof buf, "%s/%s", msg->content_type->type,
+                 msg->content_type->subtype ? msg->content_type->subtype : "");
+        m->content_type = arena_str(m, buf, 63);
+    }
+    size_t hdr = sw_sip_header_end(p->data, p->len);
+    if (hdr && hdr < p->len) {
+        m->body = p->data + hdr;
+        m->body_len = p->len - hdr;
+    }
+    if (m->body && m->content_type && strcasecmp(m->content_type, "message/sipfrag") == 0)
+        m->sipfrag_status = parse_sipfrag_status(m->body, m->body_len);
+}
+
+sw_sip_parse_result sw_sip_parse(const sw_payload *p, size_t max_len, sw_sip_msg *m)
+{
+    /* Reset the fields, not the whole arena. */
+    memset(m, 0, offsetof(sw_sip_msg, arena));
+    m->ts = p->ts;
+    m->frame = p->frame;
+    m->src = p->src;
+    m->dst = p->dst;
+    m->transport = p->transport;
+    m->raw = p->data;
+    m->raw_len = p->len;
+    m->expires = -1;
+    if (max_len && p->len > max_len)
+        return SW_SIP_TOO_LARGE;
+
+    osip_message_t *msg = NULL;
+    if (osip_message_init(&msg) != OSIP_SUCCESS)
+        return SW_SIP_PARSE_ERROR;
+    if (osip_message_parse(msg, (const char *)p->data, p->len) != OSIP_SUCCESS) {
+        osip_message_free(msg);
+        return SW_SIP_PARSE_ERROR;
+    }
+    extract(m, msg, p);
+    osip_message_free(msg);
+    return SW_SIP_OK;
+}
