@@ -5,6 +5,7 @@
  * SCTP payloads are recognised as SIP by content; TCP goes through the
  * stream reassembler and its SIP framer. */
 #include "sipwatch/decode.h"
+#include "sipwatch/sctp_reassembly.h"
 
 #include <pcap/dlt.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct sw_decoder {
     void *user;
     sw_ipfrag_table *ipfrag;
     sw_tcp_table *tcp;
+    sw_sctp_table *sctp;
     sw_decode_stats stats;
     /* Per-frame context */
     sw_time_us ts;
@@ -89,7 +91,8 @@ sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payl
     d->dlt = DLT_EN10MB;
     d->ipfrag = sw_ipfrag_create(&d->cfg.ipfrag);
     d->tcp = sw_tcp_create(&d->cfg.tcp, d->cfg.max_message_len, on_payload, user);
-    if (!d->ipfrag || !d->tcp) {
+    d->sctp = sw_sctp_create(d->cfg.max_message_len);
+    if (!d->ipfrag || !d->tcp || !d->sctp) {
         sw_decoder_destroy(d);
         return NULL;
     }
@@ -102,6 +105,7 @@ void sw_decoder_destroy(sw_decoder *d)
         return;
     sw_ipfrag_destroy(d->ipfrag);
     sw_tcp_destroy(d->tcp);
+    sw_sctp_destroy(d->sctp);
     free(d);
 }
 
@@ -203,8 +207,10 @@ static void decode_udp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_t
     d->stats.udp++;
     uint16_t sport = rd16(p), dport = rd16(p + 2), ulen = rd16(p + 4);
     size_t len = n - 8;
-    if (ulen >= 8 && (size_t)ulen - 8 < len)
-        len = (size_t)ulen - 8;     /* trailing link-layer padding */
+    if (ulen >= 8 && (size_t)ulen - 8 <= len)
+        len = (size_t)ulen - 8;     /* ignores trailing link-layer padding */
+    else
+        d->stats.truncated++;       /* bogus or cut length: decode what the IP layer holds */
     const uint8_t *data = p + 8;
 
     if ((sport == UDP_PORT_GTPU || dport == UDP_PORT_GTPU) && decode_gtpu(d, data, len))
@@ -233,10 +239,19 @@ static void decode_sctp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_
         if (clen < 4 || off + clen > n)
             break;
         if (type == 0 && clen > 16) {       /* DATA */
-            if ((flags & 0x03) == 0x03)
-                emit_datagram(d, ip, sport, dport, SW_TRANSPORT_SCTP, p + off + 16, clen - 16);
-            else
+            const uint8_t *data = p + off + 16;
+            size_t dlen = clen - 16;
+            if ((flags & 0x03) == 0x03) {
+                emit_datagram(d, ip, sport, dport, SW_TRANSPORT_SCTP, data, dlen);
+            } else {
+                sw_endpoint src = {.ip = ip->src, .port = sport}, dst = {.ip = ip->dst, .port = dport};
+                const uint8_t *msg;
+                size_t mlen;
                 d->stats.sctp_fragmented++;
+                if (sw_sctp_add(d->sctp, &src, &dst, rd16(p + off + 8), rd32(p + off + 4), flags,
+                                data, dlen, d->ts, &msg, &mlen))
+                    emit_datagram(d, ip, sport, dport, SW_TRANSPORT_SCTP, msg, mlen);
+            }
         }
         off += (clen + 3) & ~(size_t)3;
     }
@@ -450,11 +465,10 @@ static void decode_ipv4(sw_decoder *d, const uint8_t *p, size_t n)
         d->stats.truncated++;
         return;
     }
-    if (total > n) {
-        d->stats.truncated++;       /* snapshot length cut the packet */
-        return;
-    }
-    n = total;                      /* drop link-layer padding */
+    if (total > n)
+        d->stats.truncated++;       /* cut by the snapshot length, or a bad length: decode what is there */
+    else
+        n = total;                  /* drop link-layer padding */
     d->stats.ipv4++;
     ip_ctx ip = {.src = {.family = 4}, .dst = {.family = 4}};
     memcpy(ip.src.bytes, p + 12, 4);

@@ -45,7 +45,16 @@ sw_start_line sw_sip_start_line(const uint8_t *data, size_t len)
         for (int i = 8; i < 11; i++)
             if (data[i] < '0' || data[i] > '9')
                 return SW_START_NO;
-        return (data[11] == ' ' || data[11] == '\r' || data[11] == '\n') ? SW_START_YES : SW_START_NO;
+        if (data[11] != ' ' && data[11] != '\r' && data[11] != '\n')
+            return SW_START_NO;
+        /* The reason phrase: text up to the line end, no control bytes. */
+        for (size_t i = 11; i < len && i < SW_MAX_URI_LEN; i++) {
+            if (data[i] == '\r' || data[i] == '\n')
+                return SW_START_YES;
+            if ((data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7f)
+                return SW_START_NO;
+        }
+        return len < SW_MAX_URI_LEN ? SW_START_NEED_MORE : SW_START_NO;
     }
 
     /* Request line: token SP Request-URI SP SIP/2.0 (CR | LF). */
@@ -59,7 +68,7 @@ sw_start_line sw_sip_start_line(const uint8_t *data, size_t len)
     if (i == 0 || data[i] != ' ')
         return SW_START_NO;
     size_t uri = ++i;
-    while (i < len && i - uri <= SW_MAX_URI_LEN && data[i] != ' ' && data[i] != '\r' && data[i] != '\n')
+    while (i < len && i - uri <= SW_MAX_URI_LEN && data[i] > 0x20 && data[i] != 0x7f)
         i++;
     if (i - uri > SW_MAX_URI_LEN)
         return SW_START_NO;
