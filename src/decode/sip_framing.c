@@ -15,6 +15,12 @@
 #define SW_MAX_URI_LEN 8192
 #define SW_DETECT_GIVE_UP 65536     /* bytes without any SIP before a stream is "other" */
 
+/* Methods used to find a message start glued to the end of a body. */
+static const char *const known_methods[] = {"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS",
+                                            "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO",
+                                            "REFER", "MESSAGE", "UPDATE"};
+#define N_KNOWN_METHODS (sizeof known_methods / sizeof known_methods[0])
+
 static bool is_token_char(uint8_t c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
@@ -193,20 +199,71 @@ static bool is_tls_record(const uint8_t *p, size_t n)
     return n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04;
 }
 
-/* Finds the next line start at which a SIP start line begins (or might
- * begin, if the data ends first). Returns its offset, or n when none. */
+/* When framing resumes at an unknown point, the previous body may end
+ * without a line break ("...a=sendrecvINVITE sip:..."): a start line whose
+ * token is not a method but ends with one really starts at that method.
+ * Returns how many bytes to skip (0 when the token is fine as it is). */
+static size_t known_method_offset(const uint8_t *p, size_t n)
+{
+    const uint8_t *sp = memchr(p, ' ', n);
+    if (!sp)
+        return 0;
+    size_t tlen = (size_t)(sp - p), best = 0;
+    for (size_t i = 0; i < N_KNOWN_METHODS; i++) {
+        size_t mlen = strlen(known_methods[i]);
+        if (tlen == mlen && memcmp(p, known_methods[i], mlen) == 0)
+            return 0;
+        if (tlen > mlen && mlen > best && memcmp(p + tlen - mlen, known_methods[i], mlen) == 0)
+            best = mlen;
+    }
+    return best ? tlen - best : 0;
+}
+
+static bool is_known_method(const uint8_t *p, size_t n)
+{
+    const uint8_t *sp = memchr(p, ' ', n);
+    if (!sp || sp == p)
+        return false;
+    size_t tlen = (size_t)(sp - p);
+    for (size_t i = 0; i < N_KNOWN_METHODS; i++)
+        if (strlen(known_methods[i]) == tlen && memcmp(p, known_methods[i], tlen) == 0)
+            return true;
+    return false;
+}
+
+/* Finds where the next SIP message starts after a point that is not one:
+ * the next line that is a start line, or a status line glued to the end of
+ * a body. Returns its offset, or n when there is none yet. */
 static size_t find_next_start(const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        const uint8_t *nl = memchr(p + i, '\n', n - i);
+    size_t line = 0;
+    bool first = true;
+    while (line < n) {
+        const uint8_t *nl = memchr(p + line, '\n', n - line);
+        size_t line_end = nl ? (size_t)(nl - p) : n;
+        if (!first) {
+            sw_start_line st = sw_sip_start_line(p + line, n - line);
+            if (st == SW_START_NEED_MORE)
+                return line;
+            if (st == SW_START_YES)
+                return line + known_method_offset(p + line, n - line);
+        }
+        /* A start line glued to the end of a body: a status line, or a
+         * request whose method is one sipwatch knows. */
+        for (size_t i = line + 1; i + 3 <= line_end; i++) {
+            if (p[i] < 'A' || p[i] > 'Z')
+                continue;
+            if (sw_sip_start_line(p + i, n - i) != SW_START_YES)
+                continue;
+            if ((n - i >= 8 && memcmp(p + i, "SIP/2.0 ", 8) == 0) || is_known_method(p + i, n - i))
+                return i;
+        }
         if (!nl)
             return n;
-        i = (size_t)(nl - p) + 1;
-        while (i < n && (p[i] == '\r' || p[i] == '\n'))
-            i++;
-        if (i < n && sw_sip_start_line(p + i, n - i) != SW_START_NO)
-            return i;
+        line = line_end + 1;
+        while (line < n && (p[line] == '\r' || p[line] == '\n'))
+            line++;
+        first = false;
     }
     return n;
 }
@@ -366,6 +423,14 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             continue;
         }
 
+        if (f->mode == SW_FRAMER_DETECT || f->resync) {
+            size_t skip = known_method_offset(q, avail);
+            if (skip) {
+                sink->stats->skipped_bytes += skip;
+                used += skip;
+                continue;
+            }
+        }
         f->mode = SW_FRAMER_SIP;
         f->resync = false;
         size_t limit = avail < sink->max_message_len ? avail : sink->max_message_len;
