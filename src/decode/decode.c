@@ -48,6 +48,7 @@ struct sw_decoder {
     /* Per-frame context */
     sw_time_us ts;
     uint64_t frame;
+    bool frame_cut;                 /* the snapshot length cut this frame short */
     int depth;
 };
 
@@ -465,10 +466,14 @@ static void decode_ipv4(sw_decoder *d, const uint8_t *p, size_t n)
         d->stats.truncated++;
         return;
     }
-    if (total > n)
-        d->stats.truncated++;       /* cut by the snapshot length, or a bad length: decode what is there */
-    else
+    if (total > n) {
+        d->stats.truncated++;
+        if (d->frame_cut)
+            return;                 /* cut by the snapshot length: never analyse half a message */
+        /* A complete frame with a bogus length: decode what is there, as Wireshark does. */
+    } else {
         n = total;                  /* drop link-layer padding */
+    }
     d->stats.ipv4++;
     ip_ctx ip = {.src = {.family = 4}, .dst = {.family = 4}};
     memcpy(ip.src.bytes, p + 12, 4);
@@ -497,7 +502,9 @@ static void decode_ipv6(sw_decoder *d, const uint8_t *p, size_t n)
     size_t plen = rd16(p + 4);
     if (plen + 40 > n) {
         d->stats.truncated++;
-        return;
+        if (d->frame_cut)
+            return;
+        plen = n - 40;
     }
     if (plen == 0 && p[6] != 0) {   /* zero length without a jumbo option: empty */
         return;
@@ -610,6 +617,7 @@ void sw_decoder_frame(sw_decoder *d, sw_time_us ts, const uint8_t *p, size_t cap
     d->stats.bytes += wirelen;
     d->ts = ts;
     d->frame = d->stats.packets;
+    d->frame_cut = caplen < wirelen;
     d->depth = 0;
 
     switch (d->dlt) {
