@@ -5,6 +5,7 @@
  * captured bytes, and URIs are rebuilt from their parsed parts. */
 #include "sipwatch/sip_message.h"
 #include "sipwatch/sip_framing.h"
+#include "osip_arena.h"
 
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
@@ -52,6 +53,7 @@ void sw_sip_init(void)
     osip_trace_initialize_func(END_TRACE_LEVEL, trace_discard);
     for (int level = 0; level < END_TRACE_LEVEL; level++)
         osip_trace_disable_level((osip_trace_level_t)level);
+    sw_osip_arena_install();
     parser_init();
 }
 
@@ -98,16 +100,6 @@ static const char *generic_param(osip_list_t *params, const char *name)
     osip_generic_param_t *p = NULL;
     if (osip_generic_param_get_byname(params, (char *)name, &p) == OSIP_SUCCESS && p)
         return p->gvalue;
-    return NULL;
-}
-
-static const char *header_value(const osip_message_t *msg, const char *name, const char *compact)
-{
-    osip_header_t *h = NULL;
-    if (osip_message_header_get_byname(msg, name, 0, &h) >= 0 && h && h->hvalue)
-        return h->hvalue;
-    if (compact && osip_message_header_get_byname(msg, compact, 0, &h) >= 0 && h && h->hvalue)
-        return h->hvalue;
     return NULL;
 }
 
@@ -248,12 +240,19 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
     }
 
     if (msg->call_id && msg->call_id->number) {
+        /* number@host, rebuilt from libosip2's two halves. */
+        const char *num = msg->call_id->number, *host = msg->call_id->host;
+        size_t nl = strlen(num), hl = host ? strlen(host) : 0;
         char buf[300];
-        if (msg->call_id->host)
-            snprintf(buf, sizeof buf, "%s@%s", msg->call_id->number, msg->call_id->host);
-        else
-            snprintf(buf, sizeof buf, "%s", msg->call_id->number);
-        m->call_id = arena_str(m, buf, 255);
+        if (nl > 255)
+            nl = 255;
+        memcpy(buf, num, nl);
+        if (host && nl + 1 + hl < sizeof buf) {
+            buf[nl] = '@';
+            memcpy(buf + nl + 1, host, hl);
+            nl += 1 + hl;
+        }
+        m->call_id = arena_copy(m, buf, nl, 255, false);
     }
     if (msg->cseq && msg->cseq->number) {
         char *end = NULL;
@@ -302,13 +301,33 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
         if (c)
             copy_uri_text(m, c->url, &m->contact);
     }
-    const char *ua = header_value(msg, "user-agent", NULL);
-    if (!ua)
-        ua = header_value(msg, "server", NULL);
-    m->user_agent = arena_str(m, ua, 127);
-
-    const char *expires = header_value(msg, "expires", NULL);
-    m->expires = -1;
+    /* The headers libosip2 does not model, found in one pass over its list. */
+    const char *ua = NULL, *server = NULL, *expires = NULL, *event = NULL, *substate = NULL,
+               *refer_to = NULL, *refer_sub = NULL;
+    for (int i = 0, n = osip_list_size(&msg->headers); i < n; i++) {
+        const osip_header_t *h = osip_list_get(&msg->headers, i);
+        if (!h || !h->hname || !h->hvalue)
+            continue;
+        const char *name = h->hname;     /* libosip2 stores names in lower case */
+        switch (name[0]) {
+        case 'u': if (!ua && strcmp(name, "user-agent") == 0) ua = h->hvalue; break;
+        case 's':
+            if (!server && strcmp(name, "server") == 0) server = h->hvalue;
+            else if (!substate && strcmp(name, "subscription-state") == 0) substate = h->hvalue;
+            break;
+        case 'e':
+            if (!expires && strcmp(name, "expires") == 0) expires = h->hvalue;
+            else if (!event && strcmp(name, "event") == 0) event = h->hvalue;
+            break;
+        case 'o': if (!event && name[1] == '\0') event = h->hvalue; break;
+        case 'r':
+            if (!refer_to && (name[1] == '\0' || strcmp(name, "refer-to") == 0)) refer_to = h->hvalue;
+            else if (!refer_sub && strcmp(name, "refer-sub") == 0) refer_sub = h->hvalue;
+            break;
+        default: break;
+        }
+    }
+    m->user_agent = arena_str(m, ua ? ua : server, 127);
     if (expires) {
         long e = strtol(expires, NULL, 10);
         m->expires = (e >= 0 && e < 100000000) ? (int)e : -1;
@@ -317,13 +336,10 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
     copy_credentials(m, msg);
     copy_challenge(m, msg);
 
-    const char *event = header_value(msg, "event", "o");
     m->event = header_token(m, event, 63);
     m->event_id = header_param(m, event, "id", 63);
-    m->subscription_state = header_token(m, header_value(msg, "subscription-state", NULL), 31);
-    const char *refer_to = header_value(msg, "refer-to", "r");
+    m->subscription_state = header_token(m, substate, 31);
     m->refer_to = arena_str(m, refer_to, 255);
-    const char *refer_sub = header_value(msg, "refer-sub", NULL);
     if (refer_sub) {
         while (*refer_sub == ' ')
             refer_sub++;
@@ -360,14 +376,19 @@ sw_sip_parse_result sw_sip_parse(const sw_payload *p, size_t max_len, sw_sip_msg
     if (max_len && p->len > max_len)
         return SW_SIP_TOO_LARGE;
 
+    /* The parse tree lives in this thread's arena: one message at a time. */
+    sw_sip_parse_result result = SW_SIP_PARSE_ERROR;
     osip_message_t *msg = NULL;
-    if (osip_message_init(&msg) != OSIP_SUCCESS)
-        return SW_SIP_PARSE_ERROR;
-    if (osip_message_parse(msg, (const char *)p->data, p->len) != OSIP_SUCCESS) {
-        osip_message_free(msg);
-        return SW_SIP_PARSE_ERROR;
+    sw_osip_arena_begin();
+    if (osip_message_init(&msg) == OSIP_SUCCESS) {
+        if (osip_message_parse(msg, (const char *)p->data, p->len) == OSIP_SUCCESS) {
+            extract(m, msg, p);
+            result = SW_SIP_OK;
+        }
     }
-    extract(m, msg, p);
-    osip_message_free(msg);
-    return SW_SIP_OK;
+    /* Blocks that did not fit the arena came from malloc: only then walk the tree to free them. */
+    bool all_in_arena = sw_osip_arena_end();
+    if (msg && !all_in_arena)
+        osip_message_free(msg);
+    return result;
 }

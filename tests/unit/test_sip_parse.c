@@ -1,0 +1,281 @@
+/* Unit tests for the libosip2 adapter: the fields every later stage relies
+ * on (dialog and transaction keys, digest credentials and challenges,
+ * Event/Subscription-State/Refer-To/Refer-Sub, sipfrag), compact forms,
+ * messages with headers missing, garbage, huge headers, and silence on
+ * standard output when libosip2 rejects a message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sipwatch/sip_message.h"
+
+static sw_sip_msg *msg;
+
+static int setup(void **state)
+{
+    (void)state;
+    msg = calloc(1, sizeof *msg);
+    return msg ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(msg);
+    return 0;
+}
+
+static sw_sip_parse_result parse(const char *text)
+{
+    sw_payload p = {.ts = 42, .frame = 7, .transport = SW_TRANSPORT_UDP,
+                    .data = (const uint8_t *)text, .len = strlen(text)};
+    return sw_sip_parse(&p, 256 * 1024, msg);
+}
+
+static void test_invite_fields(void **state)
+{
+    (void)state;
+    const char *text =
+        "INVITE sip:2002@127.0.0.10;transport=udp SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-abc;rport\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.12:5072;branch=z9hG4bK-def\r\n"
+        "From: \"Alice\" <sip:alice@example.test>;tag=fromtag1\r\n"
+        "To: <sip:2002@example.test>\r\n"
+        "Call-ID: 12345-abc@127.0.0.11\r\n"
+        "CSeq: 102 INVITE\r\n"
+        "Contact: <sip:alice@127.0.0.11:5071>\r\n"
+        "USER-AGENT: baresip v1.0.0\r\n"
+        "Proxy-Authorization: Digest username=\"alice\", realm=\"pbx.test\", nonce=\"n0nce\", "
+        "uri=\"sip:2002@127.0.0.10\", response=\"0123456789abcdef0123456789abcdef\"\r\n"
+        "Content-Type: application/sdp\r\n"
+        "Content-Length: 4\r\n\r\nv=0\n";
+    assert_int_equal(parse(text), SW_SIP_OK);
+    assert_true(msg->is_request);
+    assert_int_equal(msg->method, SW_METHOD_INVITE);
+    assert_string_equal(msg->method_name, "INVITE");
+    assert_string_equal(msg->request_uri, "sip:2002@127.0.0.10;transport=udp");
+    assert_string_equal(msg->call_id, "12345-abc@127.0.0.11");
+    assert_true(msg->has_cseq);
+    assert_int_equal(msg->cseq, 102);
+    assert_int_equal(msg->cseq_method, SW_METHOD_INVITE);
+    assert_string_equal(msg->from_user, "alice");
+    assert_string_equal(msg->from_host, "example.test");
+    assert_string_equal(msg->from_tag, "fromtag1");
+    assert_string_equal(msg->from_display, "Alice");
+    assert_null(msg->to_tag);
+    assert_string_equal(msg->to_user, "2002");
+    assert_int_equal(msg->via_count, 2);
+    assert_string_equal(msg->via_branch, "z9hG4bK-abc");
+    assert_string_equal(msg->via_host, "127.0.0.11");
+    assert_int_equal(msg->via_port, 5071);
+    assert_string_equal(msg->contact, "sip:alice@127.0.0.11:5071");
+    assert_string_equal(msg->user_agent, "baresip v1.0.0");   /* header names match in any case */
+    assert_true(msg->credentials.present);
+    assert_true(msg->credentials.proxy);
+    assert_string_equal(msg->credentials.username, "alice");
+    assert_string_equal(msg->credentials.realm, "pbx.test");
+    assert_string_equal(msg->credentials.nonce, "n0nce");
+    assert_false(msg->challenge.present);
+    assert_string_equal(msg->content_type, "application/sdp");
+    assert_int_equal(msg->body_len, 4);
+    assert_memory_equal(msg->body, "v=0\n", 4);
+    assert_int_equal(msg->frame, 7);
+    assert_int_equal(msg->ts, 42);
+}
+
+static void test_challenge_response(void **state)
+{
+    (void)state;
+    const char *text =
+        "SIP/2.0 401 Unauthorized\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-reg1\r\n"
+        "From: <sip:alice@pbx.test>;tag=a1\r\n"
+        "To: <sip:alice@pbx.test>;tag=srv9\r\n"
+        "Call-ID: reg-1\r\n"
+        "CSeq: 2 REGISTER\r\n"
+        "WWW-Authenticate: Digest realm=\"pbx.test\", nonce=\"abc123\", stale=true, algorithm=MD5\r\n"
+        "Server: kamailio (5.6.3)\r\n"
+        "Content-Length: 0\r\n\r\n";
+    assert_int_equal(parse(text), SW_SIP_OK);
+    assert_false(msg->is_request);
+    assert_int_equal(msg->status, 401);
+    assert_string_equal(msg->reason, "Unauthorized");
+    assert_int_equal(msg->cseq_method, SW_METHOD_REGISTER);
+    assert_string_equal(msg->to_tag, "srv9");
+    assert_true(msg->challenge.present);
+    assert_false(msg->challenge.proxy);
+    assert_true(msg->challenge.stale);
+    assert_string_equal(msg->challenge.realm, "pbx.test");
+    assert_string_equal(msg->challenge.nonce, "abc123");
+    assert_string_equal(msg->user_agent, "kamailio (5.6.3)");
+    assert_false(msg->credentials.present);
+}
+
+static void test_refer_notify_fields(void **state)
+{
+    (void)state;
+    const char *notify =
+        "NOTIFY sip:bob@127.0.0.12:5072 SIP/2.0\r\n"
+        "Via: SIP/2.0/TCP 127.0.0.11:5071;branch=z9hG4bK-n1\r\n"
+        "f: <sip:alice@pbx.test>;tag=a1\r\n"
+        "t: <sip:bob@pbx.test>;tag=b1\r\n"
+        "i: call-7\r\n"
+        "CSeq: 3 NOTIFY\r\n"
+        "o: refer;id=93\r\n"
+        "Subscription-State: terminated;reason=noresource\r\n"
+        "c: message/sipfrag;version=2.0\r\n"
+        "l: 16\r\n\r\n"
+        "SIP/2.0 200 OK\r\n";
+    assert_int_equal(parse(notify), SW_SIP_OK);
+    assert_int_equal(msg->method, SW_METHOD_NOTIFY);
+    assert_string_equal(msg->call_id, "call-7");
+    assert_string_equal(msg->from_tag, "a1");
+    assert_string_equal(msg->to_tag, "b1");
+    assert_string_equal(msg->event, "refer");
+    assert_string_equal(msg->event_id, "93");
+    assert_string_equal(msg->subscription_state, "terminated");
+    assert_string_equal(msg->content_type, "message/sipfrag");
+    assert_int_equal(msg->sipfrag_status, 200);
+
+    const char *refer =
+        "REFER sip:bob@127.0.0.12 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.11;branch=z9hG4bK-r1\r\n"
+        "From: <sip:alice@pbx.test>;tag=a1\r\nTo: <sip:bob@pbx.test>;tag=b1\r\n"
+        "Call-ID: call-7\r\nCSeq: 93 REFER\r\n"
+        "r: <sip:carol@pbx.test>\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(parse(refer), SW_SIP_OK);
+    assert_int_equal(msg->method, SW_METHOD_REFER);
+    assert_string_equal(msg->refer_to, "<sip:carol@pbx.test>");
+    assert_null(msg->event);
+
+    const char *accepted =
+        "SIP/2.0 202 Accepted\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.11;branch=z9hG4bK-r1\r\n"
+        "From: <sip:alice@pbx.test>;tag=a1\r\nTo: <sip:bob@pbx.test>;tag=b1\r\n"
+        "Call-ID: call-7\r\nCSeq: 93 REFER\r\nRefer-Sub: false\r\nContent-Length: 0\r\n\r\n";
+    assert_int_equal(parse(accepted), SW_SIP_OK);
+    assert_int_equal(msg->status, 202);
+    assert_true(msg->refer_sub_false);
+    assert_null(msg->refer_to);         /* nothing left over from the previous message */
+}
+
+static void test_missing_headers_still_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("OPTIONS sip:x@y SIP/2.0\r\nContent-Length: 0\r\n\r\n"), SW_SIP_OK);
+    assert_null(msg->call_id);
+    assert_false(msg->has_cseq);
+    assert_int_equal(msg->via_count, 0);
+    assert_null(msg->via_branch);
+    assert_null(msg->from_tag);
+    assert_int_equal(msg->expires, -1);
+}
+
+static void test_garbage_is_a_parse_error_and_silent(void **state)
+{
+    (void)state;
+    /* libosip2's Debian build traces to stdout on errors unless silenced. */
+    fflush(stdout);
+    int saved = dup(1);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), 1);
+    sw_sip_parse_result r1 = parse("INVITE sip:a@b SIP/2.0\r\nFrom: \\\"x\\\" <sip:a@b>\r\n\r\n");
+    sw_sip_parse_result r2 = parse("SIP/2.0 200 OK\r\nVia: \r\nCSeq: x\r\n\r\n");
+    sw_sip_parse_result r3 = parse("\x01\x02\x03 garbage");
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    long written = ftell(tmp);
+    fseek(tmp, 0, SEEK_END);
+    written = ftell(tmp);
+    fclose(tmp);
+    assert_int_equal(r1, SW_SIP_PARSE_ERROR);
+    assert_int_equal(r3, SW_SIP_PARSE_ERROR);
+    (void)r2;
+    assert_int_equal(written, 0);
+}
+
+static void test_huge_header_and_size_cap(void **state)
+{
+    (void)state;
+    size_t big = 64 * 1024;
+    char *text = malloc(big + 512);
+    assert_non_null(text);
+    int n = snprintf(text, 512,
+                     "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK-h\r\n"
+                     "Call-ID: huge\r\nCSeq: 1 MESSAGE\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nX-Big: ");
+    memset(text + n, 'a', big);
+    strcpy(text + n + big, "\r\nContent-Length: 0\r\n\r\n");
+    /* A 64 KB header: parsed (or refused) without harm; strings are capped. */
+    sw_sip_parse_result r = parse(text);
+    assert_true(r == SW_SIP_OK || r == SW_SIP_PARSE_ERROR);
+    if (r == SW_SIP_OK) {
+        assert_string_equal(msg->call_id, "huge");
+        assert_true(msg->arena_used <= SW_SIP_ARENA);
+    }
+    /* Over the cap: not given to the parser at all. */
+    sw_payload p = {.data = (const uint8_t *)text, .len = strlen(text)};
+    assert_int_equal(sw_sip_parse(&p, 1024, msg), SW_SIP_TOO_LARGE);
+    free(text);
+}
+
+static void test_long_fields_are_truncated_not_overflowed(void **state)
+{
+    (void)state;
+    char text[8192];
+    char longid[1200];
+    memset(longid, 'c', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    snprintf(text, sizeof text,
+             "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK-%s\r\n"
+             "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\nFrom: <sip:%s@b>;tag=%s\r\nTo: <sip:a@b>\r\n"
+             "User-Agent: %s\r\nContent-Length: 0\r\n\r\n",
+             longid, longid, longid, longid, longid);
+    assert_int_equal(parse(text), SW_SIP_OK);
+    assert_non_null(msg->call_id);
+    assert_int_equal(strlen(msg->call_id), 255);
+    assert_true(msg->arena_used <= SW_SIP_ARENA);
+}
+
+static void test_many_parses_reuse_nothing_stale(void **state)
+{
+    (void)state;
+    /* Thousands of parses through the arena allocator: fields stay right. */
+    char text[512];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(text, sizeof text,
+                 "REGISTER sip:pbx SIP/2.0\r\nVia: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK-%d\r\n"
+                 "Call-ID: c-%d\r\nCSeq: %d REGISTER\r\nFrom: <sip:u%d@pbx>;tag=t%d\r\nTo: <sip:u%d@pbx>\r\n"
+                 "Expires: %d\r\nContent-Length: 0\r\n\r\n",
+                 i, i, i + 1, i, i, i, i % 3600);
+        assert_int_equal(parse(text), SW_SIP_OK);
+        char want[32];
+        snprintf(want, sizeof want, "c-%d", i);
+        assert_string_equal(msg->call_id, want);
+        assert_int_equal(msg->cseq, (uint32_t)(i + 1));
+        assert_int_equal(msg->expires, i % 3600);
+    }
+}
+
+int main(void)
+{
+    sw_sip_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_invite_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_challenge_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refer_notify_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_headers_still_parse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_is_a_parse_error_and_silent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_huge_header_and_size_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_fields_are_truncated_not_overflowed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_parses_reuse_nothing_stale, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
