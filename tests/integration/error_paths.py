@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Error paths and input handling of the sipwatch command line: every bad
+input gets a one-line message naming the problem and the documented exit
+status; a truncated capture is analysed up to the cut and says so; standard
+input and -c work. Usage: error_paths.py SIPWATCH PCAPS_DIR CASE"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+SIPWATCH, PCAPS, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+GOOD = os.path.join(PCAPS, "register-401-200-udp.pcap")
+TMP = tempfile.mkdtemp(prefix="sipwatch-test-")
+
+
+def run(args, stdin=None):
+    return subprocess.run([SIPWATCH] + args, input=stdin, capture_output=True, timeout=60)
+
+
+def stats_of(result):
+    lines = [l for l in result.stdout.decode().splitlines() if l.strip()]
+    return json.loads(lines[-1])
+
+
+def expect(cond, what):
+    if not cond:
+        print("FAILED:", what)
+        sys.exit(1)
+
+
+def one_line_error(result, status, *words):
+    err = result.stderr.decode()
+    expect(result.returncode == status, f"exit status {result.returncode}, wanted {status}; stderr: {err!r}")
+    first = err.splitlines()[0] if err else ""
+    expect(first.startswith("sipwatch: "), f"message should start with 'sipwatch: ': {err!r}")
+    for w in words:
+        expect(w.lower() in first.lower(), f"message should mention {w!r}: {first!r}")
+    expect(result.stdout == b"", f"nothing on stdout on error, got {result.stdout[:80]!r}")
+
+
+def write(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def pcap_header(linktype):
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)
+
+
+def case_missing_file():
+    one_line_error(run(["-r", os.path.join(TMP, "nope.pcap")]), 3, "nope.pcap", "no such file")
+
+
+def case_corrupt_file():
+    path = write("garbage.pcap", b"this is not a capture file at all" * 10)
+    one_line_error(run(["-r", path]), 3, "garbage.pcap")
+
+
+def case_empty_file():
+    one_line_error(run(["-r", write("empty.pcap", b"")]), 3, "empty.pcap")
+
+
+def case_unknown_linktype():
+    path = write("usb.pcap", pcap_header(189))      # LINKTYPE_USB_LINUX
+    one_line_error(run(["-r", path]), 3, "link type")
+
+
+def case_bad_filter():
+    one_line_error(run(["-r", GOOD, "udp", "and", "and"]), 2, "filter")
+
+
+def case_usage():
+    one_line_error(run([]), 2, "-r")
+    one_line_error(run(["-r", GOOD, "-i", "lo"]), 2, "not both")
+    one_line_error(run(["-r", GOOD, "--frobnicate"]), 2, "frobnicate")
+    one_line_error(run(["-r", GOOD, "-c", "many"]), 2, "count")
+    one_line_error(run(["-r", GOOD, "-p", "70000"]), 2, "port")
+    one_line_error(run(["-r"]), 2, "needs a value")
+    r = run(["--help"])
+    expect(r.returncode == 0 and b"-r, --read FILE" in r.stdout, "--help prints the usage")
+    r = run(["--version"])
+    expect(r.returncode == 0 and r.stdout.startswith(b"sipwatch "), "--version")
+
+
+def case_missing_interface():
+    one_line_error(run(["-i", "sipwatch-no-such-if0"]), 3, "sipwatch-no-such-if0")
+
+
+def case_truncated_file():
+    data = open(GOOD, "rb").read()
+    full = stats_of(run(["-r", GOOD, "--json"]))
+    cut = write("cut.pcap", data[: len(data) - 100])
+    r = run(["-r", cut, "--json"])
+    expect(r.returncode == 0, f"truncated file still analysed, exit {r.returncode}")
+    err = r.stderr.decode()
+    expect("ends early" in err and "cut.pcap" in err, f"warning about the cut: {err!r}")
+    s = stats_of(r)
+    expect(s["truncated"] is True and s["capture_error"], "stats say truncated")
+    expect(0 < s["packets"] < full["packets"], f"packets before the cut: {s['packets']} of {full['packets']}")
+    expect(s["sip_messages"] == s["packets"], "every whole packet before the cut analysed")
+
+
+def case_stdin():
+    data = open(GOOD, "rb").read()
+    a = stats_of(run(["-r", GOOD, "--json"]))
+    b = stats_of(run(["-r", "-", "--json"], stdin=data))
+    expect(b["source"] == "-", "source is '-'")
+    for k in ("packets", "sip_messages", "requests", "responses"):
+        expect(a[k] == b[k], f"{k} from stdin equals {k} from the file")
+
+
+def case_count_and_filter():
+    s = stats_of(run(["-r", GOOD, "-c", "2", "--json"]))
+    expect(s["packets"] == 2, f"-c 2 reads 2 packets, got {s['packets']}")
+    s = stats_of(run(["-r", GOOD, "--json", "tcp"]))
+    expect(s["packets"] == 0 and s["filter"] == "tcp", "a trailing BPF filter applies")
+    s = stats_of(run(["-r", GOOD, "--json", "-p", "5999"]))
+    expect(s["packets"] == 0 and "port 5999" in s["filter"], "-p narrows the filter to that port")
+
+
+def case_dump_format():
+    r = run(["-r", GOOD, "--dump"])
+    expect(r.returncode == 0, "dump runs")
+    lines = r.stdout.decode().splitlines()
+    expect(len(lines) == stats_of(run(["-r", GOOD, "--json"]))["sip_messages"], "one dump line per message")
+    first = lines[0].split()
+    expect(first[0].endswith("Z") and "T" in first[0], f"ISO time first: {lines[0]}")
+    expect(first[2] == "->" and first[4] in ("UDP", "TCP"), f"src -> dst transport: {lines[0]}")
+    expect("CSeq:" in lines[0] and "Call-ID:" in lines[0], f"CSeq and Call-ID: {lines[0]}")
+
+
+def case_json_stats_fields():
+    s = stats_of(run(["-r", GOOD, "--json"]))
+    for k in ("type", "packets", "bytes", "sip_messages", "parse_errors", "requests", "responses",
+              "tcp_streams", "ip_fragments_reassembled", "kernel_drops", "first_packet", "last_packet"):
+        expect(k in s, f"stats has {k}")
+    expect(s["first_packet"] <= s["last_packet"], "first_packet <= last_packet")
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    if CASE == "list":
+        print(" ".join(CASES))
+        sys.exit(0)
+    CASES[CASE]()
+    print("ok", CASE)
