@@ -26,6 +26,7 @@ typedef struct sw_options {
     size_t nports;
     bool json, dump;
     size_t max_message_len;
+    int threads;                /* SIP parsing threads; 0 = parse on the capture thread */
     bool help, version;
 } sw_options;
 

@@ -94,6 +94,10 @@ typedef enum sw_sip_parse_result {
  * output silenced. Call before the first sw_sip_parse, before any thread starts. */
 void sw_sip_init(void);
 
+/* Releases the calling thread's parse scratch memory; call before a thread
+ * that parsed messages ends (and once on the main thread at exit). */
+void sw_sip_thread_done(void);
+
 /* Parses one message. Reentrant: may run on several threads at once. */
 sw_sip_parse_result sw_sip_parse(const sw_payload *payload, size_t max_len, sw_sip_msg *out);
 

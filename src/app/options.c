@@ -7,12 +7,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     OPT_JSON = 256,
     OPT_DUMP,
     OPT_NO_PROMISC,
     OPT_MAX_MESSAGE,
+    OPT_THREADS,
 };
 
 static const struct option long_options[] = {
@@ -26,6 +28,7 @@ static const struct option long_options[] = {
     {"dump", no_argument, NULL, OPT_DUMP},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -46,6 +49,8 @@ void sw_options_usage(FILE *out)
           "                         fragments and tunnels; default: SIP on any port\n"
           "      --no-promisc       do not put the interface in promiscuous mode\n"
           "      --max-message BYTES  largest SIP message analysed (default 262144)\n"
+          "      --threads N        SIP parsing threads (default: one per CPU, at most 8;\n"
+          "                         0 parses on the capture thread)\n"
           "  A BPF filter after the options replaces the default filter.\n"
           "\n"
           "Output:\n"
@@ -79,6 +84,8 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
     memset(o, 0, sizeof *o);
     sw_capture_config_default(&o->capture);
     o->max_message_len = 256 * 1024;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 0;
 
     opterr = 0;
     optind = 1;
@@ -140,6 +147,13 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
                 return -1;
             }
             o->max_message_len = (size_t)v;
+            break;
+        case OPT_THREADS:
+            if (parse_uint(optarg, 64, &v)) {
+                snprintf(err, errlen, "invalid thread count '%s' (0-64)", optarg);
+                return -1;
+            }
+            o->threads = (int)v;
             break;
         case 'h':
             o->help = true;

@@ -5,32 +5,42 @@
 #include "sipwatch/app.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/output.h"
+#include "sipwatch/parse_pool.h"
 #include "sipwatch/sip_message.h"
 #include "sipwatch/sip_stats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* A partly filled parse batch waits at most this long (capture clock). */
+#define SW_PARSE_MAX_WAIT (100 * 1000)
+
 typedef struct sw_pipeline {
     const sw_options *opt;
     sw_decoder *decoder;
+    sw_parse_pool *parser;
     sw_sip_stats sip;
-    sw_sip_msg msg;                 /* scratch: one message at a time */
     FILE *out;
-    sw_time_us first_ts, last_ts;
+    sw_time_us first_ts, last_ts, last_poll;
 } sw_pipeline;
+
+/* Parsed messages arrive here in capture order, whatever the parse threads. */
+static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
+{
+    sw_pipeline *pl = user;
+    sw_sip_stats_count(&pl->sip, r, msg, p);
+    if (pl->opt->dump) {
+        if (r == SW_SIP_OK)
+            sw_dump_message(pl->out, msg);
+        else
+            sw_dump_unparsed(pl->out, p, r == SW_SIP_TOO_LARGE ? "too-large" : "parse-error");
+    }
+}
 
 static void on_payload(void *user, const sw_payload *p)
 {
     sw_pipeline *pl = user;
-    sw_sip_parse_result r = sw_sip_parse(p, pl->opt->max_message_len, &pl->msg);
-    sw_sip_stats_count(&pl->sip, r, &pl->msg, p);
-    if (pl->opt->dump) {
-        if (r == SW_SIP_OK)
-            sw_dump_message(pl->out, &pl->msg);
-        else
-            sw_dump_unparsed(pl->out, p, r == SW_SIP_TOO_LARGE ? "too-large" : "parse-error");
-    }
+    sw_parse_pool_submit(pl->parser, p);
 }
 
 static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
@@ -41,12 +51,16 @@ static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t capl
     if (ts > pl->last_ts)
         pl->last_ts = ts;
     sw_decoder_frame(pl->decoder, ts, data, caplen, wirelen);
+    if (ts >= pl->last_poll + SW_PARSE_MAX_WAIT) {
+        sw_parse_pool_poll(pl->parser, ts, SW_PARSE_MAX_WAIT);
+        pl->last_poll = ts;
+    }
 }
 
 static void on_idle(void *user, sw_time_us now)
 {
-    (void)user;
-    (void)now;
+    sw_pipeline *pl = user;
+    sw_parse_pool_poll(pl->parser, now, SW_PARSE_MAX_WAIT);
 }
 
 static int open_error_status(sw_capture_open_error e)
@@ -68,10 +82,17 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     dcfg.max_message_len = opt->max_message_len;
-    if (pl)
+    sw_sip_init();
+    if (pl) {
         pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
-    if (!pl || !pl->decoder) {
+        pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
+    }
+    if (!pl || !pl->decoder || !pl->parser) {
         fprintf(stderr, "sipwatch: out of memory\n");
+        if (pl) {
+            sw_decoder_destroy(pl->decoder);
+            sw_parse_pool_destroy(pl->parser);
+        }
         free(pl);
         sw_capture_close(cap);
         return SW_EXIT_RUNTIME;
@@ -79,10 +100,10 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     pl->opt = opt;
     pl->out = stdout;
     sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(cap));
-    sw_sip_init();
 
     sw_capture_end end = sw_capture_run(cap, on_frame, on_idle, pl, stop);
     sw_decoder_finish(pl->decoder, pl->last_ts);
+    sw_parse_pool_flush(pl->parser);
 
     sw_run_summary sum;
     memset(&sum, 0, sizeof sum);
@@ -112,6 +133,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
         sw_text_write_stats(pl->out, &sum);
     fflush(pl->out);
 
+    sw_parse_pool_destroy(pl->parser);
     sw_decoder_destroy(pl->decoder);
     free(pl);
     sw_capture_close(cap);

@@ -85,6 +85,12 @@ void sw_osip_arena_begin(void)
     a->active = true;
 }
 
+void sw_osip_arena_release(void)
+{
+    free(tl_arena.base);
+    memset(&tl_arena, 0, sizeof tl_arena);
+}
+
 bool sw_osip_arena_end(void)
 {
     arena *a = &tl_arena;

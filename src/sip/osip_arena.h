@@ -17,4 +17,7 @@ void sw_osip_arena_begin(void);
  * tree can be dropped without walking it (osip_message_free not needed). */
 bool sw_osip_arena_end(void);
 
+/* Frees the calling thread's arena (before the thread ends). */
+void sw_osip_arena_release(void);
+
 #endif

@@ -57,6 +57,11 @@ void sw_sip_init(void)
     parser_init();
 }
 
+void sw_sip_thread_done(void)
+{
+    sw_osip_arena_release();
+}
+
 /* ---- string arena ---------------------------------------------------------- */
 
 /* Copies at most maxlen bytes of s[0..len) into the arena, without surrounding

@@ -277,5 +277,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_fields_are_truncated_not_overflowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_parses_reuse_nothing_stale, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    sw_sip_thread_done();
+    return failed;
 }
