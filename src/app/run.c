@@ -99,6 +99,8 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     }
     pl->opt = opt;
     pl->out = stdout;
+    if (opt->capture.iface)
+        setvbuf(stdout, NULL, _IOLBF, 0);   /* live output is read as it comes */
     sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(cap));
 
     sw_capture_end end = sw_capture_run(cap, on_frame, on_idle, pl, stop);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 struct sw_capture {
     pcap_t *pcap;
     bool live;
+    int fd;                         /* live: selectable descriptor, polled between frames */
+    int timeout_ms;
     int dlt;
     uint64_t max_packets;
     char *filter;
@@ -86,6 +89,14 @@ static sw_capture_open_error open_live(const sw_capture_config *cfg, sw_capture 
             return SW_CAPTURE_OPEN_FAILED;
         }
     }
+    /* Non-blocking reads and our own poll(): a signal or an idle tick is
+     * noticed within the ring timeout even when no packet arrives. */
+    char nbuf[PCAP_ERRBUF_SIZE];
+    if (pcap_setnonblock(c->pcap, 1, nbuf) != 0 || (c->fd = pcap_get_selectable_fd(c->pcap)) < 0) {
+        snprintf(err, errlen, "cannot poll interface %s: %s", cfg->iface, nbuf);
+        return SW_CAPTURE_OPEN_FAILED;
+    }
+    c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 100;
     c->live = true;
     return SW_CAPTURE_OPEN_OK;
 }
@@ -190,8 +201,15 @@ sw_capture_end sw_capture_run(sw_capture *c, sw_frame_fn on_frame, sw_idle_fn on
             size_t caplen = hdr->caplen;
             on_frame(user, ts, data, caplen, hdr->len > caplen ? hdr->len : caplen);
         } else if (rc == 0) {
-            if (on_idle)
-                on_idle(user, wall_now());      /* live only: the capture clock is the system clock */
+            /* Live, nothing ready: wait for the ring, a signal, or the timeout. */
+            struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+            int n = poll(&pfd, 1, c->timeout_ms);
+            if (n == 0 && on_idle)
+                on_idle(user, wall_now());      /* live: the capture clock is the system clock */
+            else if (n < 0 && errno != EINTR) {
+                snprintf(c->stats.error, sizeof c->stats.error, "poll: %s", strerror(errno));
+                return SW_CAPTURE_ERROR;
+            }
         } else if (rc == PCAP_ERROR_BREAK) {
             return c->live ? SW_CAPTURE_STOPPED : SW_CAPTURE_EOF;
         } else {
