@@ -141,6 +141,38 @@ def case_json_stats_fields():
     expect(s["first_packet"] <= s["last_packet"], "first_packet <= last_packet")
 
 
+def case_live_capture():
+    """Live on lo: sees SIP sent to a loopback port, stops promptly on SIGTERM."""
+    import socket
+    import time
+    if os.geteuid() != 0:
+        print("skipped: live capture needs root")
+        sys.exit(77)
+    port = 5000 + os.getpid() % 900 + 91
+    proc = subprocess.Popen([SIPWATCH, "-i", "lo", "--json", "udp", "port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.0)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i in range(3):
+            msg = (f"OPTIONS sip:probe@127.0.0.16:{port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.17;branch=z9hG4bK-{i}\r\n"
+                   f"Call-ID: live-{i}\r\nCSeq: {i + 1} OPTIONS\r\nContent-Length: 0\r\n\r\n")
+            sock.sendto(msg.encode(), ("127.0.0.16", port))
+        time.sleep(0.5)
+        start = time.monotonic()
+        proc.terminate()
+        out, err = proc.communicate(timeout=5)
+        took = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    expect(proc.returncode == 0, f"exit {proc.returncode}: {err!r}")
+    expect(took < 1.5, f"SIGTERM honoured within a second or so, took {took:.2f}s")
+    s = json.loads(out.decode().splitlines()[-1])
+    expect(s["live"] is True and s["sip_messages"] == 3, f"3 live SIP messages, got {s['sip_messages']}")
+    expect(s["requests"].get("OPTIONS") == 3, "3 OPTIONS counted")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
