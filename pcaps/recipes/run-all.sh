@@ -1,0 +1,26 @@
+#!/bin/bash
+# Re-create every capture in pcaps/ (and its .expect), one recipe at a time.
+# Needs root (network namespaces, capture).  Usage: recipes/run-all.sh [NAME...]
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ $# -gt 0 ]; then
+	list=("$@")
+else
+	list=()
+	for f in *.sh; do
+		case "$f" in lib.sh|run-all.sh|verify.sh|expect.sh) continue ;; esac
+		list+=("${f%.sh}")
+	done
+fi
+rc=0
+logs="$(mktemp -d /tmp/sipwatch-recipe-logs.XXXXXX)"
+for n in "${list[@]}"; do
+	echo "=== $n"
+	if ! timeout 180 "./$n.sh" >"$logs/$n.log" 2>&1; then
+		echo "FAILED: $n (log: $logs/$n.log)"
+		rc=1
+	fi
+done
+./verify.sh || rc=1
+if [ $rc = 0 ]; then rm -rf "$logs"; else echo "logs kept in $logs"; fi
+exit $rc

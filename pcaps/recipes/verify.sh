@@ -1,0 +1,26 @@
+#!/bin/bash
+# Check that every pcaps/*.pcap opens with tshark and that its .expect counts
+# match what tshark/capinfos report now (finding lines are taken from the
+# .expect itself).  Usage: recipes/verify.sh   (exit status 1 on mismatch)
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/.."
+rc=0
+for p in *.pcap; do
+	e="${p%.pcap}.expect"
+	if ! tshark -r "$p" >/dev/null 2>&1; then
+		echo "FAIL $p: tshark cannot read it"; rc=1; continue
+	fi
+	if [ ! -f "$e" ]; then
+		echo "FAIL $p: no $e"; rc=1; continue
+	fi
+	mapfile -t findings < <(awk '$1=="finding" {print $2}' "$e")
+	if diff <(grep -v '^#' "$e" | sed 's/[[:space:]]*#.*//' | grep .) \
+		<("$here/expect.sh" "$p" "${findings[@]}" | grep -v '^#') >/tmp/sipwatch-verify.diff; then
+		echo "ok   $p"
+	else
+		echo "FAIL $p:"; sed 's/^/     /' /tmp/sipwatch-verify.diff; rc=1
+	fi
+done
+rm -f /tmp/sipwatch-verify.diff
+exit $rc
