@@ -2,6 +2,7 @@
  * installs the signal handlers that stop a capture cleanly, and runs the
  * pipeline (src/app/run.c). */
 #include "sipwatch/app.h"
+#include "sipwatch/sip_reference.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,22 @@ int main(int argc, char **argv)
     }
     if (opt.version) {
         printf("sipwatch %s\n", SIPWATCH_VERSION);
+        return SW_EXIT_OK;
+    }
+    if (opt.explain_first) {
+        int rc = sw_explain(stdout, stderr, opt.explain_count, argv + opt.explain_first, 0);
+        sw_options_free(&opt);
+        return rc ? SW_EXIT_USAGE : SW_EXIT_OK;
+    }
+    if (opt.list_rules) {
+        size_t n;
+        const sw_rule *const *rules = sw_rules_all(&n);
+        puts("Rules (id, default severity, what it detects):");
+        for (size_t i = 0; i < n; i++)
+            printf("  %-22s %-9s %s\n", rules[i]->id, sw_severity_name(rules[i]->severity), rules[i]->title);
+        puts("\nThresholds and timeouts (--set NAME=VALUE):");
+        sw_options_list_settings(stdout, &opt);
+        sw_options_free(&opt);
         return SW_EXIT_OK;
     }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "sipwatch/capture.h"
+#include "sipwatch/correlate.h"
+#include "sipwatch/rules.h"
 
 #define SW_MAX_PORTS 32
 
@@ -24,11 +26,23 @@ typedef struct sw_options {
     char *filter;               /* trailing arguments joined, owned */
     uint16_t ports[SW_MAX_PORTS + 1];
     size_t nports;
-    bool json, dump;
+    bool json, dump, report;
     size_t max_message_len;
     int threads;                /* SIP parsing threads; 0 = parse on the capture thread */
+    sw_correlate_config correlate;
+    sw_rules_config rules;
+    char *disabled;             /* --disable list, owned */
+    int explain_first;          /* --explain: index of the first term in argv, 0 = none */
+    int explain_count;
+    bool list_rules;
     bool help, version;
 } sw_options;
+
+/* Applies one NAME=VALUE threshold (--set, and later the configuration
+ * file). Returns 0, or -1 with a message in err. */
+int sw_options_set(sw_options *opt, const char *assignment, char *err, size_t errlen);
+/* Prints the thresholds --set accepts, with their current values. */
+void sw_options_list_settings(FILE *out, const sw_options *opt);
 
 /* Returns 0, or -1 with a one-line message in err. */
 int sw_options_parse(int argc, char **argv, sw_options *opt, char *err, size_t errlen);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 
 #include "sipwatch/capture.h"
+#include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
+#include "sipwatch/findings.h"
 #include "sipwatch/sip_stats.h"
 
 typedef struct sw_run_summary {
@@ -22,10 +24,25 @@ typedef struct sw_run_summary {
     sw_ipfrag_stats ipfrag;
     sw_tcp_stats tcp;
     const sw_sip_stats *sip;
+    sw_correlate_stats correlate;
+    sw_findings_stats findings;
 } sw_run_summary;
 
 /* One {"type":"stats",...} line. */
 void sw_json_write_stats(FILE *out, const sw_run_summary *summary);
+
+/* One {"type":"finding",...} line. */
+void sw_json_write_finding(FILE *out, const sw_finding *finding);
+
+/* The human-readable report: findings grouped by severity, each with its
+ * suggestion and key evidence, then the run's totals. */
+void sw_report_write(FILE *out, const sw_findings *findings, const sw_run_summary *summary, int width);
+
+/* Word-wraps text to width columns, every line indented by indent spaces. */
+void sw_text_wrap(FILE *out, const char *text, int indent, int width);
+
+/* "REGISTER", "401 Unauthorized"-style label of an evidence entry. */
+const char *sw_evidence_label(const sw_evidence *e, char *buf, size_t n);
 
 /* One line per SIP message: time, src -> dst, transport, method or status,
  * CSeq, Call-ID. */

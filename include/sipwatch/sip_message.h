@@ -27,6 +27,7 @@ typedef struct sw_sip_auth {
     const char *realm;
     const char *nonce;
     const char *uri;        /* credentials only */
+    const char *response;   /* credentials only: the digest response (changes with the password) */
 } sw_sip_auth;
 
 #define SW_SIP_ARENA 6144   /* bytes for all copied strings of one message */

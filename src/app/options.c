@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +16,11 @@ enum {
     OPT_NO_PROMISC,
     OPT_MAX_MESSAGE,
     OPT_THREADS,
+    OPT_REPORT,
+    OPT_SET,
+    OPT_DISABLE,
+    OPT_EXPLAIN,
+    OPT_LIST_RULES,
 };
 
 static const struct option long_options[] = {
@@ -29,6 +35,11 @@ static const struct option long_options[] = {
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"report", no_argument, NULL, OPT_REPORT},
+    {"set", required_argument, NULL, OPT_SET},
+    {"disable", required_argument, NULL, OPT_DISABLE},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"list-rules", no_argument, NULL, OPT_LIST_RULES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -54,9 +65,16 @@ void sw_options_usage(FILE *out)
           "  A BPF filter after the options replaces the default filter.\n"
           "\n"
           "Output:\n"
-          "      --json             JSON Lines on standard output, ending with a stats line\n"
+          "      --report           findings grouped by severity, with fixes (the default)\n"
+          "      --json             JSON Lines: one line per finding, then a stats line\n"
           "      --dump             one line per SIP message\n"
-          "  (default: a summary of the run)\n"
+          "\n"
+          "Diagnosis:\n"
+          "      --set NAME=VALUE   change a threshold or timeout (see --list-rules)\n"
+          "      --disable RULE[,RULE]  switch rules off\n"
+          "      --list-rules       the rules, their severities and thresholds\n"
+          "      --explain TERM...  what a status code or method means and what to do;\n"
+          "                         two or more terms are compared side by side\n"
           "\n"
           "  -h, --help             this help\n"
           "  -V, --version          version\n"
@@ -84,6 +102,8 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
     memset(o, 0, sizeof *o);
     sw_capture_config_default(&o->capture);
     o->max_message_len = 256 * 1024;
+    sw_correlate_config_default(&o->correlate);
+    sw_rules_config_default(&o->rules, &o->correlate);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 0;
 
@@ -155,6 +175,52 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
             }
             o->threads = (int)v;
             break;
+        case OPT_REPORT:
+            o->report = true;
+            break;
+        case OPT_SET:
+            if (sw_options_set(o, optarg, err, errlen) != 0)
+                return -1;
+            break;
+        case OPT_DISABLE: {
+            char *list = optarg;
+            for (char *tok = list; *tok;) {
+                size_t n = strcspn(tok, ",");
+                char id[64];
+                snprintf(id, sizeof id, "%.*s", (int)(n < 63 ? n : 63), tok);
+                if (!sw_rule_by_id(id)) {
+                    snprintf(err, errlen, "--disable: unknown rule '%s' (see --list-rules)", id);
+                    return -1;
+                }
+                tok += n;
+                if (*tok == ',')
+                    tok++;
+            }
+            size_t old = o->disabled ? strlen(o->disabled) : 0;
+            char *joined = realloc(o->disabled, old + strlen(list) + 2);
+            if (!joined) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            if (old)
+                joined[old++] = ',';
+            strcpy(joined + old, list);
+            o->disabled = joined;
+            o->rules.disabled = joined;
+            break;
+        }
+        case OPT_EXPLAIN:
+            /* Every remaining argument is a term. */
+            o->explain_first = optind;
+            o->explain_count = argc - optind;
+            if (o->explain_count < 1) {
+                snprintf(err, errlen, "--explain needs a status code or method, e.g. --explain 401");
+                return -1;
+            }
+            return 0;
+        case OPT_LIST_RULES:
+            o->list_rules = true;
+            return 0;
         case 'h':
             o->help = true;
             return 0;
@@ -177,13 +243,15 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
         }
     }
 
+    if (o->explain_first || o->list_rules)
+        return 0;
     if (!o->capture.file == !o->capture.iface) {
         snprintf(err, errlen, o->capture.file ? "give either -r FILE or -i IFACE, not both"
                                               : "nothing to read: give -r FILE or -i IFACE");
         return -1;
     }
-    if (o->json && o->dump) {
-        snprintf(err, errlen, "--json and --dump both write to standard output: choose one");
+    if (o->json + o->dump + o->report > 1) {
+        snprintf(err, errlen, "--json, --dump and --report all write to standard output: choose one");
         return -1;
     }
 
@@ -211,4 +279,89 @@ void sw_options_free(sw_options *o)
 {
     free(o->filter);
     o->filter = NULL;
+    free(o->disabled);
+    o->disabled = NULL;
+}
+
+/* The thresholds --set accepts: a public interface (README, man page). */
+typedef enum { SET_COUNT, SET_SECONDS, SET_MILLIS } set_kind;
+
+typedef struct setting {
+    const char *name;
+    set_kind kind;
+    size_t offset;              /* into sw_options */
+    const char *what;
+} setting;
+
+#define IN_RULES(field) offsetof(sw_options, rules) + offsetof(sw_rules_config, field)
+#define IN_CORR(field) offsetof(sw_options, correlate) + offsetof(sw_correlate_config, field)
+
+static const setting settings[] = {
+    {"auth-loop.challenges", SET_COUNT, IN_RULES(auth_loop_challenges), "challenges within the window"},
+    {"auth-loop.rejected", SET_COUNT, IN_RULES(auth_loop_rejected), "of which answered credentials"},
+    {"auth-loop.stale", SET_COUNT, IN_RULES(auth_loop_stale), "stale=true challenges that make a loop"},
+    {"auth-loop.window", SET_SECONDS, IN_RULES(auth_loop_window), "seconds"},
+    {"refer.notify-timeout", SET_SECONDS, IN_CORR(refer_notify_timeout), "seconds from the 2xx to the first NOTIFY"},
+    {"refer.final-timeout", SET_SECONDS, IN_CORR(refer_final_timeout), "seconds from a NOTIFY to the final one"},
+    {"transaction.timeout", SET_SECONDS, IN_CORR(txn_timeout), "seconds to a final response"},
+    {"transaction.critical", SET_COUNT, IN_RULES(txn_timeout_critical), "timeouts on one server for critical"},
+    {"settle.grace", SET_SECONDS, IN_RULES(settle_grace), "at the end of a capture, younger expectations are info"},
+    {"retransmission-storm.per-minute", SET_COUNT, IN_RULES(storm_retransmissions), "retransmitted requests per minute"},
+    {"server-errors.per-minute", SET_COUNT, IN_RULES(server_errors), "5xx per minute from one server"},
+    {"scanner.users-per-minute", SET_COUNT, IN_RULES(scanner_users), "distinct users tried per minute"},
+    {"scanner.refused-per-minute", SET_COUNT, IN_RULES(scanner_failures), "401/403/407 received per minute"},
+    {"flows.max", SET_COUNT, IN_CORR(max_flows), "Call-IDs tracked at once"},
+    {"flows.idle-timeout", SET_SECONDS, IN_CORR(idle_timeout), "seconds before an idle flow is forgotten"},
+    {"sip.t1", SET_MILLIS, IN_CORR(t1), "milliseconds (RFC 3261 T1)"},
+};
+
+static void *setting_ptr(sw_options *o, const setting *s)
+{
+    return (char *)o + s->offset;
+}
+
+int sw_options_set(sw_options *o, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq) {
+        snprintf(err, errlen, "--set wants NAME=VALUE, got '%s'", assignment);
+        return -1;
+    }
+    size_t nlen = (size_t)(eq - assignment);
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const setting *s = &settings[i];
+        if (strlen(s->name) != nlen || strncmp(s->name, assignment, nlen) != 0)
+            continue;
+        unsigned long long v;
+        if (parse_uint(eq + 1, 100000000ULL, &v) || v == 0) {
+            snprintf(err, errlen, "--set %s: '%s' is not a positive whole number", s->name, eq + 1);
+            return -1;
+        }
+        void *p = setting_ptr(o, s);
+        if (s->kind == SET_COUNT) {
+            if (strcmp(s->name, "flows.max") == 0)
+                *(size_t *)p = (size_t)v;
+            else
+                *(unsigned *)p = (unsigned)v;
+        } else {
+            *(sw_time_us *)p = (sw_time_us)v * (s->kind == SET_SECONDS ? SW_USEC_PER_SEC : 1000);
+        }
+        return 0;
+    }
+    snprintf(err, errlen, "--set: unknown setting '%.*s' (see --list-rules)", (int)nlen, assignment);
+    return -1;
+}
+
+void sw_options_list_settings(FILE *out, const sw_options *o)
+{
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const setting *s = &settings[i];
+        const void *p = (const char *)o + s->offset;
+        unsigned long long v;
+        if (s->kind == SET_COUNT)
+            v = strcmp(s->name, "flows.max") == 0 ? *(const size_t *)p : *(const unsigned *)p;
+        else
+            v = *(const sw_time_us *)p / (s->kind == SET_SECONDS ? SW_USEC_PER_SEC : 1000);
+        fprintf(out, "  %-34s %8llu  %s\n", s->name, v, s->what);
+    }
 }

@@ -3,9 +3,12 @@
  * only: frames down to the decoder, payloads to the SIP stage, parsed
  * messages and counters to the outputs. */
 #include "sipwatch/app.h"
+#include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
+#include "sipwatch/findings.h"
 #include "sipwatch/output.h"
 #include "sipwatch/parse_pool.h"
+#include "sipwatch/rules.h"
 #include "sipwatch/sip_message.h"
 #include "sipwatch/sip_stats.h"
 
@@ -19,6 +22,9 @@ typedef struct sw_pipeline {
     const sw_options *opt;
     sw_decoder *decoder;
     sw_parse_pool *parser;
+    sw_correlator *correlator;
+    sw_findings *findings;
+    sw_rule_ctx rules;
     sw_sip_stats sip;
     FILE *out;
     sw_time_us first_ts, last_ts, last_poll;
@@ -29,12 +35,21 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
 {
     sw_pipeline *pl = user;
     sw_sip_stats_count(&pl->sip, r, msg, p);
+    if (r == SW_SIP_OK)
+        sw_correlate_message(pl->correlator, msg);
     if (pl->opt->dump) {
         if (r == SW_SIP_OK)
             sw_dump_message(pl->out, msg);
         else
             sw_dump_unparsed(pl->out, p, r == SW_SIP_TOO_LARGE ? "too-large" : "parse-error");
     }
+}
+
+/* Correlator events go to every rule. */
+static void on_correlated(void *user, const sw_event *event)
+{
+    sw_pipeline *pl = user;
+    sw_rules_evaluate(&pl->rules, event);
 }
 
 static void on_payload(void *user, const sw_payload *p)
@@ -61,6 +76,7 @@ static void on_idle(void *user, sw_time_us now)
 {
     sw_pipeline *pl = user;
     sw_parse_pool_poll(pl->parser, now, SW_PARSE_MAX_WAIT);
+    sw_correlate_advance(pl->correlator, now);
 }
 
 static int open_error_status(sw_capture_open_error e)
@@ -86,12 +102,19 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     if (pl) {
         pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
         pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
+        pl->correlator = sw_correlator_create(&opt->correlate, on_correlated, pl);
+        pl->findings = sw_findings_create(0, NULL, NULL);
+        pl->rules.cfg = &opt->rules;
+        pl->rules.corr = &opt->correlate;
+        pl->rules.findings = pl->findings;
     }
-    if (!pl || !pl->decoder || !pl->parser) {
+    if (!pl || !pl->decoder || !pl->parser || !pl->correlator || !pl->findings) {
         fprintf(stderr, "sipwatch: out of memory\n");
         if (pl) {
             sw_decoder_destroy(pl->decoder);
             sw_parse_pool_destroy(pl->parser);
+            sw_correlator_destroy(pl->correlator);
+            sw_findings_destroy(pl->findings);
         }
         free(pl);
         sw_capture_close(cap);
@@ -106,6 +129,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     sw_capture_end end = sw_capture_run(cap, on_frame, on_idle, pl, stop);
     sw_decoder_finish(pl->decoder, pl->last_ts);
     sw_parse_pool_flush(pl->parser);
+    sw_correlate_finish(pl->correlator, pl->last_ts);
 
     sw_run_summary sum;
     memset(&sum, 0, sizeof sum);
@@ -118,6 +142,8 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     sw_capture_get_stats(cap, &sum.capture);
     sw_decoder_get_stats(pl->decoder, &sum.decode, &sum.ipfrag, &sum.tcp);
     sum.sip = &pl->sip;
+    sw_correlate_get_stats(pl->correlator, &sum.correlate);
+    sw_findings_get_stats(pl->findings, &sum.findings);
 
     int status = SW_EXIT_OK;
     if (end == SW_CAPTURE_TRUNCATED)
@@ -129,12 +155,22 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
         status = SW_EXIT_RUNTIME;
     }
 
-    if (opt->json)
+    size_t nfindings = sw_findings_count(pl->findings);
+    if (opt->json) {
+        for (size_t i = 0; i < nfindings; i++)
+            sw_json_write_finding(pl->out, sw_findings_at(pl->findings, i));
         sw_json_write_stats(pl->out, &sum);
-    else if (!opt->dump)
-        sw_text_write_stats(pl->out, &sum);
+    } else if (!opt->dump) {
+        sw_report_write(pl->out, pl->findings, &sum, 80);
+    }
     fflush(pl->out);
+    if (status == SW_EXIT_OK)
+        for (size_t i = 0; i < nfindings; i++)
+            if (sw_findings_at(pl->findings, i)->severity >= SW_SEV_WARNING)
+                status = SW_EXIT_FINDINGS;
 
+    sw_correlator_destroy(pl->correlator);
+    sw_findings_destroy(pl->findings);
     sw_parse_pool_destroy(pl->parser);
     sw_decoder_destroy(pl->decoder);
     free(pl);

@@ -175,6 +175,7 @@ static void copy_credentials(sw_sip_msg *m, const osip_message_t *msg)
     m->credentials.realm = arena_unquoted(m, a->realm, 127);
     m->credentials.nonce = arena_unquoted(m, a->nonce, 255);
     m->credentials.uri = arena_unquoted(m, a->uri, 255);
+    m->credentials.response = arena_unquoted(m, a->response, 63);
 }
 
 static void copy_challenge(sw_sip_msg *m, const osip_message_t *msg)

@@ -1,0 +1,275 @@
+/* Correlate stage: turns the stream of parsed SIP messages into state the
+ * diagnosis rules can judge: flows (everything sharing a Call-ID: its
+ * transactions, dialog, registration and digest-auth attempts, REFER
+ * subscriptions, and a short ring of evidence) and peers (per IP address:
+ * sliding-window counts of requests, failures, retransmissions, users tried).
+ *
+ * Every table is bounded, expires idle entries on the capture clock and
+ * counts what it evicts. Flow state is keyed by Call-ID only, so it can be
+ * partitioned by Call-ID over several threads later; peer state is keyed by
+ * address. Deadlines (a transaction that must be answered, a REFER that must
+ * be notified) are computed here, so rules stay plain functions of state. */
+#ifndef SIPWATCH_CORRELATE_H
+#define SIPWATCH_CORRELATE_H
+
+#include "sipwatch/sip_message.h"
+
+/* ---- evidence ------------------------------------------------------------ */
+
+#define SW_EVF_CREDENTIALS 0x01     /* the request carried Authorization/Proxy-Authorization */
+#define SW_EVF_CHALLENGE 0x02       /* a 401/407 */
+#define SW_EVF_RETRANSMISSION 0x04  /* a copy of a message already seen */
+#define SW_EVF_DUPLICATE 0x08       /* the same message captured twice (within ms) */
+#define SW_EVF_KEY 0x10             /* marked by a rule as a message that matters */
+
+/* One message, summarised: enough for a report line or a ladder row. */
+typedef struct sw_evidence {
+    sw_time_us ts;
+    uint64_t frame;
+    sw_endpoint src, dst;
+    uint32_t cseq;
+    uint16_t status;                /* 0 for requests */
+    uint8_t method;                 /* request method, or CSeq method of a response */
+    uint8_t flags;                  /* SW_EVF_* */
+    uint8_t transport;
+    uint8_t sipfrag;                /* NOTIFY: sipfrag status / 10 (0 if none); 20 = 200 */
+} sw_evidence;
+
+#define SW_FLOW_EVIDENCE 16
+
+/* ---- transactions -------------------------------------------------------- */
+
+typedef struct sw_txn {
+    uint64_t key;                   /* branch + CSeq method (+ sent-by), or the RFC 2543 tuple */
+    uint64_t cred_fp;               /* fingerprint of the request's credentials (0 = none) */
+    sw_time_us first_ts, last_request_ts, final_ts, last_final_ts;
+    sw_endpoint client, server;
+    uint32_t cseq;
+    uint16_t final_status;          /* 0 until a final response */
+    uint16_t provisional;           /* last 1xx */
+    uint16_t requests;              /* copies of the request seen (1 + retransmissions) */
+    uint16_t finals;                /* copies of the final response */
+    uint8_t method;
+    bool credentials, proxy_credentials;
+    bool timeout_settled;           /* the no-final-response deadline was judged */
+} sw_txn;
+
+#define SW_FLOW_TXNS 8
+
+/* ---- digest authentication --------------------------------------------------
+ * Attempts are counted once per (CSeq number, credentials fingerprint): a
+ * retransmission, a second capture point, or the next hop of a proxy carries
+ * the same pair and is not a new attempt; password guessing that reuses one
+ * CSeq with new credentials is. kind 0 = 401/WWW-Authenticate, 1 = 407/Proxy. */
+
+#define SW_AUTH_RING 16
+
+typedef struct sw_auth_attempt {
+    sw_time_us ts;
+    uint32_t cseq;
+    uint64_t cred_fp;
+    uint64_t nonce_hash;            /* nonce the request presented (0 = no credentials) */
+    bool rejected;                  /* the request carried credentials of this kind */
+    bool stale;                     /* the challenge said stale=true */
+} sw_auth_attempt;
+
+typedef struct sw_auth_track {
+    uint32_t challenges;            /* distinct attempts challenged, in total */
+    uint32_t rejected;              /* of which carried credentials of this kind */
+    uint32_t stale;                 /* of which the challenge had stale=true */
+    unsigned ring_next;
+    sw_auth_attempt ring[SW_AUTH_RING];
+    uint8_t method;                 /* method challenged last */
+    bool realm_mismatch;            /* credentials named another realm than the challenge */
+    bool nonce_reused;              /* two rejected attempts presented the same nonce */
+    bool success_after;             /* a 2xx followed the last challenge */
+    sw_time_us first_ts, last_ts, success_ts;
+    sw_endpoint client, challenger;
+    char realm[64];                 /* realm challenged */
+    char cred_realm[64];            /* realm in the credentials */
+    char username[64];              /* digest username presented */
+    char last_nonce[64];            /* last nonce presented (truncated) */
+} sw_auth_track;
+
+/* ---- REFER subscriptions (RFC 3515, 4488) -------------------------------- */
+
+typedef enum sw_refer_state {
+    SW_REFER_SENT = 0,              /* no final response yet */
+    SW_REFER_ACCEPTED,              /* 2xx, NOTIFY expected */
+    SW_REFER_NO_SUB,                /* 2xx with Refer-Sub: false: no NOTIFY expected */
+    SW_REFER_REFUSED,               /* 3xx-6xx other than 401/407 */
+    SW_REFER_CHALLENGED,            /* 401/407: followed through the re-sent REFER */
+} sw_refer_state;
+
+typedef struct sw_refer {
+    uint32_t id;                    /* the REFER's CSeq number: Event: refer;id= */
+    sw_refer_state state;
+    uint16_t response;              /* final response to the REFER */
+    uint16_t last_sipfrag;          /* status in the last NOTIFY's sipfrag (0 = none) */
+    uint16_t notifies;              /* distinct NOTIFYs for it */
+    bool terminated;                /* a NOTIFY said Subscription-State: terminated */
+    bool notify_before_accept;      /* a NOTIFY came before the 2xx (allowed) */
+    bool no_notify_settled, stalled_settled;
+    sw_time_us refer_ts, accepted_ts, first_notify_ts, last_notify_ts, final_ts, bye_ts;
+    sw_endpoint referrer, referee;  /* REFER source and destination */
+    char tags[2][64];               /* the dialog's tags */
+    char refer_to[96];
+} sw_refer;
+
+#define SW_FLOW_REFERS 4
+
+/* ---- flows --------------------------------------------------------------- */
+
+typedef enum sw_dialog_state {
+    SW_DIALOG_NONE = 0,             /* no INVITE seen */
+    SW_DIALOG_TRYING,               /* INVITE sent, no final response */
+    SW_DIALOG_CONFIRMED,            /* 2xx to the INVITE */
+    SW_DIALOG_FAILED,               /* final non-2xx to the INVITE */
+    SW_DIALOG_TERMINATED,           /* BYE (or CANCEL) */
+} sw_dialog_state;
+
+typedef struct sw_flow sw_flow;
+struct sw_flow {
+    char *call_id;
+    uint64_t hash;
+    sw_time_us first_ts, last_ts;
+    uint8_t first_method;
+    sw_dialog_state dialog;
+    bool completed;                 /* nothing more is expected: linger, then expire */
+    sw_endpoint client, server;     /* first request's source and destination */
+    char from_user[64], from_host[64], to_user[64], to_host[64];
+    char user_agent[64];
+    uint32_t messages;
+    sw_txn txns[SW_FLOW_TXNS];
+    unsigned txn_next;
+    sw_auth_track *auth[2];         /* allocated on the first challenge */
+    sw_refer *refers;               /* SW_FLOW_REFERS, allocated on the first REFER */
+    unsigned nrefers;
+    sw_evidence evidence[SW_FLOW_EVIDENCE];
+    unsigned ev_count, ev_next;
+    sw_time_us wake_at;             /* next deadline (0 = none) */
+    /* table bookkeeping */
+    sw_flow *hnext, *prev, *next;
+    size_t heap_index;
+};
+
+/* ---- peers --------------------------------------------------------------- */
+
+#define SW_WINDOW_BUCKETS 12        /* 12 x 5 s = the last minute */
+
+typedef struct sw_window {
+    uint32_t count[SW_WINDOW_BUCKETS];
+    uint64_t epoch;                 /* bucket number of the newest bucket */
+} sw_window;
+
+#define SW_PEER_USERS 64
+
+typedef struct sw_peer sw_peer;
+struct sw_peer {
+    sw_ip_addr ip;
+    sw_time_us first_ts, last_ts;
+    sw_window requests_sent;        /* new requests (not retransmissions) it sent */
+    sw_window retransmissions;      /* requests it re-sent */
+    sw_window errors_5xx;           /* 5xx it answered */
+    sw_window finals_sent;          /* final responses it answered */
+    sw_window timeouts;             /* transactions to it that got no final response */
+    sw_window auth_failures;        /* 401/403/407 it received for its requests */
+    sw_window users_tried;          /* distinct users it addressed (approximate) */
+    uint64_t user_hash[SW_PEER_USERS];
+    unsigned user_next;
+    uint64_t total_requests, total_5xx, total_timeouts;
+    uint16_t last_5xx;
+    char user_agent[64];            /* last User-Agent it sent */
+    sw_peer *hnext, *prev, *next;
+};
+
+/* ---- events handed to the rules ------------------------------------------ */
+
+typedef enum sw_event_kind {
+    SW_EVENT_MESSAGE = 0,           /* a message was correlated */
+    SW_EVENT_DEADLINE,              /* capture time passed one of the flow's deadlines */
+    SW_EVENT_FLOW_END,              /* the flow is about to be forgotten */
+} sw_event_kind;
+
+typedef enum sw_flow_end {
+    SW_END_EXPIRED = 0,
+    SW_END_EVICTED,
+    SW_END_CAPTURE,                 /* end of the capture file or of the run */
+} sw_flow_end;
+
+typedef struct sw_event {
+    sw_event_kind kind;
+    sw_time_us now;
+    sw_flow *flow;                  /* NULL for a message without Call-ID */
+    const sw_sip_msg *msg;          /* MESSAGE only */
+    sw_txn *txn;                    /* MESSAGE: its transaction, if tracked */
+    sw_refer *refer;                /* MESSAGE: the REFER subscription it concerns */
+    sw_auth_track *auth;            /* MESSAGE: the auth track it changed */
+    sw_peer *src_peer, *dst_peer;   /* MESSAGE: the peers */
+    bool retransmission;            /* a copy of a message of this transaction already seen */
+    bool duplicate;                 /* ... seen within SW_DUPLICATE_WINDOW: a second capture point */
+    bool new_attempt;               /* MESSAGE, 401/407: a new auth attempt was challenged */
+    sw_flow_end end;                /* FLOW_END */
+} sw_event;
+
+#define SW_DUPLICATE_WINDOW (20 * 1000)     /* 20 ms */
+
+/* ---- the correlator ------------------------------------------------------ */
+
+typedef struct sw_correlate_config {
+    size_t max_flows;               /* default 50000 */
+    size_t max_peers;               /* default 16384 */
+    sw_time_us t1;                  /* SIP T1, default 500 ms */
+    sw_time_us txn_timeout;         /* no final response: default 64*T1 = 32 s */
+    sw_time_us refer_notify_timeout;/* 2xx to REFER without NOTIFY: default 32 s */
+    sw_time_us refer_final_timeout; /* NOTIFYs without a final one: default 120 s */
+    sw_time_us completed_linger;    /* flow kept after completion: default 32 s */
+    sw_time_us idle_timeout;        /* flow with no traffic: default 300 s */
+    sw_time_us dialog_idle_timeout; /* confirmed dialog with no traffic: default 2 h */
+    sw_time_us peer_idle_timeout;   /* default 600 s */
+} sw_correlate_config;
+
+typedef struct sw_correlate_stats {
+    uint64_t messages, uncorrelated;            /* uncorrelated: no Call-ID */
+    uint64_t retransmissions, duplicates;
+    uint64_t flows, flows_expired, flows_evicted;
+    uint64_t peers, peers_evicted;
+    uint64_t txns_evicted_pending;              /* pushed out of a flow's ring unanswered */
+    uint64_t clock_jumps;                       /* capture clock leapt forward by more than a day */
+    uint64_t active_flows, active_peers;        /* gauges */
+    uint64_t active_dialogs;                    /* gauge: confirmed, not terminated */
+    uint64_t pending_txns;                      /* gauge: transactions awaiting a final response */
+} sw_correlate_stats;
+
+typedef struct sw_correlator sw_correlator;
+
+typedef void (*sw_event_fn)(void *user, const sw_event *event);
+
+void sw_correlate_config_default(sw_correlate_config *cfg);
+sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn on_event, void *user);
+void sw_correlator_destroy(sw_correlator *c);
+
+/* Correlates one parsed message (in capture order); deadlines up to its
+ * time fire first. Rules see it through on_event. */
+void sw_correlate_message(sw_correlator *c, const sw_sip_msg *msg);
+
+/* Advances the capture clock without a message (live capture when idle). */
+void sw_correlate_advance(sw_correlator *c, sw_time_us now);
+
+/* End of capture: every flow gets a FLOW_END (SW_END_CAPTURE) event so
+ * pending expectations are settled and reported, then is forgotten. */
+void sw_correlate_finish(sw_correlator *c, sw_time_us now);
+
+void sw_correlate_get_stats(const sw_correlator *c, sw_correlate_stats *stats);
+const sw_correlate_config *sw_correlate_get_config(const sw_correlator *c);
+
+/* Helpers for rules. */
+uint32_t sw_window_sum(const sw_window *w, sw_time_us now);
+/* Auth attempts of one kind in the window ending at `now`. */
+void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
+                    uint32_t *challenges, uint32_t *rejected, uint32_t *stale);
+/* Evidence in chronological order: fills out[] with up to max entries,
+ * returns the count. */
+unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max);
+
+#endif

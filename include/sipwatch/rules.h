@@ -1,0 +1,70 @@
+/* Rules stage: one diagnosis per source file (src/rules/rule_*.c), each a
+ * plain function over the correlator's state and the event that changed it.
+ * A rule has a stable id (used in JSON, the dashboard and alerts: a public
+ * interface), a default severity, documented thresholds in sw_rules_config,
+ * and its own fix-suggestion text with the concrete values filled in. */
+#ifndef SIPWATCH_RULES_H
+#define SIPWATCH_RULES_H
+
+#include "sipwatch/correlate.h"
+#include "sipwatch/findings.h"
+
+typedef struct sw_rules_config {
+    /* auth-loop */
+    unsigned auth_loop_challenges;      /* challenges in the window (default 3) */
+    unsigned auth_loop_rejected;        /* of which answered credentials (default 2) */
+    unsigned auth_loop_stale;           /* stale=true challenges that count as a loop (default 3) */
+    sw_time_us auth_loop_window;        /* default 5 min */
+    /* refer-no-notify, refer-stalled: deadlines live in sw_correlate_config;
+     * at the end of a capture, a pending expectation younger than this is
+     * reported as info ("too early to tell") instead of warning. */
+    sw_time_us settle_grace;            /* default 8*T1 = 4 s */
+    /* transaction-timeout */
+    unsigned txn_timeout_critical;      /* timed-out transactions to one server for critical (default 5) */
+    /* retransmission-storm */
+    unsigned storm_retransmissions;     /* retransmitted requests per minute from one source (default 50) */
+    /* server-errors */
+    unsigned server_errors;             /* 5xx per minute from one server (default 10) */
+    /* scanner */
+    unsigned scanner_users;             /* distinct users tried per minute (default 10) */
+    unsigned scanner_failures;          /* with at least this many 401/403/407 back (default 10) */
+    /* rules switched off by id (comma-separated), or NULL */
+    const char *disabled;
+} sw_rules_config;
+
+typedef struct sw_rule_ctx {
+    const sw_rules_config *cfg;
+    const sw_correlate_config *corr;
+    sw_findings *findings;
+} sw_rule_ctx;
+
+typedef void (*sw_rule_fn)(const sw_rule_ctx *ctx, const sw_event *event);
+
+typedef struct sw_rule {
+    const char *id;                     /* "auth-loop" */
+    sw_severity severity;               /* default severity */
+    const char *title;                  /* one line: what it detects */
+    sw_rule_fn evaluate;
+} sw_rule;
+
+void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *corr);
+
+/* Every rule, in a fixed order. */
+const sw_rule *const *sw_rules_all(size_t *count);
+const sw_rule *sw_rule_by_id(const char *id);
+
+/* Runs every enabled rule on one event. */
+void sw_rules_evaluate(const sw_rule_ctx *ctx, const sw_event *event);
+
+/* The rules (one file each). */
+extern const sw_rule sw_rule_auth_loop;
+extern const sw_rule sw_rule_auth_rejected;
+extern const sw_rule sw_rule_refer_no_notify;
+extern const sw_rule sw_rule_refer_stalled;
+extern const sw_rule sw_rule_refer_failed;
+extern const sw_rule sw_rule_transaction_timeout;
+extern const sw_rule sw_rule_retransmission_storm;
+extern const sw_rule sw_rule_server_errors;
+extern const sw_rule sw_rule_scanner;
+
+#endif

@@ -1,0 +1,1085 @@
+/* Correlator: flows by Call-ID and peers by address, built from parsed
+ * messages in capture order, with the deadlines the rules judge.
+ *
+ * Design: flows live in a hash table, on an LRU list (for eviction when the
+ * table is full) and in a min-heap ordered by their next wake-up time: the
+ * earliest pending deadline (an unanswered transaction, a REFER awaiting its
+ * NOTIFY) or, when nothing is pending, the time the flow is forgotten. Capture
+ * time advancing pops due flows: a deadline becomes a DEADLINE event, an
+ * expiry a FLOW_END event. Peers are a second, simpler table with an LRU
+ * list and idle expiry. Nothing keeps a message: flows hold summaries. */
+#include "sipwatch/correlate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SW_WINDOW_BUCKET_US (5 * SW_USEC_PER_SEC)
+#define SW_CLOCK_LEAP (24ULL * 3600 * SW_USEC_PER_SEC)    /* a day without a single SIP message */
+
+struct sw_correlator {
+    sw_correlate_config cfg;
+    sw_event_fn on_event;
+    void *user;
+    sw_time_us now;
+    /* flows */
+    sw_flow **fbuckets;
+    size_t nfbuckets;
+    sw_flow *lru_head, *lru_tail;
+    sw_flow **heap;
+    size_t heap_len, heap_cap;
+    /* peers */
+    sw_peer **pbuckets;
+    size_t npbuckets;
+    sw_peer *plru_head, *plru_tail;
+    sw_correlate_stats stats;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    if (!s)
+        return hash_bytes(h, "\x01", 1);
+    h = hash_bytes(h, s, strlen(s));
+    return hash_bytes(h, "\0", 1);
+}
+
+#define FNV_SEED 14695981039346656037ULL
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    if (!src) {
+        dst[0] = '\0';
+        return;
+    }
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static bool endpoint_equal(const sw_endpoint *a, const sw_endpoint *b)
+{
+    return a->port == b->port && sw_ip_equal(&a->ip, &b->ip);
+}
+
+/* ---- sliding windows ------------------------------------------------------- */
+
+static void window_add(sw_window *w, sw_time_us now)
+{
+    uint64_t b = now / SW_WINDOW_BUCKET_US;
+    if (b > w->epoch) {
+        uint64_t gap = b - w->epoch;
+        if (gap >= SW_WINDOW_BUCKETS)
+            memset(w->count, 0, sizeof w->count);
+        else
+            for (uint64_t i = 1; i <= gap; i++)
+                w->count[(w->epoch + i) % SW_WINDOW_BUCKETS] = 0;
+        w->epoch = b;
+    }
+    if (w->epoch - b < SW_WINDOW_BUCKETS)
+        w->count[b % SW_WINDOW_BUCKETS]++;
+}
+
+uint32_t sw_window_sum(const sw_window *w, sw_time_us now)
+{
+    uint64_t nb = now / SW_WINDOW_BUCKET_US;
+    uint32_t sum = 0;
+    for (uint64_t i = 0; i < SW_WINDOW_BUCKETS; i++) {
+        if (w->epoch < i)
+            break;
+        uint64_t b = w->epoch - i;
+        if (b + SW_WINDOW_BUCKETS > nb)
+            sum += w->count[b % SW_WINDOW_BUCKETS];
+    }
+    return sum;
+}
+
+/* ---- config ---------------------------------------------------------------- */
+
+void sw_correlate_config_default(sw_correlate_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_flows = 50000;
+    cfg->max_peers = 16384;
+    cfg->t1 = 500 * 1000;
+    cfg->txn_timeout = 64 * cfg->t1;
+    cfg->refer_notify_timeout = 64 * cfg->t1;
+    cfg->refer_final_timeout = 120 * SW_USEC_PER_SEC;
+    cfg->completed_linger = 64 * cfg->t1;
+    cfg->idle_timeout = 300 * SW_USEC_PER_SEC;
+    cfg->dialog_idle_timeout = 7200 * SW_USEC_PER_SEC;
+    cfg->peer_idle_timeout = 600 * SW_USEC_PER_SEC;
+}
+
+sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn on_event, void *user)
+{
+    sw_correlator *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        sw_correlate_config_default(&c->cfg);
+    if (!c->cfg.max_flows)
+        c->cfg.max_flows = 50000;
+    if (!c->cfg.max_peers)
+        c->cfg.max_peers = 16384;
+    c->on_event = on_event;
+    c->user = user;
+    c->nfbuckets = 1024;
+    while (c->nfbuckets < c->cfg.max_flows && c->nfbuckets < (1u << 22))
+        c->nfbuckets *= 2;
+    c->npbuckets = 256;
+    while (c->npbuckets < c->cfg.max_peers && c->npbuckets < (1u << 20))
+        c->npbuckets *= 2;
+    c->fbuckets = calloc(c->nfbuckets, sizeof *c->fbuckets);
+    c->pbuckets = calloc(c->npbuckets, sizeof *c->pbuckets);
+    c->heap_cap = 1024;
+    c->heap = malloc(c->heap_cap * sizeof *c->heap);
+    if (!c->fbuckets || !c->pbuckets || !c->heap) {
+        sw_correlator_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+const sw_correlate_config *sw_correlate_get_config(const sw_correlator *c)
+{
+    return &c->cfg;
+}
+
+/* ---- the wake-up heap ------------------------------------------------------ */
+
+static void heap_swap(sw_correlator *c, size_t a, size_t b)
+{
+    sw_flow *t = c->heap[a];
+    c->heap[a] = c->heap[b];
+    c->heap[b] = t;
+    c->heap[a]->heap_index = a;
+    c->heap[b]->heap_index = b;
+}
+
+static void heap_up(sw_correlator *c, size_t i)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (c->heap[parent]->wake_at <= c->heap[i]->wake_at)
+            break;
+        heap_swap(c, i, parent);
+        i = parent;
+    }
+}
+
+static void heap_down(sw_correlator *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < c->heap_len && c->heap[l]->wake_at < c->heap[m]->wake_at)
+            m = l;
+        if (r < c->heap_len && c->heap[r]->wake_at < c->heap[m]->wake_at)
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(c, i, m);
+        i = m;
+    }
+}
+
+static bool heap_push(sw_correlator *c, sw_flow *f)
+{
+    if (c->heap_len == c->heap_cap) {
+        sw_flow **nh = realloc(c->heap, 2 * c->heap_cap * sizeof *nh);
+        if (!nh)
+            return false;
+        c->heap = nh;
+        c->heap_cap *= 2;
+    }
+    f->heap_index = c->heap_len;
+    c->heap[c->heap_len++] = f;
+    heap_up(c, f->heap_index);
+    return true;
+}
+
+static void heap_remove(sw_correlator *c, sw_flow *f)
+{
+    size_t i = f->heap_index;
+    c->heap_len--;
+    if (i != c->heap_len) {
+        heap_swap(c, i, c->heap_len);
+        heap_down(c, i);
+        heap_up(c, i);
+    }
+}
+
+static void heap_update(sw_correlator *c, sw_flow *f)
+{
+    heap_down(c, f->heap_index);
+    heap_up(c, f->heap_index);
+}
+
+/* ---- flows ------------------------------------------------------------------ */
+
+static void flow_lru_remove(sw_correlator *c, sw_flow *f)
+{
+    if (f->prev) f->prev->next = f->next; else c->lru_head = f->next;
+    if (f->next) f->next->prev = f->prev; else c->lru_tail = f->prev;
+    f->prev = f->next = NULL;
+}
+
+static void flow_lru_append(sw_correlator *c, sw_flow *f)
+{
+    f->prev = c->lru_tail;
+    f->next = NULL;
+    if (c->lru_tail) c->lru_tail->next = f; else c->lru_head = f;
+    c->lru_tail = f;
+}
+
+static void flow_free(sw_correlator *c, sw_flow *f)
+{
+    sw_flow **pp = &c->fbuckets[f->hash & (c->nfbuckets - 1)];
+    while (*pp && *pp != f)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = f->hnext;
+    flow_lru_remove(c, f);
+    heap_remove(c, f);
+    if (f->dialog == SW_DIALOG_CONFIRMED)
+        c->stats.active_dialogs--;
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+        if (f->txns[i].requests && !f->txns[i].final_status && !f->txns[i].timeout_settled)
+            c->stats.pending_txns--;
+    c->stats.active_flows--;
+    free(f->auth[0]);
+    free(f->auth[1]);
+    free(f->refers);
+    free(f->call_id);
+    free(f);
+}
+
+static void emit_flow_end(sw_correlator *c, sw_flow *f, sw_flow_end why)
+{
+    sw_event ev = {.kind = SW_EVENT_FLOW_END, .now = c->now, .flow = f, .end = why};
+    if (c->on_event)
+        c->on_event(c->user, &ev);
+}
+
+static sw_flow *flow_lookup(sw_correlator *c, const char *call_id, uint64_t h)
+{
+    for (sw_flow *f = c->fbuckets[h & (c->nfbuckets - 1)]; f; f = f->hnext)
+        if (f->hash == h && strcmp(f->call_id, call_id) == 0)
+            return f;
+    return NULL;
+}
+
+static sw_flow *flow_create(sw_correlator *c, const char *call_id, uint64_t h, sw_time_us now)
+{
+    while (c->stats.active_flows >= c->cfg.max_flows && c->lru_head) {
+        sw_flow *victim = c->lru_head;
+        c->stats.flows_evicted++;
+        emit_flow_end(c, victim, SW_END_EVICTED);
+        flow_free(c, victim);
+    }
+    sw_flow *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->call_id = strdup(call_id);
+    if (!f->call_id) {
+        free(f);
+        return NULL;
+    }
+    f->hash = h;
+    f->first_ts = f->last_ts = now;
+    f->wake_at = now + c->cfg.idle_timeout;
+    if (!heap_push(c, f)) {
+        free(f->call_id);
+        free(f);
+        return NULL;
+    }
+    f->hnext = c->fbuckets[h & (c->nfbuckets - 1)];
+    c->fbuckets[h & (c->nfbuckets - 1)] = f;
+    flow_lru_append(c, f);
+    c->stats.flows++;
+    c->stats.active_flows++;
+    return f;
+}
+
+/* The next moment something about the flow must be judged, or forgotten. */
+static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool *is_deadline)
+{
+    sw_time_us wake = 0;
+    *is_deadline = false;
+#define CONSIDER(t)                         \
+    do {                                    \
+        sw_time_us t_ = (t);                \
+        if (!wake || t_ < wake) wake = t_;  \
+    } while (0)
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        const sw_txn *t = &f->txns[i];
+        if (!t->requests || t->final_status || t->timeout_settled)
+            continue;
+        if (t->method == SW_METHOD_INVITE && t->provisional)
+            continue;       /* ringing: the INVITE may wait for minutes */
+        CONSIDER(t->first_ts + c->cfg.txn_timeout);
+    }
+    for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
+        const sw_refer *r = &f->refers[i];
+        if (r->state != SW_REFER_ACCEPTED)
+            continue;
+        if (!r->notifies && !r->no_notify_settled)
+            CONSIDER(r->accepted_ts + c->cfg.refer_notify_timeout);
+        else if (r->notifies && !r->final_ts && !r->stalled_settled)
+            CONSIDER(r->last_notify_ts + c->cfg.refer_final_timeout);
+    }
+    if (wake)
+        *is_deadline = true;
+    sw_time_us expiry = f->last_ts + (f->completed ? c->cfg.completed_linger
+                                      : f->dialog == SW_DIALOG_CONFIRMED ? c->cfg.dialog_idle_timeout
+                                                                         : c->cfg.idle_timeout);
+    if (!wake || expiry < wake) {
+        /* Expiry waits for pending deadlines: only when none is earlier. */
+        if (!wake) {
+            wake = expiry;
+            *is_deadline = false;
+        }
+    }
+#undef CONSIDER
+    return wake;
+}
+
+static void flow_reschedule(sw_correlator *c, sw_flow *f)
+{
+    bool dl;
+    f->wake_at = flow_next_wake(c, f, &dl);
+    heap_update(c, f);
+}
+
+/* Marks the deadlines that have passed as judged, and counts timeouts on peers. */
+static sw_peer *peer_get(sw_correlator *c, const sw_ip_addr *ip, sw_time_us now);
+
+static void settle_due(sw_correlator *c, sw_flow *f, sw_time_us now)
+{
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        sw_txn *t = &f->txns[i];
+        if (!t->requests || t->final_status || t->timeout_settled)
+            continue;
+        if (t->method == SW_METHOD_INVITE && t->provisional)
+            continue;
+        if (t->first_ts + c->cfg.txn_timeout <= now) {
+            t->timeout_settled = true;
+            c->stats.pending_txns--;
+        }
+    }
+    for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
+        sw_refer *r = &f->refers[i];
+        if (r->state != SW_REFER_ACCEPTED)
+            continue;
+        if (!r->notifies && !r->no_notify_settled && r->accepted_ts + c->cfg.refer_notify_timeout <= now)
+            r->no_notify_settled = true;
+        if (r->notifies && !r->final_ts && !r->stalled_settled && r->last_notify_ts + c->cfg.refer_final_timeout <= now)
+            r->stalled_settled = true;
+    }
+}
+
+/* Counts, on the destination peers, the transactions whose deadline is due. */
+static void count_timeouts(sw_correlator *c, sw_flow *f, sw_time_us now)
+{
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        sw_txn *t = &f->txns[i];
+        if (!t->requests || t->final_status || t->timeout_settled)
+            continue;
+        if (t->method == SW_METHOD_INVITE && t->provisional)
+            continue;
+        if (t->first_ts + c->cfg.txn_timeout <= now) {
+            sw_peer *p = peer_get(c, &t->server.ip, now);
+            if (p) {
+                window_add(&p->timeouts, now);
+                p->total_timeouts++;
+            }
+        }
+    }
+}
+
+static void run_due(sw_correlator *c, sw_time_us now)
+{
+    while (c->heap_len && c->heap[0]->wake_at <= now) {
+        sw_flow *f = c->heap[0];
+        bool is_deadline;
+        sw_time_us wake = flow_next_wake(c, f, &is_deadline);
+        if (wake > now) {               /* stale heap position */
+            f->wake_at = wake;
+            heap_update(c, f);
+            continue;
+        }
+        if (is_deadline) {
+            count_timeouts(c, f, now);
+            sw_event ev = {.kind = SW_EVENT_DEADLINE, .now = now, .flow = f};
+            if (c->on_event)
+                c->on_event(c->user, &ev);
+            settle_due(c, f, now);
+            flow_reschedule(c, f);
+        } else {
+            c->stats.flows_expired++;
+            emit_flow_end(c, f, SW_END_EXPIRED);
+            flow_free(c, f);
+        }
+    }
+}
+
+/* ---- peers ------------------------------------------------------------------ */
+
+static uint64_t ip_hash(const sw_ip_addr *ip)
+{
+    return hash_bytes(FNV_SEED, ip->bytes, ip->family == 4 ? 4 : 16) ^ ip->family;
+}
+
+static void peer_lru_remove(sw_correlator *c, sw_peer *p)
+{
+    if (p->prev) p->prev->next = p->next; else c->plru_head = p->next;
+    if (p->next) p->next->prev = p->prev; else c->plru_tail = p->prev;
+    p->prev = p->next = NULL;
+}
+
+static void peer_lru_append(sw_correlator *c, sw_peer *p)
+{
+    p->prev = c->plru_tail;
+    p->next = NULL;
+    if (c->plru_tail) c->plru_tail->next = p; else c->plru_head = p;
+    c->plru_tail = p;
+}
+
+static void peer_free(sw_correlator *c, sw_peer *p)
+{
+    sw_peer **pp = &c->pbuckets[ip_hash(&p->ip) & (c->npbuckets - 1)];
+    while (*pp && *pp != p)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = p->hnext;
+    peer_lru_remove(c, p);
+    c->stats.active_peers--;
+    free(p);
+}
+
+static sw_peer *peer_get(sw_correlator *c, const sw_ip_addr *ip, sw_time_us now)
+{
+    if (!ip->family)
+        return NULL;
+    uint64_t h = ip_hash(ip);
+    sw_peer *p = c->pbuckets[h & (c->npbuckets - 1)];
+    while (p && !sw_ip_equal(&p->ip, ip))
+        p = p->hnext;
+    if (!p) {
+        while (c->plru_head && (c->stats.active_peers >= c->cfg.max_peers ||
+                                c->plru_head->last_ts + c->cfg.peer_idle_timeout < now)) {
+            if (c->stats.active_peers >= c->cfg.max_peers)
+                c->stats.peers_evicted++;
+            peer_free(c, c->plru_head);
+        }
+        p = calloc(1, sizeof *p);
+        if (!p)
+            return NULL;
+        p->ip = *ip;
+        p->first_ts = now;
+        p->hnext = c->pbuckets[h & (c->npbuckets - 1)];
+        c->pbuckets[h & (c->npbuckets - 1)] = p;
+        c->stats.peers++;
+        c->stats.active_peers++;
+    } else {
+        peer_lru_remove(c, p);
+    }
+    p->last_ts = now;
+    peer_lru_append(c, p);
+    return p;
+}
+
+static void peer_note_user(sw_peer *p, const char *user, sw_time_us now)
+{
+    if (!user || !*user)
+        return;
+    uint64_t h = hash_str(FNV_SEED, user);
+    for (unsigned i = 0; i < SW_PEER_USERS; i++)
+        if (p->user_hash[i] == h)
+            return;
+    p->user_hash[p->user_next++ % SW_PEER_USERS] = h;
+    window_add(&p->users_tried, now);
+}
+
+/* ---- transactions ------------------------------------------------------------ */
+
+static uint8_t txn_method(const sw_sip_msg *m)
+{
+    /* The ACK to a non-2xx final belongs to the INVITE transaction (RFC 3261 §17.1.1.3). */
+    uint8_t method = m->is_request ? (uint8_t)m->method : (uint8_t)m->cseq_method;
+    return method == SW_METHOD_ACK ? SW_METHOD_INVITE : method;
+}
+
+static uint64_t txn_key(const sw_sip_msg *m)
+{
+    uint64_t h = FNV_SEED;
+    uint8_t method = txn_method(m);
+    const char *method_name = method == SW_METHOD_OTHER ? m->cseq_method_name : NULL;
+    h = hash_bytes(h, &method, 1);
+    h = hash_str(h, method_name);
+    /* RFC 3261 §17.1.3: branch and method. Not the sent-by: NAT helpers and
+     * SIP ALGs rewrite the Via of responses (port 5260 -> 5860;rport=5260). */
+    if (m->via_branch && strncmp(m->via_branch, "z9hG4bK", 7) == 0)
+        return hash_str(h, m->via_branch);
+    /* RFC 2543 peers: the branch is not unique; add sent-by, dialog and CSeq. */
+    h = hash_str(h, m->via_host);
+    h = hash_bytes(h, &m->via_port, sizeof m->via_port);
+    h = hash_str(h, m->via_branch);
+    h = hash_str(h, m->call_id);
+    h = hash_str(h, m->from_tag);
+    return hash_bytes(h, &m->cseq, sizeof m->cseq);
+}
+
+static uint64_t cred_fingerprint(const sw_sip_msg *m)
+{
+    if (!m->credentials.present)
+        return 0;
+    uint64_t h = FNV_SEED;
+    h = hash_str(h, m->credentials.username);
+    h = hash_str(h, m->credentials.realm);
+    h = hash_str(h, m->credentials.nonce);
+    h = hash_str(h, m->credentials.uri);
+    h = hash_str(h, m->credentials.response);
+    h = hash_bytes(h, &m->credentials.proxy, 1);
+    return h ? h : 1;
+}
+
+static sw_txn *txn_find(sw_flow *f, uint64_t key)
+{
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+        if (f->txns[i].key == key && (f->txns[i].requests || f->txns[i].final_status || f->txns[i].provisional))
+            return &f->txns[i];
+    return NULL;
+}
+
+static sw_txn *txn_new(sw_correlator *c, sw_flow *f, uint64_t key)
+{
+    sw_txn *t = &f->txns[f->txn_next++ % SW_FLOW_TXNS];
+    if (t->requests && !t->final_status && !t->timeout_settled) {
+        c->stats.txns_evicted_pending++;
+        c->stats.pending_txns--;
+    }
+    memset(t, 0, sizeof *t);
+    t->key = key;
+    return t;
+}
+
+/* ---- evidence --------------------------------------------------------------- */
+
+static void evidence_push(sw_flow *f, const sw_sip_msg *m, uint8_t flags)
+{
+    sw_evidence *e = &f->evidence[f->ev_next++ % SW_FLOW_EVIDENCE];
+    if (f->ev_count < SW_FLOW_EVIDENCE)
+        f->ev_count++;
+    e->ts = m->ts;
+    e->frame = m->frame;
+    e->src = m->src;
+    e->dst = m->dst;
+    e->cseq = m->cseq;
+    e->status = (uint16_t)(m->is_request ? 0 : m->status);
+    e->method = (uint8_t)(m->is_request ? m->method : m->cseq_method);
+    e->flags = flags;
+    e->transport = (uint8_t)m->transport;
+    e->sipfrag = (uint8_t)(m->sipfrag_status / 10);
+}
+
+unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max)
+{
+    unsigned n = f->ev_count < max ? f->ev_count : max;
+    unsigned start = f->ev_next - n;
+    for (unsigned i = 0; i < n; i++)
+        out[i] = f->evidence[(start + i) % SW_FLOW_EVIDENCE];
+    return n;
+}
+
+/* ---- digest authentication ------------------------------------------------------ */
+
+static sw_auth_track *auth_track(sw_flow *f, int kind)
+{
+    if (!f->auth[kind])
+        f->auth[kind] = calloc(1, sizeof *f->auth[kind]);
+    return f->auth[kind];
+}
+
+void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
+                    uint32_t *challenges, uint32_t *rejected, uint32_t *stale)
+{
+    uint32_t ch = 0, rj = 0, st = 0;
+    unsigned n = a->challenges < SW_AUTH_RING ? a->challenges : SW_AUTH_RING;
+    for (unsigned i = 0; i < n; i++) {
+        const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
+        if (at->ts + window < now)
+            continue;
+        ch++;
+        if (at->stale)
+            st++;
+        else if (at->rejected)
+            rj++;
+    }
+    *challenges = ch;
+    *rejected = rj;
+    *stale = st;
+}
+
+static void note_credentials(sw_flow *f, const sw_sip_msg *m)
+{
+    if (!m->credentials.present)
+        return;
+    sw_auth_track *a = auth_track(f, m->credentials.proxy ? 1 : 0);
+    if (!a)
+        return;
+    copy_str(a->username, sizeof a->username, m->credentials.username);
+    copy_str(a->cred_realm, sizeof a->cred_realm, m->credentials.realm);
+    copy_str(a->last_nonce, sizeof a->last_nonce, m->credentials.nonce);
+}
+
+/* A 401/407: records the challenged attempt. Returns the track, and whether
+ * the attempt is new (not a copy, another hop, or a retransmission). */
+static sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_txn *t, sw_time_us now, bool *is_new)
+{
+    int kind = m->status == 407 ? 1 : 0;
+    sw_auth_track *a = auth_track(f, kind);
+    *is_new = false;
+    if (!a)
+        return NULL;
+    uint32_t cseq = m->cseq;
+    uint64_t fp = t ? t->cred_fp : 0;
+    unsigned n = a->challenges < SW_AUTH_RING ? a->challenges : SW_AUTH_RING;
+    for (unsigned i = 0; i < n; i++) {
+        const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
+        if (at->cseq == cseq && at->cred_fp == fp)
+            return a;
+    }
+    *is_new = true;
+    bool had_creds = t && (kind ? t->proxy_credentials : t->credentials);
+    uint64_t nonce_hash = had_creds && a->last_nonce[0] ? hash_str(FNV_SEED, a->last_nonce) : 0;
+    if (had_creds && nonce_hash) {
+        for (unsigned i = 0; i < n; i++) {
+            const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
+            if (at->rejected && at->nonce_hash == nonce_hash) {
+                a->nonce_reused = true;
+                break;
+            }
+        }
+    }
+    sw_auth_attempt *at = &a->ring[a->ring_next++ % SW_AUTH_RING];
+    at->ts = now;
+    at->cseq = cseq;
+    at->cred_fp = fp;
+    at->nonce_hash = nonce_hash;
+    at->rejected = had_creds;
+    at->stale = m->challenge.stale;
+    a->challenges++;
+    if (at->stale)
+        a->stale++;
+    else if (had_creds)
+        a->rejected++;
+    if (!a->first_ts)
+        a->first_ts = now;
+    a->last_ts = now;
+    a->method = (uint8_t)m->cseq_method;
+    a->client = m->dst;
+    a->challenger = m->src;
+    a->success_after = false;
+    copy_str(a->realm, sizeof a->realm, m->challenge.realm);
+    if (had_creds && a->cred_realm[0] && a->realm[0] && strcmp(a->cred_realm, a->realm) != 0)
+        a->realm_mismatch = true;
+    return a;
+}
+
+/* ---- REFER subscriptions ------------------------------------------------------ */
+
+static sw_refer *refer_by_id(sw_flow *f, uint32_t id)
+{
+    for (unsigned i = 0; f->refers && i < f->nrefers; i++)
+        if (f->refers[i].id == id)
+            return &f->refers[i];
+    return NULL;
+}
+
+static bool tags_match(const sw_refer *r, const sw_sip_msg *m)
+{
+    const char *a = m->from_tag ? m->from_tag : "", *b = m->to_tag ? m->to_tag : "";
+    if (!r->tags[0][0] && !r->tags[1][0])
+        return true;
+    bool a_in = strcmp(a, r->tags[0]) == 0 || strcmp(a, r->tags[1]) == 0;
+    bool b_in = !r->tags[1][0] || strcmp(b, r->tags[0]) == 0 || strcmp(b, r->tags[1]) == 0;
+    return a_in && b_in;
+}
+
+static sw_refer *refer_add(sw_flow *f, const sw_sip_msg *m, sw_time_us now)
+{
+    if (!f->refers) {
+        f->refers = calloc(SW_FLOW_REFERS, sizeof *f->refers);
+        if (!f->refers)
+            return NULL;
+    }
+    sw_refer *r;
+    if (f->nrefers < SW_FLOW_REFERS) {
+        r = &f->refers[f->nrefers++];
+    } else {
+        /* Full: reuse the oldest one that is over, else the oldest. */
+        r = &f->refers[0];
+        for (unsigned i = 0; i < SW_FLOW_REFERS; i++)
+            if (f->refers[i].state != SW_REFER_ACCEPTED || f->refers[i].final_ts) {
+                r = &f->refers[i];
+                break;
+            }
+    }
+    memset(r, 0, sizeof *r);
+    r->id = m->cseq;
+    r->refer_ts = now;
+    r->referrer = m->src;
+    r->referee = m->dst;
+    copy_str(r->tags[0], sizeof r->tags[0], m->from_tag);
+    copy_str(r->tags[1], sizeof r->tags[1], m->to_tag);
+    copy_str(r->refer_to, sizeof r->refer_to, m->refer_to);
+    return r;
+}
+
+static sw_refer *refer_for_notify(sw_flow *f, const sw_sip_msg *m)
+{
+    if (!f->refers)
+        return NULL;
+    if (m->event_id) {
+        char *end;
+        unsigned long id = strtoul(m->event_id, &end, 10);
+        if (*end == '\0') {
+            sw_refer *r = refer_by_id(f, (uint32_t)id);
+            if (r && tags_match(r, m))
+                return r;
+        }
+        return NULL;
+    }
+    /* No id: the first REFER of the dialog (RFC 3515 §2.4.6). */
+    for (unsigned i = 0; i < f->nrefers; i++)
+        if (tags_match(&f->refers[i], m))
+            return &f->refers[i];
+    return NULL;
+}
+
+/* ---- the message path ---------------------------------------------------------- */
+
+static void update_completed(sw_flow *f)
+{
+    bool pending = false;
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        const sw_txn *t = &f->txns[i];
+        if (t->requests && !t->final_status && !t->timeout_settled && t->method != SW_METHOD_ACK)
+            pending = true;
+    }
+    for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
+        const sw_refer *r = &f->refers[i];
+        if (r->state == SW_REFER_SENT || (r->state == SW_REFER_ACCEPTED && !r->final_ts))
+            pending = true;
+    }
+    /* Credentials rejected and no success yet: the UA may retry after its
+     * own back-off; wait for the idle timeout before judging it gave up. */
+    for (int k = 0; k < 2; k++)
+        if (f->auth[k] && f->auth[k]->rejected && !f->auth[k]->success_after)
+            pending = true;
+    bool dialog_open = f->dialog == SW_DIALOG_TRYING || f->dialog == SW_DIALOG_CONFIRMED;
+    f->completed = !pending && !dialog_open;
+}
+
+/* A capture whose clock leaps forward (a broken timestamp, a host whose
+ * clock was reset) would make every pending deadline look missed. Deadlines
+ * that the leap crosses are settled without being judged, and counted. */
+static void clock_leap(sw_correlator *c, sw_time_us now)
+{
+    c->stats.clock_jumps++;
+    for (size_t i = 0; i < c->heap_len; i++) {
+        sw_flow *f = c->heap[i];
+        settle_due(c, f, now);
+        f->last_ts = now;           /* idle time restarts after the leap */
+    }
+    for (size_t i = 0; i < c->heap_len; i++) {
+        bool dl;
+        c->heap[i]->wake_at = flow_next_wake(c, c->heap[i], &dl);
+    }
+    for (size_t i = c->heap_len; i-- > 0;)
+        heap_down(c, i);
+}
+
+void sw_correlate_advance(sw_correlator *c, sw_time_us now)
+{
+    if (c->now && now > c->now + SW_CLOCK_LEAP)
+        clock_leap(c, now);
+    if (now > c->now)
+        c->now = now;
+    run_due(c, c->now);
+}
+
+void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
+{
+    /* All timing uses the correlator's clock, which never goes backwards;
+     * evidence keeps each message's own timestamp. */
+    sw_correlate_advance(c, m->ts);
+    sw_time_us now = c->now;
+    c->stats.messages++;
+
+    sw_event ev = {.kind = SW_EVENT_MESSAGE, .now = now, .msg = m};
+    ev.src_peer = peer_get(c, &m->src.ip, now);
+    ev.dst_peer = peer_get(c, &m->dst.ip, now);
+
+    if (!m->call_id || !m->has_cseq) {
+        c->stats.uncorrelated++;
+        if (m->is_request && ev.src_peer)
+            window_add(&ev.src_peer->requests_sent, now);
+        if (c->on_event)
+            c->on_event(c->user, &ev);
+        return;
+    }
+
+    uint64_t h = hash_str(FNV_SEED, m->call_id);
+    sw_flow *f = flow_lookup(c, m->call_id, h);
+    if (!f) {
+        f = flow_create(c, m->call_id, h, now);
+        if (!f) {
+            c->stats.uncorrelated++;
+            return;
+        }
+    }
+    ev.flow = f;
+    f->last_ts = now;
+    f->messages++;
+    flow_lru_remove(c, f);
+    flow_lru_append(c, f);
+    if (m->is_request && !f->first_method) {
+        f->first_method = (uint8_t)m->method;
+        f->client = m->src;
+        f->server = m->dst;
+        copy_str(f->from_user, sizeof f->from_user, m->from_user);
+        copy_str(f->from_host, sizeof f->from_host, m->from_host);
+        copy_str(f->to_user, sizeof f->to_user, m->to_user);
+        copy_str(f->to_host, sizeof f->to_host, m->to_host);
+    }
+    if (m->is_request && m->user_agent && endpoint_equal(&m->src, &f->client))
+        copy_str(f->user_agent, sizeof f->user_agent, m->user_agent);
+
+    /* Transaction. */
+    uint8_t flags = 0;
+    uint64_t key = txn_key(m);
+    sw_txn *t = txn_find(f, key);
+    bool ack = m->is_request && m->method == SW_METHOD_ACK;
+    if (m->is_request && !ack) {
+        uint64_t fp = cred_fingerprint(m);
+        if (t && t->requests && t->cred_fp == fp) {
+            ev.retransmission = true;
+            ev.duplicate = now - t->last_request_ts < SW_DUPLICATE_WINDOW;
+            t->requests++;
+            t->last_request_ts = now;
+        } else {
+            /* New, or the same branch and CSeq with other credentials: a new attempt. */
+            if (t && t->requests && !t->final_status && !t->timeout_settled)
+                c->stats.pending_txns--;
+            if (!t)
+                t = txn_new(c, f, key);
+            else
+                memset(t, 0, sizeof *t), t->key = key;
+            t->method = (uint8_t)m->method;
+            t->cseq = m->cseq;
+            t->first_ts = t->last_request_ts = now;
+            t->client = m->src;
+            t->server = m->dst;
+            t->requests = 1;
+            t->cred_fp = fp;
+            t->credentials = m->credentials.present && !m->credentials.proxy;
+            t->proxy_credentials = m->credentials.present && m->credentials.proxy;
+            c->stats.pending_txns++;
+        }
+        if (m->credentials.present)
+            flags |= SW_EVF_CREDENTIALS;
+        note_credentials(f, m);
+    } else if (!m->is_request) {
+        if (!t) {
+            /* A response whose request we did not see: track it, expecting nothing. */
+            t = txn_new(c, f, key);
+            t->method = (uint8_t)m->cseq_method;
+            t->cseq = m->cseq;
+            t->first_ts = now;
+            t->client = m->dst;
+            t->server = m->src;
+        }
+        if (m->status >= 200) {
+            if (t->final_status == m->status) {
+                ev.retransmission = true;
+                ev.duplicate = now - t->last_final_ts < SW_DUPLICATE_WINDOW;
+                t->finals++;
+            } else {
+                if (t->requests && !t->final_status && !t->timeout_settled)
+                    c->stats.pending_txns--;
+                t->final_status = (uint16_t)m->status;
+                t->final_ts = now;
+                t->finals = 1;
+            }
+            t->last_final_ts = now;
+        } else {
+            if (t->provisional == m->status && t->final_status == 0)
+                ev.retransmission = ev.duplicate = true;    /* 1xx are not retransmitted by UDP timers */
+            t->provisional = (uint16_t)m->status;
+        }
+    }
+    ev.txn = ack ? NULL : t;
+    if (ev.retransmission) {
+        flags |= ev.duplicate ? SW_EVF_DUPLICATE : SW_EVF_RETRANSMISSION;
+        if (ev.duplicate)
+            c->stats.duplicates++;
+        else
+            c->stats.retransmissions++;
+    }
+
+    /* Peers. */
+    if (m->is_request && !ack && ev.src_peer) {
+        sw_peer *p = ev.src_peer;
+        if (ev.retransmission) {
+            if (!ev.duplicate)
+                window_add(&p->retransmissions, now);
+        } else {
+            window_add(&p->requests_sent, now);
+            p->total_requests++;
+            peer_note_user(p, m->to_user ? m->to_user : m->from_user, now);
+        }
+        if (m->user_agent)
+            copy_str(p->user_agent, sizeof p->user_agent, m->user_agent);
+    }
+    if (!m->is_request && m->status >= 200 && !ev.retransmission) {
+        if (ev.src_peer) {
+            window_add(&ev.src_peer->finals_sent, now);
+            if (m->status >= 500 && m->status < 600) {
+                window_add(&ev.src_peer->errors_5xx, now);
+                ev.src_peer->total_5xx++;
+                ev.src_peer->last_5xx = (uint16_t)m->status;
+            }
+        }
+        if (ev.dst_peer && (m->status == 401 || m->status == 403 || m->status == 407))
+            window_add(&ev.dst_peer->auth_failures, now);
+    }
+
+    /* Dialog. */
+    if (!ev.retransmission) {
+        if (m->is_request && m->method == SW_METHOD_INVITE && !m->to_tag &&
+            (f->dialog == SW_DIALOG_NONE || f->dialog == SW_DIALOG_FAILED))
+            f->dialog = SW_DIALOG_TRYING;
+        if (!m->is_request && m->cseq_method == SW_METHOD_INVITE && m->status >= 200) {
+            if (m->status < 300 && f->dialog != SW_DIALOG_CONFIRMED && f->dialog != SW_DIALOG_TERMINATED) {
+                f->dialog = SW_DIALOG_CONFIRMED;
+                c->stats.active_dialogs++;
+            } else if (m->status >= 300 && f->dialog == SW_DIALOG_TRYING) {
+                f->dialog = SW_DIALOG_FAILED;
+            }
+        }
+        if (m->is_request && m->method == SW_METHOD_BYE) {
+            if (f->dialog == SW_DIALOG_CONFIRMED)
+                c->stats.active_dialogs--;
+            f->dialog = SW_DIALOG_TERMINATED;
+            for (unsigned i = 0; f->refers && i < f->nrefers; i++)
+                if (!f->refers[i].bye_ts)
+                    f->refers[i].bye_ts = now;
+        }
+    }
+
+    /* Digest authentication. */
+    if (!m->is_request && (m->status == 401 || m->status == 407)) {
+        flags |= SW_EVF_CHALLENGE;
+        ev.auth = note_challenge(f, m, t, now, &ev.new_attempt);
+    } else if (!m->is_request && m->status >= 200 && m->status < 300) {
+        for (int k = 0; k < 2; k++) {
+            sw_auth_track *a = f->auth[k];
+            if (a && a->challenges && a->method == m->cseq_method && !a->success_after) {
+                a->success_after = true;
+                a->success_ts = now;
+                ev.auth = a;
+            }
+        }
+    } else if (!m->is_request && m->status >= 300 && t && (t->credentials || t->proxy_credentials)) {
+        ev.auth = f->auth[t->proxy_credentials ? 1 : 0];
+    }
+
+    /* REFER subscriptions. */
+    if (m->is_request && m->method == SW_METHOD_REFER && !ev.retransmission) {
+        sw_refer *r = refer_by_id(f, m->cseq);
+        ev.refer = r ? r : refer_add(f, m, now);
+    } else if (!m->is_request && m->cseq_method == SW_METHOD_REFER && m->status >= 200) {
+        sw_refer *r = refer_by_id(f, m->cseq);
+        if (r && !ev.retransmission) {
+            r->response = (uint16_t)m->status;
+            if (m->status < 300) {
+                r->state = m->refer_sub_false ? SW_REFER_NO_SUB : SW_REFER_ACCEPTED;
+                r->accepted_ts = now;
+                if (!r->tags[1][0])
+                    copy_str(r->tags[1], sizeof r->tags[1], m->to_tag);
+            } else if (m->status == 401 || m->status == 407) {
+                r->state = SW_REFER_CHALLENGED;
+            } else {
+                r->state = SW_REFER_REFUSED;
+                r->final_ts = now;
+            }
+        }
+        ev.refer = r;
+    } else if (m->is_request && m->method == SW_METHOD_NOTIFY && m->event && strcmp(m->event, "refer") == 0) {
+        sw_refer *r = refer_for_notify(f, m);
+        if (r && !ev.retransmission) {
+            r->notifies++;
+            if (!r->first_notify_ts)
+                r->first_notify_ts = now;
+            r->last_notify_ts = now;
+            if (m->sipfrag_status)
+                r->last_sipfrag = (uint16_t)m->sipfrag_status;
+            if (r->state == SW_REFER_SENT)
+                r->notify_before_accept = true;
+            if (m->subscription_state && strcmp(m->subscription_state, "terminated") == 0)
+                r->terminated = true;
+            if ((m->sipfrag_status >= 200 || r->terminated) && !r->final_ts)
+                r->final_ts = now;
+        }
+        ev.refer = r;
+    }
+
+    evidence_push(f, m, flags);
+    update_completed(f);
+    flow_reschedule(c, f);
+    if (c->on_event)
+        c->on_event(c->user, &ev);
+}
+
+void sw_correlate_finish(sw_correlator *c, sw_time_us now)
+{
+    sw_correlate_advance(c, now);
+    while (c->lru_head) {
+        sw_flow *f = c->lru_head;
+        emit_flow_end(c, f, SW_END_CAPTURE);
+        flow_free(c, f);
+    }
+}
+
+void sw_correlator_destroy(sw_correlator *c)
+{
+    if (!c)
+        return;
+    while (c->lru_head)
+        flow_free(c, c->lru_head);
+    while (c->plru_head)
+        peer_free(c, c->plru_head);
+    free(c->fbuckets);
+    free(c->pbuckets);
+    free(c->heap);
+    free(c);
+}
+
+void sw_correlate_get_stats(const sw_correlator *c, sw_correlate_stats *stats)
+{
+    *stats = c->stats;
+}

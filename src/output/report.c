@@ -1,0 +1,118 @@
+/* --report: the human-readable report. Findings grouped by severity, worst
+ * first, each with its summary, where and when, the fix suggestion wrapped
+ * to the width, and the key messages; then the run's totals. Written for
+ * the support engineer reading a customer's capture. */
+#include "sipwatch/output.h"
+#include "sipwatch/timefmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *sw_evidence_label(const sw_evidence *e, char *buf, size_t n)
+{
+    const char *method = sw_sip_method_name((sw_sip_method)e->method);
+    if (e->status)
+        snprintf(buf, n, "%u (%s)", e->status, method);
+    else if (e->sipfrag)
+        snprintf(buf, n, "%s [sipfrag %u]", method, e->sipfrag * 10u);
+    else
+        snprintf(buf, n, "%s", method);
+    return buf;
+}
+
+void sw_text_wrap(FILE *out, const char *text, int indent, int width)
+{
+    int avail = width - indent;
+    if (avail < 20)
+        avail = 20;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        int len = (int)strlen(p);
+        int take = len;
+        if (len > avail) {
+            take = avail;
+            while (take > 0 && p[take] != ' ')
+                take--;
+            if (take == 0)
+                take = avail;
+        }
+        fprintf(out, "%*s%.*s\n", indent, "", take, p);
+        p += take;
+    }
+}
+
+static const char *clock_of(sw_time_us t, char *buf, size_t n)
+{
+    char iso[SW_TIME_STRLEN];
+    sw_time_iso(t, iso, sizeof iso);
+    /* "2026-11-23T22:44:55.757685Z" -> "22:44:55.757685" */
+    snprintf(buf, n, "%.15s", iso + 11);
+    return buf;
+}
+
+static void write_finding(FILE *out, const sw_finding *f, int width)
+{
+    char a[SW_TIME_STRLEN], b[SW_TIME_STRLEN], src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
+    fprintf(out, "[%llu] %s%s\n", (unsigned long long)f->id, f->rule,
+            f->state == SW_FINDING_RESOLVED ? "  (resolved)" : "");
+    sw_text_wrap(out, f->summary, 4, width);
+    fprintf(out, "    %s .. %s, count %u", sw_time_iso(f->first_seen, a, sizeof a),
+            clock_of(f->last_seen, b, sizeof b), f->count);
+    if (f->src.ip.family)
+        fprintf(out, ", %s -> %s", sw_endpoint_format(&f->src, src, sizeof src),
+                f->dst.ip.family ? sw_endpoint_format(&f->dst, dst, sizeof dst) : "?");
+    fputc('\n', out);
+    if (f->call_id[0])
+        fprintf(out, "    Call-ID: %s\n", f->call_id);
+    if (f->state == SW_FINDING_RESOLVED && f->resolution[0])
+        fprintf(out, "    Resolved: %s\n", f->resolution);
+    fputs("    What to do:\n", out);
+    sw_text_wrap(out, f->suggestion, 6, width);
+    if (f->nevidence) {
+        fputs("    Messages:\n", out);
+        for (unsigned i = 0; i < f->nevidence; i++) {
+            const sw_evidence *e = &f->evidence[i];
+            char label[64], t[24];
+            fprintf(out, "      %s %s -> %s %s cseq %u%s%s%s\n", clock_of(e->ts, t, sizeof t),
+                    sw_endpoint_format(&e->src, src, sizeof src), sw_endpoint_format(&e->dst, dst, sizeof dst),
+                    sw_evidence_label(e, label, sizeof label), e->cseq,
+                    (e->flags & SW_EVF_CREDENTIALS) ? " [credentials]" : "",
+                    (e->flags & SW_EVF_RETRANSMISSION) ? " [retransmission]" : "",
+                    (e->flags & SW_EVF_DUPLICATE) ? " [duplicate]" : "");
+        }
+    }
+    fputc('\n', out);
+}
+
+void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum, int width)
+{
+    if (width <= 0)
+        width = 80;
+    size_t n = sw_findings_count(fs);
+    unsigned by_sev[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        by_sev[sw_findings_at(fs, i)->severity]++;
+    fprintf(out, "sipwatch report: %s\n", sum->source ? sum->source : "?");
+    if (n == 0)
+        fputs("No problems found.\n\n", out);
+    else
+        fprintf(out, "%zu finding%s: %u critical, %u warning, %u info\n\n", n, n == 1 ? "" : "s",
+                by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING], by_sev[SW_SEV_INFO]);
+    static const char *const titles[3] = {"INFO", "WARNING", "CRITICAL"};
+    for (int sev = SW_SEV_CRITICAL; sev >= SW_SEV_INFO; sev--) {
+        if (!by_sev[sev])
+            continue;
+        fprintf(out, "== %s ==\n\n", titles[sev]);
+        for (size_t i = 0; i < n; i++) {
+            const sw_finding *f = sw_findings_at(fs, i);
+            if ((int)f->severity == sev)
+                write_finding(out, f, width);
+        }
+    }
+    fputs("== Totals ==\n", out);
+    sw_text_write_stats(out, sum);
+}

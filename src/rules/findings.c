@@ -1,0 +1,252 @@
+/* Findings store: one entry per (rule, key), kept in opening order, found
+ * through a hash table, capped (oldest resolved dropped first, then oldest
+ * open), with every change reported to the listener. */
+#include "sipwatch/findings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    sw_finding f;
+    uint64_t hash;
+    struct entry *hnext;
+} entry;
+
+struct sw_findings {
+    size_t max;
+    entry **order;          /* opening order */
+    size_t len;
+    entry **buckets;
+    size_t nbuckets;
+    uint64_t next_id;
+    sw_finding_fn listener;
+    void *user;
+    sw_findings_stats stats;
+};
+
+static uint64_t key_hash(const char *rule, const char *key)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = rule; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h;
+}
+
+sw_findings *sw_findings_create(size_t max_findings, sw_finding_fn listener, void *user)
+{
+    sw_findings *fs = calloc(1, sizeof *fs);
+    if (!fs)
+        return NULL;
+    fs->max = max_findings ? max_findings : 2048;
+    fs->order = calloc(fs->max + 1, sizeof *fs->order);
+    fs->nbuckets = 64;
+    while (fs->nbuckets < fs->max * 2)
+        fs->nbuckets *= 2;
+    fs->buckets = calloc(fs->nbuckets, sizeof *fs->buckets);
+    fs->listener = listener;
+    fs->user = user;
+    if (!fs->order || !fs->buckets) {
+        sw_findings_destroy(fs);
+        return NULL;
+    }
+    return fs;
+}
+
+void sw_findings_destroy(sw_findings *fs)
+{
+    if (!fs)
+        return;
+    for (size_t i = 0; fs->order && i < fs->len; i++)
+        free(fs->order[i]);
+    free(fs->order);
+    free(fs->buckets);
+    free(fs);
+}
+
+static entry *lookup(const sw_findings *fs, const char *rule, const char *key, uint64_t h)
+{
+    for (entry *e = fs->buckets[h & (fs->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->f.rule, rule) == 0 && strcmp(e->f.key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static void drop_at(sw_findings *fs, size_t i)
+{
+    entry *e = fs->order[i];
+    entry **pp = &fs->buckets[e->hash & (fs->nbuckets - 1)];
+    while (*pp && *pp != e)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = e->hnext;
+    if (e->f.state == SW_FINDING_OPEN)
+        fs->stats.open_by_severity[e->f.severity]--;
+    memmove(&fs->order[i], &fs->order[i + 1], (fs->len - i - 1) * sizeof *fs->order);
+    fs->len--;
+    fs->stats.dropped++;
+    free(e);
+}
+
+sw_finding *sw_findings_find(sw_findings *fs, const char *rule, const char *key)
+{
+    entry *e = lookup(fs, rule, key, key_hash(rule, key));
+    return e ? &e->f : NULL;
+}
+
+sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, sw_time_us now, bool *created)
+{
+    uint64_t h = key_hash(rule, key);
+    entry *e = lookup(fs, rule, key, h);
+    *created = false;
+    if (e) {
+        if (e->f.state == SW_FINDING_RESOLVED) {
+            /* The problem is back: reopen it. */
+            e->f.state = SW_FINDING_OPEN;
+            e->f.resolution[0] = '\0';
+            e->f.resolved_at = 0;
+            fs->stats.open_by_severity[e->f.severity]++;
+        }
+        if (now > e->f.last_seen)
+            e->f.last_seen = now;
+        return &e->f;
+    }
+    if (fs->len >= fs->max) {
+        size_t victim = 0;
+        for (size_t i = 0; i < fs->len; i++)
+            if (fs->order[i]->f.state == SW_FINDING_RESOLVED) {
+                victim = i;
+                break;
+            }
+        drop_at(fs, victim);
+    }
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->hash = h;
+    e->f.id = ++fs->next_id;
+    e->f.rule = rule;
+    snprintf(e->f.key, sizeof e->f.key, "%s", key);
+    e->f.first_seen = e->f.last_seen = now;
+    e->f.severity = SW_SEV_INFO;
+    e->hnext = fs->buckets[h & (fs->nbuckets - 1)];
+    fs->buckets[h & (fs->nbuckets - 1)] = e;
+    fs->order[fs->len++] = e;
+    fs->stats.open_by_severity[SW_SEV_INFO]++;
+    *created = true;
+    return &e->f;
+}
+
+void sw_findings_commit(sw_findings *fs, sw_finding *f, bool created, sw_severity old_severity)
+{
+    if (f->state == SW_FINDING_OPEN && f->severity != old_severity) {
+        fs->stats.open_by_severity[old_severity]--;
+        fs->stats.open_by_severity[f->severity]++;
+    }
+    sw_finding_change change;
+    if (created) {
+        fs->stats.opened++;
+        change = SW_FINDING_OPENED;
+    } else {
+        f->updates++;
+        fs->stats.updated++;
+        change = f->severity > old_severity ? SW_FINDING_ESCALATED : SW_FINDING_UPDATED;
+    }
+    if (fs->listener)
+        fs->listener(fs->user, f, change);
+}
+
+void sw_findings_resolve(sw_findings *fs, const char *rule, const char *key, sw_time_us now, const char *why)
+{
+    entry *e = lookup(fs, rule, key, key_hash(rule, key));
+    if (!e || e->f.state != SW_FINDING_OPEN)
+        return;
+    e->f.state = SW_FINDING_RESOLVED;
+    e->f.resolved_at = now;
+    snprintf(e->f.resolution, sizeof e->f.resolution, "%s", why ? why : "");
+    fs->stats.open_by_severity[e->f.severity]--;
+    fs->stats.resolved++;
+    if (fs->listener)
+        fs->listener(fs->user, &e->f, SW_FINDING_RESOLVED_NOW);
+}
+
+size_t sw_findings_count(const sw_findings *fs)
+{
+    return fs->len;
+}
+
+const sw_finding *sw_findings_at(const sw_findings *fs, size_t i)
+{
+    return i < fs->len ? &fs->order[i]->f : NULL;
+}
+
+void sw_findings_get_stats(const sw_findings *fs, sw_findings_stats *stats)
+{
+    *stats = fs->stats;
+}
+
+static sw_finding_detail *detail_slot(sw_finding *f, const char *name)
+{
+    for (unsigned i = 0; i < f->ndetails; i++)
+        if (strcmp(f->details[i].name, name) == 0)
+            return &f->details[i];
+    if (f->ndetails >= SW_FINDING_DETAILS)
+        return NULL;
+    sw_finding_detail *d = &f->details[f->ndetails++];
+    snprintf(d->name, sizeof d->name, "%s", name);
+    return d;
+}
+
+void sw_finding_set_detail(sw_finding *f, const char *name, const char *value)
+{
+    sw_finding_detail *d = detail_slot(f, name);
+    if (d) {
+        snprintf(d->value, sizeof d->value, "%s", value ? value : "");
+        d->is_number = false;
+    }
+}
+
+void sw_finding_set_number(sw_finding *f, const char *name, long long value)
+{
+    sw_finding_detail *d = detail_slot(f, name);
+    if (d) {
+        snprintf(d->value, sizeof d->value, "%lld", value);
+        d->is_number = true;
+    }
+}
+
+void sw_finding_set_bool(sw_finding *f, const char *name, bool value)
+{
+    sw_finding_detail *d = detail_slot(f, name);
+    if (d) {
+        snprintf(d->value, sizeof d->value, "%s", value ? "true" : "false");
+        d->is_number = true;
+    }
+}
+
+void sw_finding_take_evidence(sw_finding *f, const sw_flow *flow)
+{
+    f->nevidence = sw_flow_evidence(flow, f->evidence, SW_FINDING_EVIDENCE);
+}
+
+const char *sw_severity_name(sw_severity s)
+{
+    switch (s) {
+    case SW_SEV_CRITICAL: return "critical";
+    case SW_SEV_WARNING: return "warning";
+    default: return "info";
+    }
+}
+
+const char *sw_finding_change_name(sw_finding_change c)
+{
+    switch (c) {
+    case SW_FINDING_OPENED: return "opened";
+    case SW_FINDING_UPDATED: return "updated";
+    case SW_FINDING_ESCALATED: return "escalated";
+    default: return "resolved";
+    }
+}

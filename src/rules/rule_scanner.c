@@ -1,0 +1,120 @@
+/* Rule scanner: a source that probes the service rather than using it: a
+ * known scanning tool's User-Agent (SIPVicious's "friendly-scanner" and its
+ * kin), or many different users tried from one address within a minute
+ * while most attempts are refused (enumeration or password guessing). */
+#include "rule_util.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const char *const scanner_agents[] = {
+    "friendly-scanner", "sipvicious", "sipcli", "vaxsipuseragent", "pplsip", "sundayddr",
+    "iwar", "sivus", "sipsak-scan", "smap", "sip-scan", "fsipc", "voipbuster",
+};
+
+static const char *known_scanner(const char *ua)
+{
+    if (!ua)
+        return NULL;
+    for (size_t i = 0; i < sizeof scanner_agents / sizeof scanner_agents[0]; i++) {
+        size_t n = strlen(scanner_agents[i]);
+        for (const char *p = ua; *p; p++)
+            if (strncasecmp(p, scanner_agents[i], n) == 0)
+                return scanner_agents[i];
+    }
+    return NULL;
+}
+
+static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
+{
+    if (ev->kind != SW_EVENT_MESSAGE || !ev->src_peer)
+        return;
+    const sw_sip_msg *m = ev->msg;
+    /* The scanner is the side sending requests; its failures are counted on it. */
+    const sw_peer *p = m->is_request ? ev->src_peer : ev->dst_peer;
+    if (!p)
+        return;
+    char ip[SW_IP_STRLEN], key[64];
+    sw_ip_format(&p->ip, ip, sizeof ip);
+    snprintf(key, sizeof key, "%s", ip);
+    if (!m->is_request && m->status >= 200 && m->status < 300 && !ev->retransmission &&
+        (m->cseq_method == SW_METHOD_REGISTER || m->cseq_method == SW_METHOD_INVITE)) {
+        /* A scanner's attempt succeeded: that account's password is known to it. */
+        sw_finding *open = sw_findings_find(ctx->findings, sw_rule_scanner.id, key);
+        if (open && open->state == SW_FINDING_OPEN && ev->flow && ev->flow->auth[0] && ev->flow->auth[0]->rejected) {
+            char user[160];
+            rule_user_at(ev->flow->to_user, ev->flow->to_host, user, sizeof user);
+            sw_finding_set_detail(open, "compromised_account", user);
+            rule_printf(open->summary, sizeof open->summary,
+                        "%s guessed the password of %s (%s succeeded after %u refused attempts) and is scanning "
+                        "with %s", ip, user, sw_sip_method_name((sw_sip_method)m->cseq_method),
+                        ev->flow->auth[0]->rejected, p->user_agent[0] ? p->user_agent : "an unknown tool");
+            rule_append(open->suggestion, sizeof open->suggestion,
+                        " Account %s IS COMPROMISED: change its password now and check it for fraudulent calls.",
+                        user);
+            sw_findings_commit(ctx->findings, open, false, open->severity);
+        }
+        return;
+    }
+    const char *tool = m->is_request ? known_scanner(m->user_agent) : NULL;
+    uint32_t users = sw_window_sum(&p->users_tried, ev->now);
+    uint32_t failures = sw_window_sum(&p->auth_failures, ev->now);
+    bool enumeration = users >= ctx->cfg->scanner_users && failures >= ctx->cfg->scanner_failures;
+    if (!tool && !enumeration)
+        return;
+    bool created;
+    sw_severity old;
+    sw_finding *f = rule_finding(ctx, &sw_rule_scanner, key, ev->now, &created, &old);
+    if (!f)
+        return;
+    f->severity = SW_SEV_CRITICAL;
+    f->count = (uint32_t)p->total_requests;
+    if (created) {
+        f->src = m->is_request ? m->src : m->dst;
+        f->dst = m->is_request ? m->dst : m->src;
+        if (ev->flow)
+            rule_from_flow(f, ev->flow, &f->src, &f->dst);
+    }
+    if (tool)
+        sw_finding_set_detail(f, "tool", tool);
+    sw_finding_set_detail(f, "user_agent", p->user_agent);
+    sw_finding_set_number(f, "users_tried_per_minute", users);
+    sw_finding_set_number(f, "refused_per_minute", failures);
+    sw_finding_set_number(f, "requests", (long long)p->total_requests);
+    const sw_finding_detail *t = NULL;
+    for (unsigned i = 0; i < f->ndetails; i++)
+        if (strcmp(f->details[i].name, "tool") == 0)
+            t = &f->details[i];
+    bool compromised = false;
+    for (unsigned i = 0; i < f->ndetails; i++)
+        if (strcmp(f->details[i].name, "compromised_account") == 0)
+            compromised = true;
+    if (compromised)
+        ;                                   /* keep the summary and advice that say so */
+    else if (t)
+        rule_printf(f->summary, sizeof f->summary,
+                 "%s is scanning with %s (User-Agent \"%s\"): %llu requests, %u users tried and %u refused in "
+                 "the last minute", ip, t->value, p->user_agent, (unsigned long long)p->total_requests, users,
+                 failures);
+    else
+        rule_printf(f->summary, sizeof f->summary,
+                 "%s tried %u different users in a minute and was refused %u times: enumeration or password "
+                 "guessing", ip, users, failures);
+    if (!compromised)
+        rule_printf(f->suggestion, sizeof f->suggestion,
+             "%s is probing the SIP service for accounts and passwords, not using it. Block it at the firewall "
+             "(and let fail2ban, the PBX's own ban list or a pike/ratelimit module do that automatically); do "
+             "not expose SIP ports to the whole internet if the phones come from known networks; make sure "
+             "every account has a strong password; answer unknown users exactly like known ones so accounts "
+             "cannot be enumerated (alwaysauthreject). Check whether any attempt from it succeeded (a 200 to "
+             "its REGISTER or INVITE): that account is compromised and must get a new password.",
+             ip);
+    sw_findings_commit(ctx->findings, f, created, old);
+}
+
+const sw_rule sw_rule_scanner = {
+    .id = "scanner",
+    .severity = SW_SEV_CRITICAL,
+    .title = "a scanner (SIPVicious and kin) or many users tried from one address",
+    .evaluate = evaluate,
+};

@@ -1,0 +1,93 @@
+/* Helpers shared by the rule files: finding set-up from a flow, and the
+ * small formatters used in summaries and suggestions. */
+#include "rule_util.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+sw_finding *rule_finding(const sw_rule_ctx *ctx, const sw_rule *rule, const char *key, sw_time_us now,
+                         bool *created, sw_severity *old)
+{
+    sw_finding *f = sw_findings_get(ctx->findings, rule->id, key, now, created);
+    if (!f)
+        return NULL;
+    *old = *created ? SW_SEV_INFO : f->severity;
+    return f;
+}
+
+void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, const sw_endpoint *dst)
+{
+    snprintf(f->call_id, sizeof f->call_id, "%s", flow->call_id);
+    if (src)
+        f->src = *src;
+    if (dst)
+        f->dst = *dst;
+    sw_finding_take_evidence(f, flow);
+}
+
+const char *rule_user_at(const char *user, const char *host, char *buf, size_t n)
+{
+    if (user && *user && host && *host)
+        snprintf(buf, n, "%s@%s", user, host);
+    else if (user && *user)
+        snprintf(buf, n, "%s", user);
+    else if (host && *host)
+        snprintf(buf, n, "%s", host);
+    else
+        snprintf(buf, n, "?");
+    return buf;
+}
+
+const char *rule_ep(const sw_endpoint *ep, char *buf, size_t n)
+{
+    return sw_endpoint_format(ep, buf, n);
+}
+
+const char *rule_secs(sw_time_us us, char *buf, size_t n)
+{
+    double s = (double)us / 1e6;
+    if (s < 10)
+        snprintf(buf, n, "%.1f s", s);
+    else
+        snprintf(buf, n, "%.0f s", s);
+    return buf;
+}
+
+void rule_printf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+}
+
+void rule_append(char *buf, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+void rule_refer_key(char *key, size_t n, const sw_flow *flow, const sw_refer *r)
+{
+    snprintf(key, n, "%s/refer/%u", flow->call_id, r->id);
+}
+
+void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r)
+{
+    char a[RULE_EP_LEN], b[RULE_EP_LEN];
+    rule_from_flow(f, flow, &r->referrer, &r->referee);
+    sw_finding_set_number(f, "refer_id", r->id);
+    sw_finding_set_detail(f, "refer_to", r->refer_to);
+    sw_finding_set_detail(f, "transferor", rule_ep(&r->referrer, a, sizeof a));
+    sw_finding_set_detail(f, "transferee", rule_ep(&r->referee, b, sizeof b));
+    if (r->response)
+        sw_finding_set_number(f, "refer_response", r->response);
+    sw_finding_set_number(f, "notifies", r->notifies);
+    if (r->last_sipfrag)
+        sw_finding_set_number(f, "last_sipfrag", r->last_sipfrag);
+}

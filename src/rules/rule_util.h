@@ -1,0 +1,38 @@
+/* Shared helpers for the rule files (private to src/rules): opening and
+ * committing a finding, and formatting the values that go into summaries
+ * and suggestions (addresses, user@host, durations). */
+#ifndef SIPWATCH_RULE_UTIL_H
+#define SIPWATCH_RULE_UTIL_H
+
+#include <stdio.h>
+
+#include "sipwatch/rules.h"
+
+/* Opens or refreshes the finding (rule, key); *old receives the severity it
+ * had, for sw_findings_commit. NULL when the store is out of memory. */
+sw_finding *rule_finding(const sw_rule_ctx *ctx, const sw_rule *rule, const char *key, sw_time_us now,
+                         bool *created, sw_severity *old);
+
+/* Sets a finding's flow identity: Call-ID, endpoints, evidence. */
+void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, const sw_endpoint *dst);
+
+/* "alice@pbx.test", or "alice", or "?" */
+const char *rule_user_at(const char *user, const char *host, char *buf, size_t n);
+/* "1.2.3.4:5060" */
+const char *rule_ep(const sw_endpoint *ep, char *buf, size_t n);
+/* "12.3 s" from microseconds */
+const char *rule_secs(sw_time_us us, char *buf, size_t n);
+
+#define RULE_EP_LEN SW_ENDPOINT_STRLEN
+
+/* Formats into a fixed buffer, truncating silently (summaries have a cap). */
+void rule_printf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Appends to a fixed buffer (suggestions are built in pieces). */
+void rule_append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+
+
+/* Key and common details of a finding about one REFER subscription. */
+void rule_refer_key(char *key, size_t n, const sw_flow *flow, const sw_refer *r);
+void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r);
+#endif
