@@ -42,6 +42,7 @@ typedef struct sw_sip_msg {
     const uint8_t *raw;
     size_t raw_len;
 
+    bool degraded;                  /* libosip2 rejected it: only the fallback's keys are set */
     bool is_request;
     sw_sip_method method;           /* request method (OTHER for responses or unknown) */
     const char *method_name;        /* as written; NULL for responses */
@@ -101,6 +102,13 @@ void sw_sip_thread_done(void);
 
 /* Parses one message. Reentrant: may run on several threads at once. */
 sw_sip_parse_result sw_sip_parse(const sw_payload *payload, size_t max_len, sw_sip_msg *out);
+
+/* For a message libosip2 rejected: reads just the correlation keys (start
+ * line, Call-ID, CSeq, top Via branch and sent-by, From/To tags) straight
+ * from the header lines, so the transaction it belongs to is not left
+ * looking unanswered. Marks the message degraded. Returns false when even
+ * those cannot be found. The message is still counted as a parse error. */
+bool sw_sip_scan_keys(const sw_payload *payload, sw_sip_msg *out);
 
 sw_sip_method sw_sip_method_from_name(const char *name);
 const char *sw_sip_method_name(sw_sip_method m);

@@ -26,6 +26,7 @@ typedef struct sw_pipeline {
     sw_findings *findings;
     sw_rule_ctx rules;
     sw_sip_stats sip;
+    sw_sip_msg fallback;            /* keys of a message libosip2 rejected */
     FILE *out;
     sw_time_us first_ts, last_ts, last_poll;
 } sw_pipeline;
@@ -35,8 +36,12 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
 {
     sw_pipeline *pl = user;
     sw_sip_stats_count(&pl->sip, r, msg, p);
-    if (r == SW_SIP_OK)
+    if (r == SW_SIP_OK) {
         sw_correlate_message(pl->correlator, msg);
+    } else if (r == SW_SIP_PARSE_ERROR && sw_sip_scan_keys(p, &pl->fallback)) {
+        /* Counted as a parse error; its keys still close its transaction. */
+        sw_correlate_message(pl->correlator, &pl->fallback);
+    }
     if (pl->opt->dump) {
         if (r == SW_SIP_OK)
             sw_dump_message(pl->out, msg);

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Runs sipwatch --json on one capture from pcaps/ and checks its stats line
 against the capture's .expect file (counts verified with tshark when the
-capture was made). Keys: packets, sip_messages, requests.METHOD,
-responses.CODE, ip_fragments_reassembled, tcp_streams; `finding` lines are
-checked by the diagnosis tests."""
+capture was made; keys: packets, sip_messages, requests.METHOD,
+responses.CODE, ip_fragments_reassembled, tcp_streams), and its findings
+against the `finding RULE` lines (`finding none` = a healthy capture): the
+set of rules that fired must be exactly the expected set, and the exit
+status 1 exactly when a finding is of warning severity or worse."""
 import json
 import subprocess
 import sys
@@ -18,6 +20,9 @@ def load_expect(path):
                 continue
             key, value = line.split(None, 1)
             if key == "finding":
+                expect.setdefault("__findings", set())
+                if value.split()[0] != "none":
+                    expect["__findings"].add(value.split()[0])
                 continue
             expect[key] = int(value.split()[0])
     return expect
@@ -42,6 +47,7 @@ def main():
         print("last JSON line is not the stats line")
         return 1
     expect = load_expect(expect_path)
+    want_rules = expect.pop("__findings", None)
     # Every request and response kind seen must be expected too.
     for group in ("requests", "responses"):
         for name in stats.get(group, {}):
@@ -53,6 +59,19 @@ def main():
         if got != want:
             failures += 1
         print(f"{status:8} {key:28} expected {want:6} got {got}")
+    findings = [l for l in lines if l.get("type") == "finding"]
+    got_rules = {f["rule"] for f in findings}
+    if want_rules is not None:
+        ok = got_rules == want_rules
+        print(f"{'ok' if ok else 'MISMATCH':8} findings                     expected {sorted(want_rules) or 'none'} "
+              f"got {sorted(got_rules) or 'none'}")
+        failures += not ok
+        for f in findings:
+            print(f"         [{f['severity']}] {f['rule']}: {f['summary']}")
+    serious = any(f["severity"] in ("warning", "critical") for f in findings)
+    if run.returncode != (1 if serious else 0):
+        print(f"MISMATCH exit status {run.returncode}, expected {1 if serious else 0}")
+        failures += 1
     if stats.get("parse_errors"):
         print(f"MISMATCH parse_errors {stats['parse_errors']} (captures made by real SIP software parse cleanly)")
         failures += 1

@@ -18,6 +18,23 @@ import subprocess
 import sys
 
 SIPWATCH, FOLDER = sys.argv[1], sys.argv[2]
+# Verdicts known from the captures' index (INDEX.txt beside them): rules that
+# must fire, and rules that must not.
+MUST = {
+    "ipfixprobe_sip.pcap": {"auth-loop", "scanner"},
+    "sngrep_aaa.pcap": {"auth-loop", "auth-rejected"},
+    "zeek_wireshark.pcap": {"auth-loop", "auth-rejected"},
+    "ndpi_webex.pcap": {"transaction-timeout"},
+    "heplify_erspan_sip_ipv4_udp.pcapng": {"refer-failed"},
+}
+MUST_NOT = {
+    "heplify_erspan_sip_ipv4_udp.pcapng": {"refer-no-notify", "auth-loop", "refer-stalled"},
+    "arkime_gtp-iphone.pcap": {"refer-no-notify", "auth-loop"},
+    "ndpi_sip_hello.pcapng": {"auth-loop", "auth-rejected"},
+    "heplify_sip_ipv4_tcp_retrans.pcap": {"auth-loop"},
+    "suricata_sip-pattern-matching_sip.pcap": {"auth-loop"},
+    "heplify_sip_tcp_websocket.pcap": {"auth-loop"},
+}
 DECODE_AS = {"heplify_sip_ipv4_tcp_fragmented.pcap": ["-d", "tcp.port==6060,sip"]}
 BY_FRAMES = {"ndpi_fuzz-2006-06-26-2594.pcap"}
 
@@ -49,13 +66,20 @@ def main():
         if r.returncode not in (0, 1) or "Sanitizer" in r.stderr or "runtime error" in r.stderr:
             problem = f"exit {r.returncode}: {r.stderr.strip()[:300]}"
         got = None
+        rules = set()
         if not problem:
-            got = json.loads(r.stdout.splitlines()[-1])["sip_messages"]
+            lines = [json.loads(l) for l in r.stdout.splitlines()]
+            got = lines[-1]["sip_messages"]
+            rules = {l["rule"] for l in lines if l["type"] == "finding"}
+            if MUST.get(name, set()) - rules:
+                problem = f"missing findings {sorted(MUST[name] - rules)}"
+            elif MUST_NOT.get(name, set()) & rules:
+                problem = f"wrong findings {sorted(MUST_NOT[name] & rules)}"
             if have_tshark:
                 want = tshark_count(path)
-                if want != got:
+                if want != got and not problem:
                     problem = f"sip_messages {got}, tshark {want}"
-        print(f"{'FAIL' if problem else 'ok':4} {name:60} {problem or got}")
+        print(f"{'FAIL' if problem else 'ok':4} {name:60} {problem or got} {sorted(rules) if not problem else ''}")
         failures += problem is not None
     if not have_tshark:
         print("tshark not installed: counts not compared")

@@ -202,6 +202,35 @@ static void test_garbage_is_a_parse_error_and_silent(void **state)
     assert_int_equal(written, 0);
 }
 
+static void test_fallback_keys_of_a_rejected_message(void **state)
+{
+    (void)state;
+    /* libosip2 rejects a duplicated Content-Type; the keys are still read. */
+    const char *text =
+        "SIP/2.0 200 OK\r\n"
+        "Via: SIP/2.0/UDP [fd17::3519]:5062;branch=z9hG4bK-333;received=fd17::1\r\n"
+        "From: \"sipp\" <sip:sipp@[fd17::1521]:15060>;tag=397430SIPpTag00\r\n"
+        "To: \"mcr\" <sip:mcr@[fd17::3519]:5062>;tag=1632476SIPpTag02\r\n"
+        "Call-ID: 71846-1647924829-397430@fd17::1521\r\n"
+        "CSeq: 3 UPDATE\r\nContent-Type: application/sdp\r\nContent-Type: application/sdp\r\n"
+        "Content-Length: 0\r\n\r\n";
+    assert_int_equal(parse(text), SW_SIP_PARSE_ERROR);
+    sw_payload p = {.data = (const uint8_t *)text, .len = strlen(text)};
+    assert_true(sw_sip_scan_keys(&p, msg));
+    assert_true(msg->degraded);
+    assert_false(msg->is_request);
+    assert_int_equal(msg->status, 200);
+    assert_string_equal(msg->call_id, "71846-1647924829-397430@fd17::1521");
+    assert_int_equal(msg->cseq, 3);
+    assert_int_equal(msg->cseq_method, SW_METHOD_UPDATE);
+    assert_string_equal(msg->via_branch, "z9hG4bK-333");
+    assert_string_equal(msg->from_tag, "397430SIPpTag00");
+    assert_string_equal(msg->to_tag, "1632476SIPpTag02");
+    /* Without a Call-ID there is nothing to correlate. */
+    sw_payload q = {.data = (const uint8_t *)"INVITE sip:a SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n", .len = 42};
+    assert_false(sw_sip_scan_keys(&q, msg));
+}
+
 static void test_huge_header_and_size_cap(void **state)
 {
     (void)state;
@@ -273,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refer_notify_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_headers_still_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_is_a_parse_error_and_silent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fallback_keys_of_a_rejected_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_header_and_size_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_fields_are_truncated_not_overflowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_parses_reuse_nothing_stale, setup, teardown),

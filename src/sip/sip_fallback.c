@@ -1,0 +1,154 @@
+/* Fallback key scanner for messages libosip2 rejects (a duplicated
+ * Content-Type, a stray backslash in a display name): it reads only the
+ * header lines that identify the transaction and dialog, so correlation does
+ * not lose the message. Nothing else is taken from a message that did not
+ * parse; it stays counted as a parse error. */
+#include "sipwatch/sip_message.h"
+#include "sipwatch/sip_framing.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *copy_span(sw_sip_msg *m, const char *s, size_t n, size_t max)
+{
+    if (n > max)
+        n = max;
+    size_t room = sizeof m->arena - m->arena_used;
+    if (room <= n)
+        return NULL;
+    char *d = m->arena + m->arena_used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    m->arena_used += n + 1;
+    return d;
+}
+
+/* Value of header `name` (or its compact form) on the line at p, or NULL. */
+static const char *header_value(const char *line, size_t len, const char *name, const char *compact, size_t *vlen)
+{
+    const char *names[2] = {name, compact};
+    for (int i = 0; i < 2; i++) {
+        if (!names[i])
+            continue;
+        size_t n = strlen(names[i]);
+        if (len <= n || strncasecmp(line, names[i], n) != 0)
+            continue;
+        size_t k = n;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k >= len || line[k] != ':')
+            continue;
+        k++;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        *vlen = len - k;
+        return line + k;
+    }
+    return NULL;
+}
+
+/* ";name=value" parameter inside v[0..n), copied to the arena. */
+static const char *param(sw_sip_msg *m, const char *v, size_t n, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + nl + 1 < n; i++) {
+        if (v[i] != ';')
+            continue;
+        size_t j = i + 1;
+        while (j < n && v[j] == ' ')
+            j++;
+        if (j + nl < n && strncasecmp(v + j, name, nl) == 0 && v[j + nl] == '=') {
+            size_t s = j + nl + 1, e = s;
+            while (e < n && v[e] != ';' && v[e] != ',' && v[e] != ' ' && v[e] != '>')
+                e++;
+            return copy_span(m, v + s, e - s, 127);
+        }
+    }
+    return NULL;
+}
+
+bool sw_sip_scan_keys(const sw_payload *p, sw_sip_msg *m)
+{
+    memset(m, 0, offsetof(sw_sip_msg, arena));
+    m->ts = p->ts;
+    m->frame = p->frame;
+    m->src = p->src;
+    m->dst = p->dst;
+    m->transport = p->transport;
+    m->raw = p->data;
+    m->raw_len = p->len;
+    m->expires = -1;
+    m->degraded = true;
+
+    size_t hdr = sw_sip_header_end(p->data, p->len);
+    const char *text = (const char *)p->data;
+    size_t end = hdr ? hdr : p->len;
+    const char *nl = memchr(text, '\n', end);
+    if (!nl)
+        return false;
+    size_t first = (size_t)(nl - text);
+    if (first && text[first - 1] == '\r')
+        first--;
+    if (first >= 12 && memcmp(text, "SIP/2.0 ", 8) == 0) {
+        m->status = atoi(text + 8);
+        if (m->status < 100 || m->status > 699)
+            return false;
+    } else {
+        const char *sp = memchr(text, ' ', first);
+        if (!sp)
+            return false;
+        m->is_request = true;
+        m->method_name = copy_span(m, text, (size_t)(sp - text), 31);
+        m->method = sw_sip_method_from_name(m->method_name);
+    }
+
+    bool via_seen = false;
+    for (const char *line = nl + 1; line < text + end;) {
+        const char *e = memchr(line, '\n', (size_t)(text + end - line));
+        size_t len = e ? (size_t)(e - line) : (size_t)(text + end - line);
+        if (len && line[len - 1] == '\r')
+            len--;
+        size_t vl;
+        const char *v;
+        if ((v = header_value(line, len, "call-id", "i", &vl)) && !m->call_id) {
+            m->call_id = copy_span(m, v, vl, 255);
+        } else if ((v = header_value(line, len, "cseq", NULL, &vl)) && !m->has_cseq) {
+            char *after;
+            unsigned long n = strtoul(v, &after, 10);
+            if (after != v && n <= 0xffffffffUL) {
+                m->has_cseq = true;
+                m->cseq = (uint32_t)n;
+                while (*after == ' ')
+                    after++;
+                size_t ml = strcspn(after, " \r\n");
+                m->cseq_method_name = copy_span(m, after, ml, 31);
+                m->cseq_method = sw_sip_method_from_name(m->cseq_method_name);
+            }
+        } else if ((v = header_value(line, len, "via", "v", &vl)) && !via_seen) {
+            via_seen = true;
+            m->via_count = 1;
+            m->via_branch = param(m, v, vl, "branch");
+            const char *sent = memchr(v, ' ', vl);     /* "SIP/2.0/UDP host:port;..." */
+            if (sent) {
+                sent++;
+                size_t hl = strcspn(sent, ";, \r\n");
+                const char *colon = memchr(sent, ':', hl);
+                if (colon && sent[0] != '[') {
+                    m->via_host = copy_span(m, sent, (size_t)(colon - sent), 127);
+                    m->via_port = (uint16_t)atoi(colon + 1);
+                } else {
+                    m->via_host = copy_span(m, sent, hl, 127);
+                }
+            }
+        } else if ((v = header_value(line, len, "from", "f", &vl)) && !m->from_tag) {
+            m->from_tag = param(m, v, vl, "tag");
+        } else if ((v = header_value(line, len, "to", "t", &vl)) && !m->to_tag) {
+            m->to_tag = param(m, v, vl, "tag");
+        }
+        if (!e)
+            break;
+        line = e + 1;
+    }
+    return m->call_id && m->has_cseq;
+}

@@ -1,0 +1,632 @@
+/* Unit tests for the correlator and the diagnosis rules, driven by SIP
+ * message sequences (parsed from text, no pcap): each rule's positive case
+ * and the false-positive traps: a single challenge, a retransmitted 401,
+ * 407 then 401, stale nonces, a second capture point, NOTIFY before 202, two
+ * REFERs in one dialog, Refer-Sub: false, a REFER refused with 488, a
+ * SUBSCRIBE answered 202; deadlines, end of capture, and bounded state. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipwatch/correlate.h"
+#include "sipwatch/findings.h"
+#include "sipwatch/rules.h"
+
+#define MS 1000ULL
+#define SEC 1000000ULL
+#define T0 (1700000000ULL * SEC)
+
+typedef struct world {
+    sw_correlate_config ccfg;
+    sw_rules_config rcfg;
+    sw_correlator *corr;
+    sw_findings *findings;
+    sw_rule_ctx ctx;
+    sw_sip_msg msg;
+    sw_time_us now;
+} world;
+
+static void on_event(void *user, const sw_event *ev)
+{
+    world *w = user;
+    sw_rules_evaluate(&w->ctx, ev);
+}
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+    sw_correlate_config_default(&w->ccfg);
+    sw_rules_config_default(&w->rcfg, &w->ccfg);
+    w->corr = sw_correlator_create(&w->ccfg, on_event, w);
+    w->findings = sw_findings_create(0, NULL, NULL);
+    w->ctx.cfg = &w->rcfg;
+    w->ctx.corr = &w->ccfg;
+    w->ctx.findings = w->findings;
+    w->now = T0;
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    sw_correlator_destroy(w->corr);
+    sw_findings_destroy(w->findings);
+    free(w);
+    return 0;
+}
+
+static sw_endpoint ep(int last, int port)
+{
+    sw_endpoint e = {.ip = {.family = 4, .bytes = {127, 0, 0, (uint8_t)last}}, .port = (uint16_t)port};
+    return e;
+}
+
+#define UA ep(11, 5071)
+#define PBX ep(10, 5070)
+#define UA2 ep(12, 5072)
+
+/* Parses `text` as a message from src to dst, `after_ms` after the last one. */
+static void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoint dst, const char *fmt, ...)
+{
+    char text[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    w->now += after_ms * MS;
+    sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = SW_TRANSPORT_UDP,
+                    .data = (const uint8_t *)text, .len = strlen(text)};
+    assert_int_equal(sw_sip_parse(&p, 65536, &w->msg), SW_SIP_OK);
+    sw_correlate_message(w->corr, &w->msg);
+}
+
+static void advance(world *w, unsigned ms)
+{
+    w->now += ms * MS;
+    sw_correlate_advance(w->corr, w->now);
+}
+
+static void finish(world *w, unsigned after_ms)
+{
+    w->now += after_ms * MS;
+    sw_correlate_finish(w->corr, w->now);
+}
+
+static unsigned count_rule(const world *w, const char *rule)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < sw_findings_count(w->findings); i++)
+        if (strcmp(sw_findings_at(w->findings, i)->rule, rule) == 0)
+            n++;
+    return n;
+}
+
+static const sw_finding *first_of(const world *w, const char *rule)
+{
+    for (size_t i = 0; i < sw_findings_count(w->findings); i++)
+        if (strcmp(sw_findings_at(w->findings, i)->rule, rule) == 0)
+            return sw_findings_at(w->findings, i);
+    return NULL;
+}
+
+static const char *detail(const sw_finding *f, const char *name)
+{
+    for (unsigned i = 0; i < f->ndetails; i++)
+        if (strcmp(f->details[i].name, name) == 0)
+            return f->details[i].value;
+    return NULL;
+}
+
+/* ---- message templates ------------------------------------------------- */
+
+#define HDRS(branch, callid, cseq, method, totag)                                         \
+    "Via: SIP/2.0/UDP 127.0.0.11:5071;branch=" branch "\r\n"                              \
+    "From: <sip:alice@pbx.test>;tag=ua1\r\nTo: <sip:alice@pbx.test>" totag "\r\n"         \
+    "Call-ID: " callid "\r\nCSeq: " cseq " " method "\r\n"
+
+static void register_req(world *w, unsigned after, const char *branch, unsigned cseq, const char *creds)
+{
+    feed(w, after, UA, PBX,
+         "REGISTER sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=%s\r\n"
+         "From: <sip:alice@pbx.test>;tag=ua1\r\nTo: <sip:alice@pbx.test>\r\nCall-ID: reg-1\r\n"
+         "CSeq: %u REGISTER\r\nUser-Agent: testphone\r\n%sContent-Length: 0\r\n\r\n",
+         branch, cseq, creds ? creds : "");
+}
+
+static void register_resp(world *w, unsigned after, const char *branch, unsigned cseq, int code, const char *extra)
+{
+    feed(w, after, PBX, UA,
+         "SIP/2.0 %d %s\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=%s\r\n"
+         "From: <sip:alice@pbx.test>;tag=ua1\r\nTo: <sip:alice@pbx.test>;tag=srv\r\nCall-ID: reg-1\r\n"
+         "CSeq: %u REGISTER\r\n%sContent-Length: 0\r\n\r\n",
+         code, code == 200 ? "OK" : code == 401 ? "Unauthorized" : code == 403 ? "Forbidden" : "X", branch, cseq,
+         extra ? extra : "");
+}
+
+static char *creds(const char *nonce, const char *response)
+{
+    static char buf[512];
+    snprintf(buf, sizeof buf,
+             "Authorization: Digest username=\"alice\", realm=\"pbx.test\", nonce=\"%s\", "
+             "uri=\"sip:pbx.test\", response=\"%s\", algorithm=MD5\r\n", nonce, response);
+    return buf;
+}
+
+static char *challenge(const char *nonce, bool stale)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, "WWW-Authenticate: Digest realm=\"pbx.test\", nonce=\"%s\"%s\r\n", nonce,
+             stale ? ", stale=true" : "");
+    return buf;
+}
+
+/* ---- auth-loop / auth-rejected ---------------------------------------- */
+
+static void test_auth_loop_fires(void **state)
+{
+    world *w = *state;
+    register_req(w, 0, "z9hG4bK-1", 1, NULL);
+    register_resp(w, 5, "z9hG4bK-1", 1, 401, challenge("n1", false));
+    register_req(w, 5, "z9hG4bK-2", 2, creds("n1", "aaaa"));
+    register_resp(w, 5, "z9hG4bK-2", 2, 401, challenge("n2", false));
+    assert_int_equal(count_rule(w, "auth-loop"), 0);     /* 2 challenges, 1 rejected: not yet */
+    register_req(w, 5, "z9hG4bK-3", 3, creds("n2", "bbbb"));
+    register_resp(w, 5, "z9hG4bK-3", 3, 401, challenge("n3", false));
+    assert_int_equal(count_rule(w, "auth-loop"), 1);
+    const sw_finding *f = first_of(w, "auth-loop");
+    assert_int_equal(f->severity, SW_SEV_CRITICAL);
+    assert_int_equal(f->count, 3);
+    assert_string_equal(detail(f, "rejected_credentials"), "2");
+    assert_string_equal(detail(f, "realm"), "pbx.test");
+    assert_string_equal(detail(f, "auth_username"), "alice");
+    assert_string_equal(detail(f, "challenger"), "registrar/UAS (401)");
+    assert_string_equal(detail(f, "method"), "REGISTER");
+    assert_string_equal(f->call_id, "reg-1");
+    assert_non_null(strstr(f->suggestion, "password"));
+    assert_non_null(strstr(f->suggestion, "fail2ban"));
+    /* More of the same updates the one finding. */
+    register_req(w, 5, "z9hG4bK-4", 4, creds("n3", "cccc"));
+    register_resp(w, 5, "z9hG4bK-4", 4, 401, challenge("n4", false));
+    assert_int_equal(count_rule(w, "auth-loop"), 1);
+    assert_int_equal(first_of(w, "auth-loop")->count, 4);
+    /* Success resolves it. */
+    register_req(w, 5, "z9hG4bK-5", 5, creds("n4", "dddd"));
+    register_resp(w, 5, "z9hG4bK-5", 5, 200, NULL);
+    assert_int_equal(first_of(w, "auth-loop")->state, SW_FINDING_RESOLVED);
+}
+
+static void test_single_challenge_then_success(void **state)
+{
+    world *w = *state;
+    register_req(w, 0, "z9hG4bK-1", 1, NULL);
+    register_resp(w, 5, "z9hG4bK-1", 1, 401, challenge("n1", false));
+    register_req(w, 5, "z9hG4bK-2", 2, creds("n1", "aaaa"));
+    register_resp(w, 5, "z9hG4bK-2", 2, 200, NULL);
+    finish(w, 1000);
+    assert_int_equal(sw_findings_count(w->findings), 0);
+}
+
+static void test_retransmitted_401_is_not_a_loop(void **state)
+{
+    world *w = *state;
+    register_req(w, 0, "z9hG4bK-1", 1, NULL);
+    for (int i = 0; i < 4; i++)         /* the 401 retransmitted, and the request too */
+        register_resp(w, 500, "z9hG4bK-1", 1, 401, challenge("n1", false));
+    register_req(w, 500, "z9hG4bK-1", 1, NULL);
+    register_req(w, 5, "z9hG4bK-2", 2, creds("n1", "aaaa"));
+    for (int i = 0; i < 4; i++)
+        register_resp(w, 500, "z9hG4bK-2", 2, 401, challenge("n2", false));
+    assert_int_equal(count_rule(w, "auth-loop"), 0);
+}
+
+static void test_duplicate_capture_is_not_a_loop(void **state)
+{
+    world *w = *state;
+    /* Every message seen twice, 1 ms apart (a second capture point). */
+    for (int copy = 0; copy < 2; copy++) register_req(w, copy, "z9hG4bK-1", 1, NULL);
+    for (int copy = 0; copy < 2; copy++) register_resp(w, 5 - 4 * copy, "z9hG4bK-1", 1, 401, challenge("n1", false));
+    for (int copy = 0; copy < 2; copy++) register_req(w, 5 - 4 * copy, "z9hG4bK-2", 2, creds("n1", "aaaa"));
+    for (int copy = 0; copy < 2; copy++) register_resp(w, 5 - 4 * copy, "z9hG4bK-2", 2, 401, challenge("n2", false));
+    assert_int_equal(count_rule(w, "auth-loop"), 0);
+    sw_correlate_stats st;
+    sw_correlate_get_stats(w->corr, &st);
+    assert_int_equal(st.duplicates, 4);
+    assert_int_equal(st.retransmissions, 0);
+}
+
+static void test_password_guessing_same_cseq_is_a_loop(void **state)
+{
+    world *w = *state;
+    /* One CSeq and branch, new credentials each time: not retransmissions. */
+    register_req(w, 0, "z9hG4bK-g", 2, creds("n1", "guess1"));
+    register_resp(w, 5, "z9hG4bK-g", 2, 401, challenge("n1", false));
+    register_req(w, 5, "z9hG4bK-g", 2, creds("n1", "guess2"));
+    register_resp(w, 5, "z9hG4bK-g", 2, 401, challenge("n1", false));
+    register_req(w, 5, "z9hG4bK-g", 2, creds("n1", "guess3"));
+    register_resp(w, 5, "z9hG4bK-g", 2, 401, challenge("n1", false));
+    assert_int_equal(count_rule(w, "auth-loop"), 1);
+    assert_string_equal(detail(first_of(w, "auth-loop"), "nonce_reused"), "true");
+}
+
+static void test_stale_nonce_refresh_is_not_a_loop(void **state)
+{
+    world *w = *state;
+    register_req(w, 0, "z9hG4bK-1", 1, NULL);
+    register_resp(w, 5, "z9hG4bK-1", 1, 401, challenge("n1", false));
+    register_req(w, 5, "z9hG4bK-2", 2, creds("n1", "aaaa"));
+    register_resp(w, 5, "z9hG4bK-2", 2, 401, challenge("n2", true));    /* nonce expired: legitimate */
+    register_req(w, 5, "z9hG4bK-3", 3, creds("n2", "bbbb"));
+    register_resp(w, 5, "z9hG4bK-3", 3, 200, NULL);
+    finish(w, 1000);
+    assert_int_equal(count_rule(w, "auth-loop"), 0);
+}
+
+static void test_repeating_stale_challenges_are_a_loop(void **state)
+{
+    world *w = *state;
+    char b[32], n[16], r[16];
+    register_req(w, 0, "z9hG4bK-0", 1, NULL);
+    register_resp(w, 5, "z9hG4bK-0", 1, 401, challenge("n0", false));
+    for (unsigned i = 1; i <= 3; i++) {
+        snprintf(b, sizeof b, "z9hG4bK-%u", i);
+        snprintf(n, sizeof n, "n%u", i - 1);
+        snprintf(r, sizeof r, "r%u", i);
+        register_req(w, 5, b, i + 1, creds(n, r));
+        snprintf(n, sizeof n, "n%u", i);
+        register_resp(w, 5, b, i + 1, 401, challenge(n, true));
+    }
+    assert_int_equal(count_rule(w, "auth-loop"), 1);
+    assert_non_null(strstr(first_of(w, "auth-loop")->suggestion, "stale"));
+}
+
+static void test_407_then_401_on_a_call_is_not_a_loop(void **state)
+{
+    world *w = *state;
+    const char *inv = "INVITE sip:bob@pbx.test SIP/2.0\r\n" HDRS("%s", "call-1", "%u", "INVITE", "")
+                      "%sContent-Length: 0\r\n\r\n";
+    const char *resp = "SIP/2.0 %d %s\r\n" HDRS("%s", "call-1", "%u", "INVITE", ";tag=x") "%sContent-Length: 0\r\n\r\n";
+    feed(w, 0, UA, PBX, inv, "z9hG4bK-i1", 1, "");
+    feed(w, 5, PBX, UA, resp, 407, "Proxy Authentication Required", "z9hG4bK-i1", 1,
+         "Proxy-Authenticate: Digest realm=\"proxy.test\", nonce=\"p1\"\r\n");
+    feed(w, 5, UA, PBX, inv, "z9hG4bK-i2", 2,
+         "Proxy-Authorization: Digest username=\"alice\", realm=\"proxy.test\", nonce=\"p1\", uri=\"sip:bob@pbx.test\", response=\"x1\"\r\n");
+    feed(w, 5, PBX, UA, resp, 401, "Unauthorized", "z9hG4bK-i2", 2,
+         "WWW-Authenticate: Digest realm=\"pbx.test\", nonce=\"w1\"\r\n");
+    feed(w, 5, UA, PBX, inv, "z9hG4bK-i3", 3,
+         "Proxy-Authorization: Digest username=\"alice\", realm=\"proxy.test\", nonce=\"p1\", uri=\"sip:bob@pbx.test\", response=\"x2\"\r\n"
+         "Authorization: Digest username=\"alice\", realm=\"pbx.test\", nonce=\"w1\", uri=\"sip:bob@pbx.test\", response=\"y1\"\r\n");
+    feed(w, 5, PBX, UA, resp, 200, "OK", "z9hG4bK-i3", 3, "");
+    finish(w, 1000);
+    assert_int_equal(count_rule(w, "auth-loop"), 0);
+    assert_int_equal(count_rule(w, "auth-rejected"), 0);
+}
+
+static void test_403_after_credentials_is_auth_rejected(void **state)
+{
+    world *w = *state;
+    register_req(w, 0, "z9hG4bK-1", 1, NULL);
+    register_resp(w, 5, "z9hG4bK-1", 1, 401, challenge("n1", false));
+    register_req(w, 5, "z9hG4bK-2", 2, creds("n1", "aaaa"));
+    register_resp(w, 5, "z9hG4bK-2", 2, 403, NULL);
+    assert_int_equal(count_rule(w, "auth-rejected"), 1);
+    const sw_finding *f = first_of(w, "auth-rejected");
+    assert_int_equal(f->severity, SW_SEV_WARNING);
+    assert_string_equal(detail(f, "status"), "403");
+    assert_non_null(strstr(f->summary, "403"));
+    assert_int_equal(count_rule(w, "auth-loop"), 0);
+}
+
+/* ---- REFER ------------------------------------------------------------- */
+
+#define DLG(cseq, method) \
+    "Via: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-%s\r\nFrom: <sip:alice@pbx.test>;tag=a1\r\n" \
+    "To: <sip:bob@pbx.test>;tag=b1\r\nCall-ID: xfer-1\r\nCSeq: " cseq " " method "\r\n"
+#define DLG_REV(cseq, method) \
+    "Via: SIP/2.0/UDP 127.0.0.12:5072;branch=z9hG4bK-%s\r\nFrom: <sip:bob@pbx.test>;tag=b1\r\n" \
+    "To: <sip:alice@pbx.test>;tag=a1\r\nCall-ID: xfer-1\r\nCSeq: " cseq " " method "\r\n"
+
+static void refer(world *w, unsigned after, unsigned cseq, const char *extra)
+{
+    char br[16];
+    snprintf(br, sizeof br, "r%u", cseq);
+    feed(w, after, UA, UA2, "REFER sip:bob@127.0.0.12 SIP/2.0\r\n" DLG("%u", "REFER")
+         "Refer-To: <sip:carol@pbx.test>\r\n%sContent-Length: 0\r\n\r\n", br, cseq, extra ? extra : "");
+}
+
+static void refer_resp(world *w, unsigned after, unsigned cseq, int code, const char *extra)
+{
+    char br[16];
+    snprintf(br, sizeof br, "r%u", cseq);
+    feed(w, after, UA2, UA, "SIP/2.0 %d X\r\n" DLG("%u", "REFER") "%sContent-Length: 0\r\n\r\n", code, br, cseq,
+         extra ? extra : "");
+}
+
+static void notify(world *w, unsigned after, unsigned cseq, const char *id_param, int frag, bool terminated)
+{
+    char br[16], body[64];
+    snprintf(br, sizeof br, "n%u", cseq);
+    snprintf(body, sizeof body, "SIP/2.0 %d Status\r\n", frag);
+    feed(w, after, UA2, UA,
+         "NOTIFY sip:alice@127.0.0.11 SIP/2.0\r\n" DLG_REV("%u", "NOTIFY")
+         "Event: refer%s\r\nSubscription-State: %s\r\nContent-Type: message/sipfrag\r\nContent-Length: %zu\r\n\r\n%s",
+         br, cseq, id_param, terminated ? "terminated;reason=noresource" : "active;expires=60", strlen(body), body);
+    feed(w, 2, UA, UA2, "SIP/2.0 200 OK\r\n" DLG_REV("%u", "NOTIFY") "Content-Length: 0\r\n\r\n", br, cseq);
+}
+
+static void test_refer_with_notifies_is_clean(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 202, NULL);
+    notify(w, 5, 100, "", 100, false);
+    notify(w, 2000, 101, "", 200, true);
+    finish(w, 60000);
+    assert_int_equal(sw_findings_count(w->findings), 0);
+}
+
+static void test_notify_before_202_counts(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    notify(w, 2, 100, ";id=5", 100, false);      /* RFC 3515 allows this order */
+    refer_resp(w, 2, 5, 202, NULL);
+    notify(w, 1000, 101, ";id=5", 200, true);
+    advance(w, 60000);
+    finish(w, 0);
+    assert_int_equal(sw_findings_count(w->findings), 0);
+}
+
+static void test_refer_no_notify_after_timeout(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 7, NULL);
+    refer_resp(w, 5, 7, 202, NULL);
+    advance(w, 31000);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 0);
+    advance(w, 2000);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 1);
+    const sw_finding *f = first_of(w, "refer-no-notify");
+    assert_int_equal(f->severity, SW_SEV_WARNING);
+    assert_string_equal(detail(f, "refer_id"), "7");
+    assert_non_null(strstr(f->suggestion, "NAT"));
+    /* The NOTIFY arrives late: resolved. */
+    notify(w, 1000, 100, ";id=7", 200, true);
+    assert_int_equal(first_of(w, "refer-no-notify")->state, SW_FINDING_RESOLVED);
+}
+
+static void test_two_refers_in_one_dialog(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 202, NULL);
+    notify(w, 5, 100, ";id=5", 200, true);
+    refer(w, 1000, 6, NULL);
+    refer_resp(w, 5, 6, 202, NULL);
+    advance(w, 40000);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 1);
+    assert_non_null(strstr(first_of(w, "refer-no-notify")->key, "/refer/6"));
+}
+
+static void test_refer_sub_false_expects_no_notify(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, "Refer-Sub: false\r\n");
+    refer_resp(w, 5, 5, 202, "Refer-Sub: false\r\n");
+    advance(w, 60000);
+    finish(w, 0);
+    assert_int_equal(sw_findings_count(w->findings), 0);
+}
+
+static void test_refer_refused_488_is_refer_failed_only(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 407, "Proxy-Authenticate: Digest realm=\"x\", nonce=\"y\"\r\n");
+    assert_int_equal(count_rule(w, "refer-failed"), 0);      /* 407 is auth, not a refusal */
+    refer(w, 5, 6, NULL);
+    refer_resp(w, 5, 6, 488, NULL);
+    advance(w, 60000);
+    finish(w, 0);
+    assert_int_equal(count_rule(w, "refer-failed"), 1);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 0);
+    assert_non_null(strstr(first_of(w, "refer-failed")->summary, "488"));
+}
+
+static void test_subscribe_202_is_not_a_refer(void **state)
+{
+    world *w = *state;
+    feed(w, 0, UA, PBX, "SUBSCRIBE sip:bob@pbx.test SIP/2.0\r\n" DLG("1", "SUBSCRIBE")
+         "Event: presence\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n", "s1");
+    feed(w, 5, PBX, UA, "SIP/2.0 202 Accepted\r\n" DLG("1", "SUBSCRIBE") "Expires: 600\r\nContent-Length: 0\r\n\r\n", "s1");
+    advance(w, 60000);
+    finish(w, 0);
+    assert_int_equal(sw_findings_count(w->findings), 0);
+}
+
+static void test_refer_pending_at_end_of_capture(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 202, NULL);
+    feed(w, 3000, UA, UA2, "BYE sip:bob@127.0.0.12 SIP/2.0\r\n" DLG("6", "BYE") "Content-Length: 0\r\n\r\n", "bye");
+    finish(w, 7000);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 1);
+    const sw_finding *f = first_of(w, "refer-no-notify");
+    assert_int_equal(f->severity, SW_SEV_WARNING);
+    assert_string_equal(detail(f, "waited_ms"), "10000");
+    assert_string_equal(detail(f, "bye_after_ms"), "3000");
+    assert_non_null(strstr(f->summary, "capture ended"));
+}
+
+static void test_refer_pending_too_early_is_info(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 202, NULL);
+    finish(w, 500);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 1);
+    assert_int_equal(first_of(w, "refer-no-notify")->severity, SW_SEV_INFO);
+}
+
+static void test_refer_stalled(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 202, NULL);
+    notify(w, 5, 100, "", 100, false);
+    advance(w, 119000);
+    assert_int_equal(count_rule(w, "refer-stalled"), 0);
+    advance(w, 2000);
+    assert_int_equal(count_rule(w, "refer-stalled"), 1);
+    assert_int_equal(count_rule(w, "refer-no-notify"), 0);
+}
+
+static void test_refer_target_failed(void **state)
+{
+    world *w = *state;
+    refer(w, 0, 5, NULL);
+    refer_resp(w, 5, 5, 202, NULL);
+    notify(w, 5, 100, "", 100, false);
+    notify(w, 5, 101, "", 486, true);
+    assert_int_equal(count_rule(w, "refer-failed"), 1);
+    assert_non_null(strstr(first_of(w, "refer-failed")->summary, "486"));
+}
+
+/* ---- transactions and peers ---------------------------------------------- */
+
+static void test_transaction_timeout(void **state)
+{
+    world *w = *state;
+    for (int i = 0; i < 6; i++)
+        register_req(w, i ? 1000u << (i - 1) : 0, "z9hG4bK-t", 1, NULL);   /* Timer E retransmissions */
+    advance(w, 10000);
+    assert_int_equal(count_rule(w, "transaction-timeout"), 1);
+    const sw_finding *f = first_of(w, "transaction-timeout");
+    assert_int_equal(f->severity, SW_SEV_WARNING);
+    assert_string_equal(detail(f, "method"), "REGISTER");
+    assert_string_equal(detail(f, "retransmissions"), "5");
+    assert_non_null(strstr(f->key, "127.0.0.10:5070"));
+}
+
+static void test_ringing_invite_does_not_time_out(void **state)
+{
+    world *w = *state;
+    feed(w, 0, UA, PBX, "INVITE sip:bob@pbx.test SIP/2.0\r\n" HDRS("z9hG4bK-r", "ring-1", "1", "INVITE", "")
+         "Content-Length: 0\r\n\r\n");
+    feed(w, 50, PBX, UA, "SIP/2.0 180 Ringing\r\n" HDRS("z9hG4bK-r", "ring-1", "1", "INVITE", ";tag=x")
+         "Content-Length: 0\r\n\r\n");
+    advance(w, 90000);
+    assert_int_equal(count_rule(w, "transaction-timeout"), 0);
+}
+
+static void test_server_errors_and_scanner(void **state)
+{
+    world *w = *state;
+    char cid[32];
+    for (int i = 0; i < 12; i++) {
+        snprintf(cid, sizeof cid, "busy-%d", i);
+        feed(w, 100, UA, PBX, "OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-o%d\r\n"
+             "From: <sip:a@b>;tag=1\r\nTo: <sip:u%d@pbx.test>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+             "User-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n", i, i, cid);
+        feed(w, 5, PBX, UA, "SIP/2.0 503 Service Unavailable\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-o%d\r\n"
+             "From: <sip:a@b>;tag=1\r\nTo: <sip:u%d@pbx.test>;tag=s\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+             "Content-Length: 0\r\n\r\n", i, i, cid);
+    }
+    assert_int_equal(count_rule(w, "server-errors"), 1);
+    assert_int_equal(first_of(w, "server-errors")->severity, SW_SEV_CRITICAL);
+    assert_non_null(strstr(first_of(w, "server-errors")->suggestion, "503"));
+    assert_int_equal(count_rule(w, "scanner"), 1);
+    assert_string_equal(detail(first_of(w, "scanner"), "tool"), "friendly-scanner");
+}
+
+static void test_retransmission_storm(void **state)
+{
+    world *w = *state;
+    char b[32];
+    /* Below the rate: 4 requests retransmitted 5 times each, 2 s apart. */
+    for (int i = 0; i < 4; i++) {
+        snprintf(b, sizeof b, "z9hG4bK-q%d", i);
+        for (int copy = 0; copy < 6; copy++)
+            feed(w, 2000, UA, PBX, "OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=%s\r\n"
+                 "From: <sip:a@b>;tag=1\r\nTo: <sip:x@pbx.test>\r\nCall-ID: calm-%d\r\nCSeq: 1 OPTIONS\r\n"
+                 "Content-Length: 0\r\n\r\n", b, i);
+    }
+    assert_int_equal(count_rule(w, "retransmission-storm"), 0);
+    advance(w, 120000);
+    for (int i = 0; i < 12; i++) {
+        snprintf(b, sizeof b, "z9hG4bK-s%d", i);
+        for (int copy = 0; copy < 6; copy++)
+            feed(w, 500, UA, PBX, "OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=%s\r\n"
+                 "From: <sip:a@b>;tag=1\r\nTo: <sip:x@pbx.test>\r\nCall-ID: storm-%d\r\nCSeq: 1 OPTIONS\r\n"
+                 "Content-Length: 0\r\n\r\n", b, i);
+    }
+    /* 60 retransmissions within 36 s: over 50 a minute. */
+    sw_correlate_stats st;
+    sw_correlate_get_stats(w->corr, &st);
+    assert_int_equal(st.retransmissions, 80);
+    assert_int_equal(count_rule(w, "retransmission-storm"), 1);
+    assert_non_null(strstr(first_of(w, "retransmission-storm")->summary, "127.0.0.11"));
+}
+
+static void test_bounded_flows(void **state)
+{
+    world *w = *state;
+    sw_correlator_destroy(w->corr);
+    w->ccfg.max_flows = 100;
+    w->corr = sw_correlator_create(&w->ccfg, on_event, w);
+    char cid[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(cid, sizeof cid, "c-%d", i);
+        feed(w, 1, UA, PBX, "OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-%d\r\n"
+             "From: <sip:a@b>;tag=1\r\nTo: <sip:x@pbx.test>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+             "Content-Length: 0\r\n\r\n", i, cid);
+    }
+    sw_correlate_stats st;
+    sw_correlate_get_stats(w->corr, &st);
+    assert_true(st.active_flows <= 100);
+    assert_int_equal(st.flows, 5000);
+    assert_int_equal(st.flows_evicted + st.flows_expired + st.active_flows, 5000);
+    assert_true(st.flows_evicted > 0);
+}
+
+int main(void)
+{
+    sw_sip_init();
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_auth_loop_fires),
+        T(test_single_challenge_then_success),
+        T(test_retransmitted_401_is_not_a_loop),
+        T(test_duplicate_capture_is_not_a_loop),
+        T(test_password_guessing_same_cseq_is_a_loop),
+        T(test_stale_nonce_refresh_is_not_a_loop),
+        T(test_repeating_stale_challenges_are_a_loop),
+        T(test_407_then_401_on_a_call_is_not_a_loop),
+        T(test_403_after_credentials_is_auth_rejected),
+        T(test_refer_with_notifies_is_clean),
+        T(test_notify_before_202_counts),
+        T(test_refer_no_notify_after_timeout),
+        T(test_two_refers_in_one_dialog),
+        T(test_refer_sub_false_expects_no_notify),
+        T(test_refer_refused_488_is_refer_failed_only),
+        T(test_subscribe_202_is_not_a_refer),
+        T(test_refer_pending_at_end_of_capture),
+        T(test_refer_pending_too_early_is_info),
+        T(test_refer_stalled),
+        T(test_refer_target_failed),
+        T(test_transaction_timeout),
+        T(test_ringing_invite_does_not_time_out),
+        T(test_server_errors_and_scanner),
+        T(test_retransmission_storm),
+        T(test_bounded_flows),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    sw_sip_thread_done();
+    return failed;
+}
