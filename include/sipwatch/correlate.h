@@ -82,6 +82,8 @@ typedef struct sw_auth_track {
     uint8_t method;                 /* method challenged last */
     bool realm_mismatch;            /* credentials named another realm than the challenge */
     bool nonce_reused;              /* two rejected attempts presented the same nonce */
+    bool nonce_ignored;             /* an attempt answered a challenge with another nonce than it gave */
+    uint64_t challenge_nonce;       /* hash of the nonce in the last challenge */
     bool success_after;             /* a 2xx followed the last challenge */
     sw_time_us first_ts, last_ts, success_ts;
     sw_endpoint client, challenger;

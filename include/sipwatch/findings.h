@@ -28,7 +28,7 @@ typedef enum sw_finding_change {
     SW_FINDING_RESOLVED_NOW,
 } sw_finding_change;
 
-#define SW_FINDING_DETAILS 10
+#define SW_FINDING_DETAILS 14
 #define SW_FINDING_EVIDENCE 12
 
 typedef struct sw_finding_detail {

@@ -674,6 +674,8 @@ static sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_t
             }
         }
     }
+    if (had_creds && nonce_hash && a->challenge_nonce && nonce_hash != a->challenge_nonce)
+        a->nonce_ignored = true;
     sw_auth_attempt *at = &a->ring[a->ring_next++ % SW_AUTH_RING];
     at->ts = now;
     at->cseq = cseq;
@@ -694,6 +696,11 @@ static sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_t
     a->challenger = m->src;
     a->success_after = false;
     copy_str(a->realm, sizeof a->realm, m->challenge.realm);
+    if (m->challenge.nonce) {
+        char trimmed[sizeof a->last_nonce];
+        copy_str(trimmed, sizeof trimmed, m->challenge.nonce);
+        a->challenge_nonce = hash_str(FNV_SEED, trimmed);
+    }
     if (had_creds && a->cred_realm[0] && a->realm[0] && strcmp(a->cred_realm, a->realm) != 0)
         a->realm_mismatch = true;
     return a;

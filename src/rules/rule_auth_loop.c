@@ -54,9 +54,12 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
                         a->cred_realm, a->realm);
         else if (a->realm[0])
             rule_append(s, cap, "The realm challenged is '%s'; check the UA is configured for it. ", a->realm);
-        if (a->nonce_reused)
-            rule_append(s, cap, "The UA presents the same nonce again after a new challenge: it ignores the "
-                                "fresh nonce (a firmware bug, or broken stale-nonce handling). ");
+        if (a->nonce_ignored)
+            rule_append(s, cap, "The UA answers with an older nonce than the one it was just given: it ignores "
+                                "the fresh challenge (a firmware bug, or broken stale-nonce handling). ");
+        else if (a->nonce_reused)
+            rule_append(s, cap, "The UA answers each challenge with the nonce it was given, so nonce handling is "
+                                "fine: the credentials themselves are wrong. ");
     }
     rule_append(s, cap, "Stop the loop soon: repeated failures can lock the account and get the UA's address "
                         "banned by fail2ban or similar protection.");
@@ -130,6 +133,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding_set_number(f, "rejected_credentials", a->rejected);
     sw_finding_set_number(f, "stale_challenges", a->stale);
     sw_finding_set_bool(f, "nonce_reused", a->nonce_reused);
+    sw_finding_set_bool(f, "nonce_ignored", a->nonce_ignored);
     sw_finding_set_detail(f, "challenger", proxy ? "proxy (407)" : "registrar/UAS (401)");
     suggest(f, flow, a, proxy, stale_loop, challenger);
     sw_findings_commit(ctx->findings, f, created, old);
