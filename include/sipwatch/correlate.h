@@ -35,7 +35,7 @@ typedef struct sw_evidence {
     uint8_t sipfrag;                /* NOTIFY: sipfrag status / 10 (0 if none); 20 = 200 */
 } sw_evidence;
 
-#define SW_FLOW_EVIDENCE 16
+#define SW_FLOW_EVIDENCE 12
 
 /* ---- transactions -------------------------------------------------------- */
 
@@ -62,7 +62,7 @@ typedef struct sw_txn {
  * the same pair and is not a new attempt; password guessing that reuses one
  * CSeq with new credentials is. kind 0 = 401/WWW-Authenticate, 1 = 407/Proxy. */
 
-#define SW_AUTH_RING 16
+#define SW_AUTH_RING 8
 
 typedef struct sw_auth_attempt {
     sw_time_us ts;
@@ -164,7 +164,7 @@ typedef struct sw_window {
     uint64_t epoch;                 /* bucket number of the newest bucket */
 } sw_window;
 
-#define SW_PEER_USERS 64
+#define SW_PEER_USERS 16
 
 typedef struct sw_peer sw_peer;
 struct sw_peer {
@@ -175,8 +175,8 @@ struct sw_peer {
     sw_window errors_5xx;           /* 5xx it answered */
     sw_window finals_sent;          /* final responses it answered */
     sw_window timeouts;             /* transactions to it that got no final response */
-    sw_window auth_failures;        /* 401/403/407 it received for its requests */
-    sw_window users_tried;          /* distinct users it addressed (approximate) */
+    sw_window auth_failures;        /* refusals it received: 403/404, or 401/407 answering credentials */
+    sw_window users_tried;          /* distinct identities (From users) it claimed (approximate) */
     uint64_t user_hash[SW_PEER_USERS];
     unsigned user_next;
     uint64_t total_requests, total_5xx, total_timeouts;

@@ -80,6 +80,9 @@ sw_finding *sw_findings_find(sw_findings *fs, const char *rule, const char *key)
 /* Marks an open finding resolved, with the reason. */
 void sw_findings_resolve(sw_findings *fs, const char *rule, const char *key, sw_time_us now, const char *why);
 
+/* Open findings of one rule (cheap: lets a rule skip work when none is open). */
+size_t sw_findings_open_count(const sw_findings *fs, const char *rule);
+
 /* All findings, in the order they were opened. */
 size_t sw_findings_count(const sw_findings *fs);
 const sw_finding *sw_findings_at(const sw_findings *fs, size_t i);

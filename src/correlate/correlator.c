@@ -356,11 +356,16 @@ static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool 
     return wake;
 }
 
+/* Moves the flow in the heap only when its wake-up comes earlier: a later
+ * one is found when the old time pops (run_due re-inserts it then). */
 static void flow_reschedule(sw_correlator *c, sw_flow *f)
 {
     bool dl;
-    f->wake_at = flow_next_wake(c, f, &dl);
-    heap_update(c, f);
+    sw_time_us wake = flow_next_wake(c, f, &dl);
+    if (wake < f->wake_at) {
+        f->wake_at = wake;
+        heap_up(c, f->heap_index);
+    }
 }
 
 /* Marks the deadlines that have passed as judged, and counts timeouts on peers. */
@@ -957,7 +962,8 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
         } else {
             window_add(&p->requests_sent, now);
             p->total_requests++;
-            peer_note_user(p, m->to_user ? m->to_user : m->from_user, now);
+            /* The identity it claims: one for a phone, many for a scanner. */
+            peer_note_user(p, m->from_user ? m->from_user : m->to_user, now);
         }
         if (m->user_agent)
             copy_str(p->user_agent, sizeof p->user_agent, m->user_agent);
@@ -971,7 +977,11 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
                 ev.src_peer->last_5xx = (uint16_t)m->status;
             }
         }
-        if (ev.dst_peer && (m->status == 401 || m->status == 403 || m->status == 407))
+        /* Refusals, not the ordinary first challenge: a 403/404, or a 401/407
+         * answering credentials. */
+        bool refused = m->status == 403 || m->status == 404 ||
+                       (t && ((m->status == 401 && t->credentials) || (m->status == 407 && t->proxy_credentials)));
+        if (ev.dst_peer && refused)
             window_add(&ev.dst_peer->auth_failures, now);
     }
 

@@ -146,6 +146,34 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(tcp, "bad_content_length", J(t->framing.bad_content_length));
     json_object_set_new(o, "tcp", tcp);
 
+    const sw_correlate_stats *c = &r->correlate;
+    json_t *corr = json_object();
+    json_object_set_new(corr, "flows", J(c->flows));
+    json_object_set_new(corr, "active_flows", J(c->active_flows));
+    json_object_set_new(corr, "flows_expired", J(c->flows_expired));
+    json_object_set_new(corr, "flows_evicted", J(c->flows_evicted));
+    json_object_set_new(corr, "active_dialogs", J(c->active_dialogs));
+    json_object_set_new(corr, "pending_transactions", J(c->pending_txns));
+    json_object_set_new(corr, "retransmissions", J(c->retransmissions));
+    json_object_set_new(corr, "duplicates", J(c->duplicates));
+    json_object_set_new(corr, "uncorrelated", J(c->uncorrelated));
+    json_object_set_new(corr, "peers", J(c->peers));
+    json_object_set_new(corr, "peers_evicted", J(c->peers_evicted));
+    json_object_set_new(corr, "transactions_evicted_pending", J(c->txns_evicted_pending));
+    json_object_set_new(corr, "clock_jumps", J(c->clock_jumps));
+    json_object_set_new(o, "correlator", corr);
+
+    const sw_findings_stats *fs = &r->findings;
+    json_t *fj = json_object();
+    json_object_set_new(fj, "opened", J(fs->opened));
+    json_object_set_new(fj, "updated", J(fs->updated));
+    json_object_set_new(fj, "resolved", J(fs->resolved));
+    json_object_set_new(fj, "dropped", J(fs->dropped));
+    json_object_set_new(fj, "open_critical", J(fs->open_by_severity[SW_SEV_CRITICAL]));
+    json_object_set_new(fj, "open_warning", J(fs->open_by_severity[SW_SEV_WARNING]));
+    json_object_set_new(fj, "open_info", J(fs->open_by_severity[SW_SEV_INFO]));
+    json_object_set_new(o, "findings", fj);
+
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (line) {
         fputs(line, out);

@@ -44,6 +44,9 @@ void sw_text_write_stats(FILE *out, const sw_run_summary *r)
     fprintf(out, "IP fragments:  %llu datagrams reassembled from %llu fragments (%llu timed out)\n",
             (unsigned long long)r->ipfrag.reassembled, (unsigned long long)r->ipfrag.fragments,
             (unsigned long long)r->ipfrag.timed_out);
+    fprintf(out, "Flows:         %llu Call-IDs (%llu retransmissions, %llu duplicate copies; %llu evicted)\n",
+            (unsigned long long)r->correlate.flows, (unsigned long long)r->correlate.retransmissions,
+            (unsigned long long)r->correlate.duplicates, (unsigned long long)r->correlate.flows_evicted);
     if (r->live)
         fprintf(out, "Kernel drops:  %llu (interface %llu)\n", (unsigned long long)r->capture.kernel_drops,
                 (unsigned long long)r->capture.if_drops);

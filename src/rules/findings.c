@@ -7,6 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_RULES 32
+
+typedef struct rule_count {
+    const char *rule;       /* rule ids are static strings: compared by address first */
+    size_t open;
+} rule_count;
+
 typedef struct entry {
     sw_finding f;
     uint64_t hash;
@@ -23,7 +30,37 @@ struct sw_findings {
     sw_finding_fn listener;
     void *user;
     sw_findings_stats stats;
+    rule_count open_by_rule[MAX_RULES];
 };
+
+static rule_count *rule_slot(sw_findings *fs, const char *rule)
+{
+    for (int i = 0; i < MAX_RULES; i++) {
+        rule_count *rc = &fs->open_by_rule[i];
+        if (rc->rule == rule || (rc->rule && strcmp(rc->rule, rule) == 0))
+            return rc;
+        if (!rc->rule) {
+            rc->rule = rule;
+            return rc;
+        }
+    }
+    return NULL;
+}
+
+static void open_delta(sw_findings *fs, const char *rule, int delta)
+{
+    rule_count *rc = rule_slot(fs, rule);
+    if (rc)
+        rc->open = (size_t)((long)rc->open + delta);
+}
+
+size_t sw_findings_open_count(const sw_findings *fs, const char *rule)
+{
+    for (int i = 0; i < MAX_RULES && fs->open_by_rule[i].rule; i++)
+        if (fs->open_by_rule[i].rule == rule || strcmp(fs->open_by_rule[i].rule, rule) == 0)
+            return fs->open_by_rule[i].open;
+    return 0;
+}
 
 static uint64_t key_hash(const char *rule, const char *key)
 {
@@ -83,8 +120,10 @@ static void drop_at(sw_findings *fs, size_t i)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = e->hnext;
-    if (e->f.state == SW_FINDING_OPEN)
+    if (e->f.state == SW_FINDING_OPEN) {
         fs->stats.open_by_severity[e->f.severity]--;
+        open_delta(fs, e->f.rule, -1);
+    }
     memmove(&fs->order[i], &fs->order[i + 1], (fs->len - i - 1) * sizeof *fs->order);
     fs->len--;
     fs->stats.dropped++;
@@ -109,6 +148,7 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
             e->f.resolution[0] = '\0';
             e->f.resolved_at = 0;
             fs->stats.open_by_severity[e->f.severity]++;
+            open_delta(fs, e->f.rule, +1);
         }
         if (now > e->f.last_seen)
             e->f.last_seen = now;
@@ -136,6 +176,7 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
     fs->buckets[h & (fs->nbuckets - 1)] = e;
     fs->order[fs->len++] = e;
     fs->stats.open_by_severity[SW_SEV_INFO]++;
+    open_delta(fs, rule, +1);
     *created = true;
     return &e->f;
 }
@@ -168,6 +209,7 @@ void sw_findings_resolve(sw_findings *fs, const char *rule, const char *key, sw_
     e->f.resolved_at = now;
     snprintf(e->f.resolution, sizeof e->f.resolution, "%s", why ? why : "");
     fs->stats.open_by_severity[e->f.severity]--;
+    open_delta(fs, e->f.rule, -1);
     fs->stats.resolved++;
     if (fs->listener)
         fs->listener(fs->user, &e->f, SW_FINDING_RESOLVED_NOW);

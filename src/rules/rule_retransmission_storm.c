@@ -11,11 +11,14 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     if (ev->kind != SW_EVENT_MESSAGE || !ev->msg->is_request || !ev->src_peer)
         return;
     const sw_peer *p = ev->src_peer;
+    bool storming = ev->retransmission && !ev->duplicate;
+    if (!storming && sw_findings_open_count(ctx->findings, sw_rule_retransmission_storm.id) == 0)
+        return;
     char ip[SW_IP_STRLEN], key[64];
     sw_ip_format(&p->ip, ip, sizeof ip);
     rule_printf(key, sizeof key, "%s", ip);
     uint32_t n = sw_window_sum(&p->retransmissions, ev->now);
-    if (!ev->retransmission || ev->duplicate) {
+    if (!storming) {
         if (n * 4 < ctx->cfg->storm_retransmissions)
             sw_findings_resolve(ctx->findings, sw_rule_retransmission_storm.id, key, ev->now,
                                 "retransmissions fell back to a normal rate");

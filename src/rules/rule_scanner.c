@@ -16,12 +16,14 @@ static const char *known_scanner(const char *ua)
 {
     if (!ua)
         return NULL;
-    for (size_t i = 0; i < sizeof scanner_agents / sizeof scanner_agents[0]; i++) {
-        size_t n = strlen(scanner_agents[i]);
-        for (const char *p = ua; *p; p++)
-            if (strncasecmp(p, scanner_agents[i], n) == 0)
-                return scanner_agents[i];
-    }
+    char lower[128];
+    size_t n = 0;
+    for (; ua[n] && n < sizeof lower - 1; n++)
+        lower[n] = (char)((ua[n] >= 'A' && ua[n] <= 'Z') ? ua[n] + 32 : ua[n]);
+    lower[n] = '\0';
+    for (size_t i = 0; i < sizeof scanner_agents / sizeof scanner_agents[0]; i++)
+        if (strstr(lower, scanner_agents[i]))
+            return scanner_agents[i];
     return NULL;
 }
 

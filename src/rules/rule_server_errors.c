@@ -11,6 +11,9 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         return;
     const sw_sip_msg *m = ev->msg;
     const sw_peer *p = ev->src_peer;
+    bool error = m->status >= 500 && m->status < 600;
+    if (!error && sw_findings_open_count(ctx->findings, sw_rule_server_errors.id) == 0)
+        return;
     char ip[SW_IP_STRLEN], key[64];
     sw_ip_format(&p->ip, ip, sizeof ip);
     rule_printf(key, sizeof key, "%s", ip);
