@@ -135,7 +135,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         return;
     if (refusal(m) && (ev->txn->credentials || ev->txn->proxy_credentials)) {
         on_refusal(ctx, ev);
-    } else if (m->status >= 200 && m->status < 300) {
+    } else if (m->status >= 200 && m->status < 300 &&
+               sw_findings_open_count(ctx->findings, sw_rule_auth_rejected.id)) {
         char key[200];
         rule_printf(key, sizeof key, "%s/%s", ev->flow->call_id, sw_sip_method_name((sw_sip_method)m->cseq_method));
         sw_findings_resolve(ctx->findings, sw_rule_auth_rejected.id, key, ev->now, "the request later succeeded");

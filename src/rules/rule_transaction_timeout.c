@@ -77,7 +77,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         return;
     if (ev->kind == SW_EVENT_MESSAGE) {
         const sw_sip_msg *m = ev->msg;
-        if (!m->is_request && m->status >= 200 && !ev->retransmission && ev->txn) {
+        if (!m->is_request && m->status >= 200 && !ev->retransmission && ev->txn &&
+            sw_findings_open_count(ctx->findings, sw_rule_transaction_timeout.id)) {
             char server[RULE_EP_LEN], key[200];
             rule_ep(&ev->txn->server, server, sizeof server);
             rule_printf(key, sizeof key, "%s/%s", server, sw_sip_method_name((sw_sip_method)m->cseq_method));
