@@ -49,7 +49,7 @@ typedef struct sw_finding {
     uint32_t count;                 /* occurrences, in the rule's own unit */
     uint32_t updates;
     char summary[320];
-    char suggestion[1400];
+    char suggestion[2048];
     char resolution[200];           /* why it resolved */
     sw_finding_detail details[SW_FINDING_DETAILS];
     unsigned ndetails;

@@ -61,6 +61,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
     else if (t->method == SW_METHOD_INVITE)
         rule_append(s, cap, "An INVITE with no answer at all is a black-holed call: the caller hears silence "
                             "until it gives up.");
+    rule_append_reference(s, cap, 408);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

@@ -2,6 +2,8 @@
  * small formatters used in summaries and suggestions. */
 #include "rule_util.h"
 
+#include "sipwatch/sip_reference.h"
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -90,4 +92,12 @@ void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r)
     sw_finding_set_number(f, "notifies", r->notifies);
     if (r->last_sipfrag)
         sw_finding_set_number(f, "last_sipfrag", r->last_sipfrag);
+}
+
+void rule_append_reference(char *buf, size_t cap, int status)
+{
+    const sw_status_ref *r = sw_reference_status(status);
+    if (!r)
+        return;
+    rule_append(buf, cap, " [%d %s: %s More: sipwatch --explain %d]", r->code, r->reason, r->meaning, r->code);
 }

@@ -32,6 +32,11 @@ void rule_append(char *buf, size_t cap, const char *fmt, ...) __attribute__((for
 
 
 
+/* Ends a suggestion with the built-in reference's meaning of a status code,
+ * so rules and --explain use the same words: " (403 Forbidden: ...; more:
+ * sipwatch --explain 403)". */
+void rule_append_reference(char *buf, size_t cap, int status);
+
 /* Key and common details of a finding about one REFER subscription. */
 void rule_refer_key(char *key, size_t n, const sw_flow *flow, const sw_refer *r);
 void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r);
