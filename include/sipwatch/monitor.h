@@ -1,0 +1,79 @@
+/* Monitor: the one place where the analysis and its viewers meet.
+ * The capture thread publishes counters, findings and the SIP messages
+ * behind them; the dashboard (and later the metrics endpoint) takes
+ * consistent copies, at its own pace, from its own thread. Publishing only
+ * takes a short lock and never waits for a reader, so a slow terminal can
+ * never make capture drop packets. Nothing here refers to pcap, reassembly
+ * or libosip2: viewers see plain data. */
+#ifndef SIPWATCH_MONITOR_H
+#define SIPWATCH_MONITOR_H
+
+#include <stdio.h>
+
+#include "sipwatch/findings.h"
+
+#define SW_MONITOR_HISTORY 60           /* seconds of message-rate history */
+
+typedef struct sw_monitor_counters {
+    char source[128];                   /* "eth0 (filter ...)" or the file name */
+    bool live;
+    double progress;                    /* file: fraction read, 0..1; live: -1 */
+    bool finished;                      /* the analysis reached the end of its input */
+    sw_time_us capture_clock;           /* time of the latest packet */
+    uint64_t packets, sip_messages, parse_errors;
+    uint64_t kernel_drops, interface_drops;
+    uint64_t active_dialogs, pending_transactions, active_flows;
+    uint64_t open_by_severity[3];       /* indexed by sw_severity */
+    uint32_t rate[SW_MONITOR_HISTORY];  /* SIP messages in each of the last 60 s; [59] = newest */
+} sw_monitor_counters;
+
+/* One message behind a finding, as a viewer gets it. */
+typedef struct sw_monitor_message {
+    sw_evidence ev;                     /* time, frame, endpoints, method/status, flags */
+    char *text;                         /* the SIP message as captured (NUL-terminated), or NULL
+                                           when it is no longer held; owned by the caller's copy */
+    size_t text_len;
+} sw_monitor_message;
+
+typedef struct sw_monitor sw_monitor;
+
+/* max_text_bytes: budget for SIP message text kept for viewers (recent
+ * messages and those pinned by findings); 0 = 16 MiB. */
+sw_monitor *sw_monitor_create(size_t max_text_bytes);
+void sw_monitor_destroy(sw_monitor *m);
+
+/* ---- producer side (the capture thread) -------------------------------- */
+
+void sw_monitor_set_counters(sw_monitor *m, const sw_monitor_counters *c);
+/* Every parsed SIP message: its text is kept (within the budget) so that a
+ * finding can show it later. */
+void sw_monitor_note_message(sw_monitor *m, uint64_t frame, const uint8_t *text, size_t len);
+/* A finding changed (the findings store's listener); its evidence's text is
+ * pinned while the finding lives. */
+void sw_monitor_finding_changed(sw_monitor *m, const sw_finding *f, sw_finding_change change);
+
+/* ---- viewer side (any thread) -------------------------------------------- */
+
+/* Counters as of the last publish. */
+void sw_monitor_get_counters(sw_monitor *m, sw_monitor_counters *out);
+
+/* Changes whenever a finding opens, changes or resolves: a viewer re-reads
+ * the findings only when it moved. */
+uint64_t sw_monitor_findings_version(sw_monitor *m);
+
+/* Copies up to max findings (in opening order) into out; returns how many
+ * there are in all. */
+size_t sw_monitor_get_findings(sw_monitor *m, sw_finding *out, size_t max);
+
+/* The messages behind finding `id`, oldest first: *out is an array the
+ * caller frees with sw_monitor_free_messages. Returns the count (0 if the
+ * finding is unknown). */
+size_t sw_monitor_get_messages(sw_monitor *m, uint64_t id, sw_monitor_message **out);
+void sw_monitor_free_messages(sw_monitor_message *msgs, size_t n);
+
+/* Writes the messages behind finding `id` as a pcap file (Ethernet, IPv4 or
+ * IPv6, UDP, with the original addresses, ports and times; messages that
+ * came over TCP are written as UDP datagrams). Returns 0, or -1 with err. */
+int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err, size_t errlen);
+
+#endif
