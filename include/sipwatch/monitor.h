@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "sipwatch/findings.h"
+#include "sipwatch/sip_message.h"
 
 #define SW_MONITOR_HISTORY 60           /* seconds of message-rate history */
 
@@ -47,7 +48,7 @@ void sw_monitor_destroy(sw_monitor *m);
 void sw_monitor_set_counters(sw_monitor *m, const sw_monitor_counters *c);
 /* Every parsed SIP message: its text is kept (within the budget) so that a
  * finding can show it later. */
-void sw_monitor_note_message(sw_monitor *m, uint64_t frame, const uint8_t *text, size_t len);
+void sw_monitor_note_message(sw_monitor *m, const sw_sip_msg *msg);
 /* A finding changed (the findings store's listener); its evidence's text is
  * pinned while the finding lives. */
 void sw_monitor_finding_changed(sw_monitor *m, const sw_finding *f, sw_finding_change change);
