@@ -35,6 +35,9 @@ typedef struct sw_options {
     int explain_first;          /* --explain: index of the first term in argv, 0 = none */
     int explain_count;
     bool list_rules;
+    bool quiet;                 /* dashboard: no bell or flash */
+    bool ascii;                 /* dashboard: ASCII line drawing */
+    bool no_ui;                 /* never open the dashboard */
     bool help, version;
 } sw_options;
 
@@ -48,6 +51,10 @@ void sw_options_list_settings(FILE *out, const sw_options *opt);
 int sw_options_parse(int argc, char **argv, sw_options *opt, char *err, size_t errlen);
 void sw_options_free(sw_options *opt);
 void sw_options_usage(FILE *out);
+
+/* Whether this run opens the dashboard: standard input and output are a
+ * terminal and no batch output (--json, --dump, --report, --no-ui) was asked for. */
+bool sw_run_wants_dashboard(const sw_options *opt);
 
 /* Runs the pipeline; returns an exit status. stop is raised by signals. */
 int sw_run(const sw_options *opt, volatile sig_atomic_t *stop);

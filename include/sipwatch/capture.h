@@ -72,6 +72,10 @@ sw_capture_end sw_capture_run(sw_capture *cap, sw_frame_fn on_frame, sw_idle_fn 
                               volatile sig_atomic_t *stop);
 
 void sw_capture_get_stats(sw_capture *cap, sw_capture_stats *stats);
+
+/* Fraction of a capture file read so far (0..1), or -1 for live capture and
+ * standard input. */
+double sw_capture_progress(sw_capture *cap);
 void sw_capture_close(sw_capture *cap);
 
 #endif

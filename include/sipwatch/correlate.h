@@ -52,6 +52,8 @@ typedef struct sw_txn {
     uint8_t method;
     bool credentials, proxy_credentials;
     bool timeout_settled;           /* the no-final-response deadline was judged */
+    bool acked;                     /* INVITE: an ACK with this CSeq was seen */
+    bool ack_settled;               /* INVITE 2xx: the missing-ACK deadline was judged */
 } sw_txn;
 
 #define SW_FLOW_TXNS 8

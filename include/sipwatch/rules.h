@@ -66,5 +66,6 @@ extern const sw_rule sw_rule_transaction_timeout;
 extern const sw_rule sw_rule_retransmission_storm;
 extern const sw_rule sw_rule_server_errors;
 extern const sw_rule sw_rule_scanner;
+extern const sw_rule sw_rule_ack_missing;
 
 #endif

@@ -21,6 +21,9 @@ enum {
     OPT_DISABLE,
     OPT_EXPLAIN,
     OPT_LIST_RULES,
+    OPT_QUIET,
+    OPT_ASCII,
+    OPT_NO_UI,
 };
 
 static const struct option long_options[] = {
@@ -40,6 +43,9 @@ static const struct option long_options[] = {
     {"disable", required_argument, NULL, OPT_DISABLE},
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"list-rules", no_argument, NULL, OPT_LIST_RULES},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"ascii", no_argument, NULL, OPT_ASCII},
+    {"no-ui", no_argument, NULL, OPT_NO_UI},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -64,10 +70,13 @@ void sw_options_usage(FILE *out)
           "                         0 parses on the capture thread)\n"
           "  A BPF filter after the options replaces the default filter.\n"
           "\n"
-          "Output:\n"
-          "      --report           findings grouped by severity, with fixes (the default)\n"
+          "Output (on a terminal, without these, the dashboard opens):\n"
+          "      --report           findings grouped by severity, with fixes\n"
           "      --json             JSON Lines: one line per finding, then a stats line\n"
           "      --dump             one line per SIP message\n"
+          "      --no-ui            never open the dashboard (the report is written instead)\n"
+          "      --quiet            dashboard: no bell or flash for new critical findings\n"
+          "      --ascii            dashboard: ASCII line drawing instead of UTF-8\n"
           "\n"
           "Diagnosis:\n"
           "      --set NAME=VALUE   change a threshold or timeout (see --list-rules)\n"
@@ -221,6 +230,15 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
         case OPT_LIST_RULES:
             o->list_rules = true;
             return 0;
+        case OPT_QUIET:
+            o->quiet = true;
+            break;
+        case OPT_ASCII:
+            o->ascii = true;
+            break;
+        case OPT_NO_UI:
+            o->no_ui = true;
+            break;
         case 'h':
             o->help = true;
             return 0;

@@ -1,25 +1,35 @@
-/* One run of the pipeline: capture -> decode -> SIP parse -> outputs.
- * Owns every stage's state for the run (no globals) and moves data one way
- * only: frames down to the decoder, payloads to the SIP stage, parsed
- * messages and counters to the outputs. */
+/* One run of the pipeline: capture -> decode -> SIP parse -> correlate ->
+ * rules -> outputs. Owns every stage's state for the run (no globals) and
+ * moves data one way only. In batch mode it runs on the calling thread and
+ * writes the report, JSON Lines or dump at the end; with the dashboard, the
+ * analysis runs on a thread of its own and publishes to the monitor, while
+ * the calling thread drives the terminal. */
 #include "sipwatch/app.h"
 #include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
+#include "sipwatch/monitor.h"
 #include "sipwatch/output.h"
 #include "sipwatch/parse_pool.h"
 #include "sipwatch/rules.h"
 #include "sipwatch/sip_message.h"
 #include "sipwatch/sip_stats.h"
+#include "sipwatch/tui.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* A partly filled parse batch waits at most this long (capture clock). */
 #define SW_PARSE_MAX_WAIT (100 * 1000)
+/* The dashboard's counters are published this often (wall clock). */
+#define SW_PUBLISH_NS (100 * 1000 * 1000LL)
 
 typedef struct sw_pipeline {
     const sw_options *opt;
+    sw_capture *capture;
     sw_decoder *decoder;
     sw_parse_pool *parser;
     sw_correlator *correlator;
@@ -29,17 +39,102 @@ typedef struct sw_pipeline {
     sw_sip_msg fallback;            /* keys of a message libosip2 rejected */
     FILE *out;
     sw_time_us first_ts, last_ts, last_poll;
+    /* dashboard */
+    sw_monitor *monitor;
+    long long next_publish_ns;
+    uint64_t rate_second;           /* capture-clock second of rate[59] */
+    uint32_t rate[SW_MONITOR_HISTORY];
+    volatile sig_atomic_t *stop;
+    sw_capture_end end;
 } sw_pipeline;
+
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void count_rate(sw_pipeline *pl, sw_time_us ts)
+{
+    uint64_t sec = ts / SW_USEC_PER_SEC;
+    if (sec > pl->rate_second) {
+        uint64_t shift = sec - pl->rate_second;
+        if (!pl->rate_second || shift >= SW_MONITOR_HISTORY) {
+            memset(pl->rate, 0, sizeof pl->rate);
+        } else {
+            memmove(pl->rate, pl->rate + shift, (SW_MONITOR_HISTORY - shift) * sizeof pl->rate[0]);
+            memset(pl->rate + SW_MONITOR_HISTORY - shift, 0, shift * sizeof pl->rate[0]);
+        }
+        pl->rate_second = sec;
+    }
+    if (sec == pl->rate_second)
+        pl->rate[SW_MONITOR_HISTORY - 1]++;
+}
+
+static void publish(sw_pipeline *pl, bool finished)
+{
+    sw_monitor_counters c;
+    memset(&c, 0, sizeof c);
+    const sw_options *opt = pl->opt;
+    const char *filter = sw_capture_filter(pl->capture);
+    if (opt->capture.iface)
+        snprintf(c.source, sizeof c.source, "%s%s%s%s", opt->capture.iface, filter ? " (" : "",
+                 filter ? filter : "", filter ? ")" : "");
+    else
+        snprintf(c.source, sizeof c.source, "%s", opt->capture.file);
+    c.live = opt->capture.iface != NULL;
+    c.progress = finished && !c.live ? 1.0 : sw_capture_progress(pl->capture);
+    c.finished = finished;
+    c.capture_clock = pl->last_ts;
+    sw_decode_stats ds;
+    sw_decoder_get_stats(pl->decoder, &ds, NULL, NULL);
+    c.packets = ds.packets;
+    c.sip_messages = pl->sip.messages;
+    c.parse_errors = pl->sip.parse_errors;
+    sw_capture_stats cs;
+    sw_capture_get_stats(pl->capture, &cs);
+    c.kernel_drops = cs.kernel_drops;
+    c.interface_drops = cs.if_drops;
+    sw_correlate_stats st;
+    sw_correlate_get_stats(pl->correlator, &st);
+    c.active_dialogs = st.active_dialogs;
+    c.pending_transactions = st.pending_txns;
+    c.active_flows = st.active_flows;
+    sw_findings_stats fs;
+    sw_findings_get_stats(pl->findings, &fs);
+    memcpy(c.open_by_severity, fs.open_by_severity, sizeof c.open_by_severity);
+    memcpy(c.rate, pl->rate, sizeof c.rate);
+    sw_monitor_set_counters(pl->monitor, &c);
+}
+
+static void maybe_publish(sw_pipeline *pl)
+{
+    if (!pl->monitor)
+        return;
+    long long now = mono_ns();
+    if (now >= pl->next_publish_ns) {
+        pl->next_publish_ns = now + SW_PUBLISH_NS;
+        publish(pl, false);
+    }
+}
 
 /* Parsed messages arrive here in capture order, whatever the parse threads. */
 static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
 {
     sw_pipeline *pl = user;
     sw_sip_stats_count(&pl->sip, r, msg, p);
+    if (pl->monitor) {
+        count_rate(pl, p->ts);
+        if (r == SW_SIP_OK)
+            sw_monitor_note_message(pl->monitor, msg);
+    }
     if (r == SW_SIP_OK) {
         sw_correlate_message(pl->correlator, msg);
     } else if (r == SW_SIP_PARSE_ERROR && sw_sip_scan_keys(p, &pl->fallback)) {
         /* Counted as a parse error; its keys still close its transaction. */
+        if (pl->monitor)
+            sw_monitor_note_message(pl->monitor, &pl->fallback);
         sw_correlate_message(pl->correlator, &pl->fallback);
     }
     if (pl->opt->dump) {
@@ -55,6 +150,14 @@ static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
     sw_rules_evaluate(&pl->rules, event);
+}
+
+/* Finding changes go to the dashboard. */
+static void on_finding(void *user, const sw_finding *f, sw_finding_change change)
+{
+    sw_pipeline *pl = user;
+    if (pl->monitor)
+        sw_monitor_finding_changed(pl->monitor, f, change);
 }
 
 static void on_payload(void *user, const sw_payload *p)
@@ -74,6 +177,7 @@ static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t capl
     if (ts >= pl->last_poll + SW_PARSE_MAX_WAIT) {
         sw_parse_pool_poll(pl->parser, ts, SW_PARSE_MAX_WAIT);
         pl->last_poll = ts;
+        maybe_publish(pl);
     }
 }
 
@@ -82,6 +186,7 @@ static void on_idle(void *user, sw_time_us now)
     sw_pipeline *pl = user;
     sw_parse_pool_poll(pl->parser, now, SW_PARSE_MAX_WAIT);
     sw_correlate_advance(pl->correlator, now);
+    maybe_publish(pl);
 }
 
 static int open_error_status(sw_capture_open_error e)
@@ -89,73 +194,135 @@ static int open_error_status(sw_capture_open_error e)
     return e == SW_CAPTURE_OPEN_BAD_FILTER ? SW_EXIT_USAGE : SW_EXIT_INPUT;
 }
 
+static void pipeline_free(sw_pipeline *pl)
+{
+    if (!pl)
+        return;
+    sw_correlator_destroy(pl->correlator);
+    sw_findings_destroy(pl->findings);
+    sw_parse_pool_destroy(pl->parser);
+    sw_decoder_destroy(pl->decoder);
+    sw_monitor_destroy(pl->monitor);
+    sw_capture_close(pl->capture);
+    free(pl);
+}
+
+/* Reads the input to its end (or the stop flag) and settles every pending
+ * expectation. */
+static void analyse(sw_pipeline *pl)
+{
+    pl->end = sw_capture_run(pl->capture, on_frame, on_idle, pl, pl->stop);
+    sw_decoder_finish(pl->decoder, pl->last_ts);
+    sw_parse_pool_flush(pl->parser);
+    sw_correlate_finish(pl->correlator, pl->last_ts);
+    if (pl->monitor)
+        publish(pl, true);
+}
+
+static void *analysis_thread(void *arg)
+{
+    analyse(arg);
+    return NULL;
+}
+
+static void summarise(sw_pipeline *pl, sw_run_summary *sum)
+{
+    const sw_options *opt = pl->opt;
+    memset(sum, 0, sizeof *sum);
+    sum->source = opt->capture.file ? opt->capture.file : opt->capture.iface;
+    sum->filter = sw_capture_filter(pl->capture);
+    sum->link_type = sw_capture_datalink_name(pl->capture);
+    sum->live = opt->capture.iface != NULL;
+    sum->first_ts = pl->first_ts;
+    sum->last_ts = pl->last_ts;
+    sw_capture_get_stats(pl->capture, &sum->capture);
+    sw_decoder_get_stats(pl->decoder, &sum->decode, &sum->ipfrag, &sum->tcp);
+    sum->sip = &pl->sip;
+    sw_correlate_get_stats(pl->correlator, &sum->correlate);
+    sw_findings_get_stats(pl->findings, &sum->findings);
+}
+
+bool sw_run_wants_dashboard(const sw_options *opt)
+{
+    return !opt->json && !opt->dump && !opt->report && !opt->no_ui && isatty(STDOUT_FILENO) &&
+           isatty(STDIN_FILENO);
+}
+
 int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
 {
     char err[512];
-    sw_capture *cap = NULL;
-    sw_capture_open_error oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &cap, err, sizeof err);
+    sw_pipeline *pl = calloc(1, sizeof *pl);
+    if (!pl) {
+        fprintf(stderr, "sipwatch: out of memory\n");
+        return SW_EXIT_RUNTIME;
+    }
+    pl->opt = opt;
+    pl->stop = stop;
+    pl->out = stdout;
+    sw_capture_open_error oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &pl->capture, err,
+                                               sizeof err);
     if (oe != SW_CAPTURE_OPEN_OK) {
         fprintf(stderr, "sipwatch: %s\n", err);
+        free(pl);
         return open_error_status(oe);
     }
 
-    sw_pipeline *pl = calloc(1, sizeof *pl);
+    bool dashboard = sw_run_wants_dashboard(opt);
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     dcfg.max_message_len = opt->max_message_len;
     sw_sip_init();
-    if (pl) {
-        pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
-        pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
-        pl->correlator = sw_correlator_create(&opt->correlate, on_correlated, pl);
-        pl->findings = sw_findings_create(0, NULL, NULL);
-        pl->rules.cfg = &opt->rules;
-        pl->rules.corr = &opt->correlate;
-        pl->rules.findings = pl->findings;
-    }
-    if (!pl || !pl->decoder || !pl->parser || !pl->correlator || !pl->findings) {
+    pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
+    pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
+    pl->correlator = sw_correlator_create(&opt->correlate, on_correlated, pl);
+    pl->findings = sw_findings_create(0, on_finding, pl);
+    if (dashboard)
+        pl->monitor = sw_monitor_create(0);
+    pl->rules.cfg = &opt->rules;
+    pl->rules.corr = &opt->correlate;
+    pl->rules.findings = pl->findings;
+    if (!pl->decoder || !pl->parser || !pl->correlator || !pl->findings || (dashboard && !pl->monitor)) {
         fprintf(stderr, "sipwatch: out of memory\n");
-        if (pl) {
-            sw_decoder_destroy(pl->decoder);
-            sw_parse_pool_destroy(pl->parser);
-            sw_correlator_destroy(pl->correlator);
-            sw_findings_destroy(pl->findings);
-        }
-        free(pl);
-        sw_capture_close(cap);
+        pipeline_free(pl);
         return SW_EXIT_RUNTIME;
     }
-    pl->opt = opt;
-    pl->out = stdout;
-    if (opt->capture.iface)
+    sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(pl->capture));
+    if (opt->capture.iface && !dashboard)
         setvbuf(stdout, NULL, _IOLBF, 0);   /* live output is read as it comes */
-    sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(cap));
-
-    sw_capture_end end = sw_capture_run(cap, on_frame, on_idle, pl, stop);
-    sw_decoder_finish(pl->decoder, pl->last_ts);
-    sw_parse_pool_flush(pl->parser);
-    sw_correlate_finish(pl->correlator, pl->last_ts);
-
-    sw_run_summary sum;
-    memset(&sum, 0, sizeof sum);
-    sum.source = opt->capture.file ? opt->capture.file : opt->capture.iface;
-    sum.filter = sw_capture_filter(cap);
-    sum.link_type = sw_capture_datalink_name(cap);
-    sum.live = opt->capture.iface != NULL;
-    sum.first_ts = pl->first_ts;
-    sum.last_ts = pl->last_ts;
-    sw_capture_get_stats(cap, &sum.capture);
-    sw_decoder_get_stats(pl->decoder, &sum.decode, &sum.ipfrag, &sum.tcp);
-    sum.sip = &pl->sip;
-    sw_correlate_get_stats(pl->correlator, &sum.correlate);
-    sw_findings_get_stats(pl->findings, &sum.findings);
 
     int status = SW_EXIT_OK;
-    if (end == SW_CAPTURE_TRUNCATED)
+    if (dashboard) {
+        publish(pl, false);
+        pthread_t analysis;
+        if (pthread_create(&analysis, NULL, analysis_thread, pl) != 0) {
+            fprintf(stderr, "sipwatch: cannot start the analysis thread\n");
+            pipeline_free(pl);
+            return SW_EXIT_RUNTIME;
+        }
+        sw_tui_options topt = {.quiet = opt->quiet, .ascii = opt->ascii, .save_dir = NULL};
+        int rc = sw_tui_run(pl->monitor, &topt, stop);
+        *stop = 1;                          /* the user quit: stop a live capture too */
+        pthread_join(analysis, NULL);
+        if (rc != 0)
+            status = SW_EXIT_RUNTIME;
+        if (pl->end == SW_CAPTURE_ERROR) {
+            sw_capture_stats cs;
+            sw_capture_get_stats(pl->capture, &cs);
+            fprintf(stderr, "sipwatch: capture failed: %s\n", cs.error);
+            status = SW_EXIT_RUNTIME;
+        }
+        pipeline_free(pl);
+        return status;
+    }
+
+    analyse(pl);
+    sw_run_summary sum;
+    summarise(pl, &sum);
+    if (pl->end == SW_CAPTURE_TRUNCATED)
         fprintf(stderr, "sipwatch: %s: the capture ends early after packet %llu (%s); "
                         "results cover the packets before the cut\n",
                 sum.source, (unsigned long long)sum.capture.frames, sum.capture.error);
-    if (end == SW_CAPTURE_ERROR) {
+    if (pl->end == SW_CAPTURE_ERROR) {
         fprintf(stderr, "sipwatch: capture on %s failed: %s\n", sum.source, sum.capture.error);
         status = SW_EXIT_RUNTIME;
     }
@@ -173,12 +340,6 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
         for (size_t i = 0; i < nfindings; i++)
             if (sw_findings_at(pl->findings, i)->severity >= SW_SEV_WARNING)
                 status = SW_EXIT_FINDINGS;
-
-    sw_correlator_destroy(pl->correlator);
-    sw_findings_destroy(pl->findings);
-    sw_parse_pool_destroy(pl->parser);
-    sw_decoder_destroy(pl->decoder);
-    free(pl);
-    sw_capture_close(cap);
+    pipeline_free(pl);
     return status;
 }

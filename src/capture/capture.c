@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 struct sw_capture {
     pcap_t *pcap;
     bool live;
     int fd;                         /* live: selectable descriptor, polled between frames */
+    long long file_size;            /* file: its size, for progress; 0 when unknown */
     int timeout_ms;
     int dlt;
     uint64_t max_packets;
@@ -120,6 +122,10 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
             snprintf(err, errlen, "cannot read %s: %s",
                      strcmp(cfg->file, "-") == 0 ? "standard input" : cfg->file, ebuf);
             e = SW_CAPTURE_OPEN_FAILED;
+        } else if (strcmp(cfg->file, "-") != 0) {
+            struct stat st;
+            if (stat(cfg->file, &st) == 0 && S_ISREG(st.st_mode))
+                c->file_size = (long long)st.st_size;
         }
     } else {
         e = open_live(cfg, c, err, errlen);
@@ -232,6 +238,18 @@ void sw_capture_get_stats(sw_capture *c, sw_capture_stats *stats)
         }
     }
     *stats = c->stats;
+}
+
+double sw_capture_progress(sw_capture *c)
+{
+    if (c->live || c->file_size <= 0)
+        return -1;
+    FILE *f = pcap_file(c->pcap);
+    long pos = f ? ftell(f) : -1;
+    if (pos < 0)
+        return -1;
+    double p = (double)pos / (double)c->file_size;
+    return p > 1 ? 1 : p;
 }
 
 void sw_capture_close(sw_capture *c)

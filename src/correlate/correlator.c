@@ -341,6 +341,12 @@ static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool 
             continue;       /* ringing: the INVITE may wait for minutes */
         CONSIDER(t->first_ts + c->cfg.txn_timeout);
     }
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        const sw_txn *t = &f->txns[i];
+        if (t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
+            !t->ack_settled)
+            CONSIDER(t->final_ts + c->cfg.txn_timeout);
+    }
     for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
         const sw_refer *r = &f->refers[i];
         if (r->state != SW_REFER_ACCEPTED)
@@ -391,6 +397,12 @@ static void settle_due(sw_correlator *c, sw_flow *f, sw_time_us now)
             t->timeout_settled = true;
             c->stats.pending_txns--;
         }
+    }
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        sw_txn *t = &f->txns[i];
+        if (t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
+            !t->ack_settled && t->final_ts + c->cfg.txn_timeout <= now)
+            t->ack_settled = true;
     }
     for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
         sw_refer *r = &f->refers[i];
@@ -800,6 +812,9 @@ static void update_completed(sw_flow *f)
         const sw_txn *t = &f->txns[i];
         if (t->requests && !t->final_status && !t->timeout_settled && t->method != SW_METHOD_ACK)
             pending = true;
+        if (t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
+            !t->ack_settled)
+            pending = true;
     }
     for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
         const sw_refer *r = &f->refers[i];
@@ -922,6 +937,13 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
         if (m->credentials.present)
             flags |= SW_EVF_CREDENTIALS;
         note_credentials(f, m);
+    } else if (ack) {
+        /* The ACK (for a 2xx it has its own branch) completes the INVITE with its CSeq. */
+        for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+            if (f->txns[i].method == SW_METHOD_INVITE && f->txns[i].cseq == m->cseq)
+                f->txns[i].acked = true;
+        if (m->credentials.present)
+            flags |= SW_EVF_CREDENTIALS;
     } else if (!m->is_request) {
         if (!t) {
             /* A response whose request we did not see: track it, expecting nothing. */

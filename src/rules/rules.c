@@ -14,6 +14,7 @@ static const sw_rule *const all_rules[] = {
     &sw_rule_retransmission_storm,
     &sw_rule_server_errors,
     &sw_rule_scanner,
+    &sw_rule_ack_missing,
 };
 
 void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *corr)

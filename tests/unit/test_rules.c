@@ -574,6 +574,42 @@ static void test_retransmission_storm(void **state)
     assert_non_null(strstr(first_of(w, "retransmission-storm")->summary, "127.0.0.11"));
 }
 
+static void invite_200_no_ack(world *w, int copies)
+{
+    feed(w, 0, UA, PBX, "INVITE sip:bob@pbx.test SIP/2.0\r\n" HDRS("z9hG4bK-a1", "noack-1", "1", "INVITE", "")
+         "Content-Length: 0\r\n\r\n");
+    unsigned gap = 0;
+    for (int i = 0; i < copies; i++) {      /* Timer G: 0.5, 1, 2, 4, 4 ... s */
+        feed(w, gap, PBX, UA, "SIP/2.0 200 OK\r\n" HDRS("z9hG4bK-a1", "noack-1", "1", "INVITE", ";tag=callee")
+             "Contact: <sip:bob@10.0.0.5:5060>\r\nContent-Length: 0\r\n\r\n");
+        gap = gap ? (gap < 4000 ? gap * 2 : 4000) : 500;
+    }
+}
+
+static void test_ack_missing(void **state)
+{
+    world *w = *state;
+    invite_200_no_ack(w, 10);
+    advance(w, 10000);
+    assert_int_equal(count_rule(w, "ack-missing"), 1);
+    const sw_finding *f = first_of(w, "ack-missing");
+    assert_int_equal(f->severity, SW_SEV_WARNING);
+    assert_string_equal(detail(f, "copies_of_2xx"), "10");
+    assert_non_null(strstr(f->suggestion, "Contact"));
+    assert_int_equal(count_rule(w, "transaction-timeout"), 0);
+}
+
+static void test_acked_call_is_clean(void **state)
+{
+    world *w = *state;
+    invite_200_no_ack(w, 2);        /* one retransmission, then the ACK */
+    feed(w, 100, UA, PBX, "ACK sip:bob@10.0.0.5 SIP/2.0\r\n" HDRS("z9hG4bK-a2", "noack-1", "1", "ACK", ";tag=callee")
+         "Content-Length: 0\r\n\r\n");
+    advance(w, 60000);
+    finish(w, 0);
+    assert_int_equal(count_rule(w, "ack-missing"), 0);
+}
+
 static void test_bounded_flows(void **state)
 {
     world *w = *state;
@@ -624,6 +660,8 @@ int main(void)
         T(test_ringing_invite_does_not_time_out),
         T(test_server_errors_and_scanner),
         T(test_retransmission_storm),
+        T(test_ack_missing),
+        T(test_acked_call_is_clean),
         T(test_bounded_flows),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

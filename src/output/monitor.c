@@ -1,0 +1,408 @@
+/* Monitor: counters, findings and message text shared between the capture
+ * thread (producer) and viewers such as the dashboard (consumers).
+ *
+ * Design: one mutex, held only for copies. Message text goes into a byte
+ * ring of recent messages (oldest overwritten first) with a direct-mapped
+ * index from (frame, CSeq, status) to ring offset; when a finding changes,
+ * the text of its evidence is copied out of the ring and pinned with the
+ * finding, within a global budget, so a viewer can show it long after the
+ * ring moved on. Findings are mirrored (bounded, oldest resolved dropped
+ * first) and a version number tells viewers when to re-read them. */
+#include "sipwatch/monitor.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FINDINGS 2048
+#define MAX_TEXT 8192               /* longest text pinned for one message */
+
+typedef struct ring_rec {
+    uint64_t frame;
+    uint32_t cseq;
+    uint16_t status;
+    uint32_t len;
+} ring_rec;
+
+typedef struct mirrored {
+    sw_finding f;
+    char *text[SW_FINDING_EVIDENCE];    /* pinned copies, NULL when not held */
+    size_t text_len[SW_FINDING_EVIDENCE];
+} mirrored;
+
+struct sw_monitor {
+    pthread_mutex_t lock;
+    sw_monitor_counters counters;
+    uint64_t version;
+    mirrored *findings;
+    size_t nfindings;
+    /* recent message text */
+    uint8_t *ring;
+    size_t ring_size, ring_head;    /* next write offset */
+    uint64_t ring_written;          /* total bytes ever written (to detect overwritten records) */
+    uint64_t *index;                /* ring position (ring_written at write) + 1, 0 = empty */
+    size_t index_size;
+    size_t pinned, pin_budget;
+};
+
+sw_monitor *sw_monitor_create(size_t max_text_bytes)
+{
+    sw_monitor *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (!max_text_bytes)
+        max_text_bytes = 16u * 1024 * 1024;
+    m->ring_size = max_text_bytes / 2;
+    m->pin_budget = max_text_bytes / 2;
+    m->index_size = 65536;
+    m->ring = malloc(m->ring_size);
+    m->index = calloc(m->index_size, sizeof *m->index);
+    m->findings = calloc(MAX_FINDINGS, sizeof *m->findings);
+    if (!m->ring || !m->index || !m->findings) {
+        sw_monitor_destroy(m);
+        return NULL;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    m->counters.progress = -1;
+    return m;
+}
+
+static void unpin(sw_monitor *m, mirrored *x)
+{
+    for (unsigned i = 0; i < SW_FINDING_EVIDENCE; i++) {
+        m->pinned -= x->text[i] ? x->text_len[i] + 1 : 0;
+        free(x->text[i]);
+        x->text[i] = NULL;
+        x->text_len[i] = 0;
+    }
+}
+
+void sw_monitor_destroy(sw_monitor *m)
+{
+    if (!m)
+        return;
+    if (m->findings) {
+        for (size_t i = 0; i < m->nfindings; i++)
+            unpin(m, &m->findings[i]);
+        pthread_mutex_destroy(&m->lock);
+    }
+    free(m->findings);
+    free(m->ring);
+    free(m->index);
+    free(m);
+}
+
+/* ---- the text ring --------------------------------------------------------- */
+
+static size_t index_slot(const sw_monitor *m, uint64_t frame, uint32_t cseq, uint16_t status)
+{
+    uint64_t h = frame * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)cseq << 16) ^ status;
+    return (size_t)(h % m->index_size);
+}
+
+static void ring_copy_in(sw_monitor *m, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        size_t room = m->ring_size - m->ring_head;
+        size_t n = len < room ? len : room;
+        memcpy(m->ring + m->ring_head, s, n);
+        m->ring_head = (m->ring_head + n) % m->ring_size;
+        m->ring_written += n;
+        s += n;
+        len -= n;
+    }
+}
+
+static void ring_copy_out(const sw_monitor *m, uint64_t pos, void *dst, size_t len)
+{
+    uint8_t *d = dst;
+    size_t off = (size_t)(pos % m->ring_size);
+    while (len) {
+        size_t room = m->ring_size - off;
+        size_t n = len < room ? len : room;
+        memcpy(d, m->ring + off, n);
+        off = (off + n) % m->ring_size;
+        d += n;
+        len -= n;
+    }
+}
+
+void sw_monitor_note_message(sw_monitor *m, const sw_sip_msg *msg)
+{
+    size_t len = msg->raw_len < MAX_TEXT ? msg->raw_len : MAX_TEXT;
+    if (sizeof(ring_rec) + len > m->ring_size / 4)
+        return;
+    ring_rec rec = {.frame = msg->frame, .cseq = msg->cseq, .status = (uint16_t)(msg->is_request ? 0 : msg->status),
+                    .len = (uint32_t)len};
+    pthread_mutex_lock(&m->lock);
+    uint64_t pos = m->ring_written;
+    ring_copy_in(m, &rec, sizeof rec);
+    ring_copy_in(m, msg->raw, len);
+    m->index[index_slot(m, rec.frame, rec.cseq, rec.status)] = pos + 1;
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* Text of the message an evidence entry describes, copied out; NULL when it
+ * is no longer in the ring. Called with the lock held. */
+static char *ring_lookup(const sw_monitor *m, const sw_evidence *e, size_t *len)
+{
+    uint64_t slot = m->index[index_slot(m, e->frame, e->cseq, e->status)];
+    if (!slot)
+        return NULL;
+    uint64_t pos = slot - 1;
+    if (m->ring_written - pos > m->ring_size)
+        return NULL;                        /* overwritten since */
+    ring_rec rec;
+    ring_copy_out(m, pos, &rec, sizeof rec);
+    if (rec.frame != e->frame || rec.cseq != e->cseq || rec.status != e->status)
+        return NULL;
+    if (m->ring_written - pos < sizeof rec + rec.len)
+        return NULL;
+    char *text = malloc(rec.len + 1);
+    if (!text)
+        return NULL;
+    ring_copy_out(m, pos + sizeof rec, text, rec.len);
+    text[rec.len] = '\0';
+    *len = rec.len;
+    return text;
+}
+
+/* ---- findings ---------------------------------------------------------------- */
+
+static mirrored *find_mirror(sw_monitor *m, uint64_t id)
+{
+    for (size_t i = m->nfindings; i-- > 0;)
+        if (m->findings[i].f.id == id)
+            return &m->findings[i];
+    return NULL;
+}
+
+void sw_monitor_finding_changed(sw_monitor *m, const sw_finding *f, sw_finding_change change)
+{
+    (void)change;
+    pthread_mutex_lock(&m->lock);
+    mirrored *x = find_mirror(m, f->id);
+    if (!x) {
+        if (m->nfindings == MAX_FINDINGS) {
+            size_t victim = 0;
+            for (size_t i = 0; i < m->nfindings; i++)
+                if (m->findings[i].f.state == SW_FINDING_RESOLVED) {
+                    victim = i;
+                    break;
+                }
+            unpin(m, &m->findings[victim]);
+            memmove(&m->findings[victim], &m->findings[victim + 1],
+                    (m->nfindings - victim - 1) * sizeof *m->findings);
+            m->nfindings--;
+        }
+        x = &m->findings[m->nfindings++];
+        memset(x, 0, sizeof *x);
+    }
+    /* Keep the texts already pinned for evidence that is still there. */
+    char *old_text[SW_FINDING_EVIDENCE];
+    size_t old_len[SW_FINDING_EVIDENCE];
+    sw_evidence old_ev[SW_FINDING_EVIDENCE];
+    unsigned old_n = x->f.nevidence;
+    memcpy(old_text, x->text, sizeof old_text);
+    memcpy(old_len, x->text_len, sizeof old_len);
+    memcpy(old_ev, x->f.evidence, sizeof old_ev);
+    memset(x->text, 0, sizeof x->text);
+    x->f = *f;
+    for (unsigned i = 0; i < f->nevidence; i++) {
+        const sw_evidence *e = &f->evidence[i];
+        for (unsigned j = 0; j < old_n; j++) {
+            if (old_text[j] && old_ev[j].frame == e->frame && old_ev[j].cseq == e->cseq &&
+                old_ev[j].status == e->status) {
+                x->text[i] = old_text[j];
+                x->text_len[i] = old_len[j];
+                old_text[j] = NULL;
+                break;
+            }
+        }
+        if (!x->text[i] && m->pinned < m->pin_budget) {
+            x->text[i] = ring_lookup(m, e, &x->text_len[i]);
+            if (x->text[i])
+                m->pinned += x->text_len[i] + 1;
+        }
+    }
+    for (unsigned j = 0; j < old_n; j++) {
+        if (old_text[j]) {
+            m->pinned -= old_len[j] + 1;
+            free(old_text[j]);
+        }
+    }
+    m->version++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* ---- counters ------------------------------------------------------------------ */
+
+void sw_monitor_set_counters(sw_monitor *m, const sw_monitor_counters *c)
+{
+    pthread_mutex_lock(&m->lock);
+    m->counters = *c;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void sw_monitor_get_counters(sw_monitor *m, sw_monitor_counters *out)
+{
+    pthread_mutex_lock(&m->lock);
+    *out = m->counters;
+    pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t sw_monitor_findings_version(sw_monitor *m)
+{
+    pthread_mutex_lock(&m->lock);
+    uint64_t v = m->version;
+    pthread_mutex_unlock(&m->lock);
+    return v;
+}
+
+size_t sw_monitor_get_findings(sw_monitor *m, sw_finding *out, size_t max)
+{
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->nfindings;
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = m->findings[i].f;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+size_t sw_monitor_get_messages(sw_monitor *m, uint64_t id, sw_monitor_message **out)
+{
+    *out = NULL;
+    pthread_mutex_lock(&m->lock);
+    mirrored *x = find_mirror(m, id);
+    size_t n = x ? x->f.nevidence : 0;
+    sw_monitor_message *msgs = n ? calloc(n, sizeof *msgs) : NULL;
+    if (!msgs)
+        n = 0;
+    for (size_t i = 0; i < n; i++) {
+        msgs[i].ev = x->f.evidence[i];
+        if (x->text[i]) {
+            msgs[i].text = malloc(x->text_len[i] + 1);
+            if (msgs[i].text) {
+                memcpy(msgs[i].text, x->text[i], x->text_len[i] + 1);
+                msgs[i].text_len = x->text_len[i];
+            }
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    *out = msgs;
+    return n;
+}
+
+void sw_monitor_free_messages(sw_monitor_message *msgs, size_t n)
+{
+    for (size_t i = 0; msgs && i < n; i++)
+        free(msgs[i].text);
+    free(msgs);
+}
+
+/* ---- saving a finding's messages as a pcap file ----------------------------- */
+
+static void put16be(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+
+static uint16_t ip_checksum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static uint16_t udp6_checksum(const uint8_t *ip6, const uint8_t *udp, size_t ulen)
+{
+    uint32_t sum = 0;
+    for (int i = 8; i < 40; i += 2)
+        sum += (uint32_t)(ip6[i] << 8 | ip6[i + 1]);
+    sum += (uint32_t)ulen + 17;
+    for (size_t i = 0; i < ulen; i += 2)
+        sum += (uint32_t)(udp[i] << 8 | (i + 1 < ulen ? udp[i + 1] : 0));
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t c = (uint16_t)~sum;
+    return c ? c : 0xffff;
+}
+
+static int write_packet(FILE *f, const sw_monitor_message *msg)
+{
+    const sw_evidence *e = &msg->ev;
+    bool v6 = e->src.ip.family == 6;
+    size_t iphdr = v6 ? 40 : 20, ulen = 8 + msg->text_len;
+    if (ulen > 65507)
+        return 0;
+    size_t caplen = 14 + iphdr + ulen;
+    uint8_t *pkt = calloc(1, caplen);
+    if (!pkt)
+        return -1;
+    static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
+    memcpy(pkt, macs, 12);
+    put16be(pkt + 12, v6 ? 0x86dd : 0x0800);
+    uint8_t *ip = pkt + 14, *udp = ip + iphdr;
+    if (v6) {
+        ip[0] = 0x60;
+        put16be(ip + 4, (uint16_t)ulen);
+        ip[6] = 17;
+        ip[7] = 64;
+        memcpy(ip + 8, e->src.ip.bytes, 16);
+        memcpy(ip + 24, e->dst.ip.bytes, 16);
+    } else {
+        ip[0] = 0x45;
+        put16be(ip + 2, (uint16_t)(20 + ulen));
+        ip[6] = 0x40;                       /* don't fragment */
+        ip[8] = 64;
+        ip[9] = 17;
+        memcpy(ip + 12, e->src.ip.bytes, 4);
+        memcpy(ip + 16, e->dst.ip.bytes, 4);
+        put16be(ip + 10, ip_checksum(ip, 20));
+    }
+    put16be(udp, e->src.port);
+    put16be(udp + 2, e->dst.port);
+    put16be(udp + 4, (uint16_t)ulen);
+    memcpy(udp + 8, msg->text, msg->text_len);
+    if (v6)
+        put16be(udp + 6, udp6_checksum(ip, udp, ulen));
+    uint32_t rec[4] = {(uint32_t)(e->ts / SW_USEC_PER_SEC), (uint32_t)(e->ts % SW_USEC_PER_SEC),
+                       (uint32_t)caplen, (uint32_t)caplen};
+    int rc = (fwrite(rec, sizeof rec, 1, f) == 1 && fwrite(pkt, caplen, 1, f) == 1) ? 1 : -1;
+    free(pkt);
+    return rc;
+}
+
+int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err, size_t errlen)
+{
+    sw_monitor_message *msgs;
+    size_t n = sw_monitor_get_messages(m, id, &msgs);
+    size_t with_text = 0;
+    for (size_t i = 0; i < n; i++)
+        with_text += msgs[i].text != NULL;
+    if (!with_text) {
+        snprintf(err, errlen, "the messages of finding %llu are no longer in memory", (unsigned long long)id);
+        sw_monitor_free_messages(msgs, n);
+        return -1;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        sw_monitor_free_messages(msgs, n);
+        return -1;
+    }
+    /* pcap file header: magic, version 2.4, zone 0, sigfigs 0, snaplen, Ethernet */
+    uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 262144, 1};
+    int rc = fwrite(hdr, sizeof hdr, 1, f) == 1 ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (msgs[i].text && write_packet(f, &msgs[i]) < 0)
+            rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    sw_monitor_free_messages(msgs, n);
+    return rc;
+}
