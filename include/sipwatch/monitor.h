@@ -26,6 +26,16 @@ typedef struct sw_monitor_counters {
     uint64_t active_dialogs, pending_transactions, active_flows;
     uint64_t open_by_severity[3];       /* indexed by sw_severity */
     uint32_t rate[SW_MONITOR_HISTORY];  /* SIP messages in each of the last 60 s; [59] = newest */
+    /* For the metrics endpoint: */
+    uint64_t requests_by_method[SW_METHOD_COUNT];   /* [SW_METHOD_OTHER] = unknown methods */
+    uint64_t responses_by_class[7];     /* [1] = 1xx ... [6] = 6xx, [0] = invalid */
+    uint64_t flows_evicted, retransmissions;
+    uint64_t alerts_sent, alerts_failed, alerts_suppressed;
+    struct {
+        const char *rule;               /* static rule id */
+        uint64_t open[3];               /* open findings by severity */
+    } rules[24];
+    unsigned nrules;                    /* every rule, open or not */
 } sw_monitor_counters;
 
 /* One message behind a finding, as a viewer gets it. */
