@@ -9,11 +9,14 @@
 #include <string.h>
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        hup_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 int main(int argc, char **argv)
@@ -58,7 +61,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
-    int status = sw_run(&opt, &stop_requested);
+    int status = sw_run(&opt, &stop_requested, &hup_requested);
     sw_options_free(&opt);
     return status;
 }

@@ -6,11 +6,15 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "sipwatch/alerts.h"
 #include "sipwatch/capture.h"
 #include "sipwatch/correlate.h"
 #include "sipwatch/rules.h"
 
 #define SW_MAX_PORTS 32
+
+/* --check exit statuses (monitoring-plugin convention). */
+enum { SW_CHECK_OK = 0, SW_CHECK_WARNING = 1, SW_CHECK_CRITICAL = 2, SW_CHECK_UNKNOWN = 3 };
 
 /* Exit statuses: a public interface (README, man page). */
 enum {
@@ -38,6 +42,14 @@ typedef struct sw_options {
     bool quiet;                 /* dashboard: no bell or flash */
     bool ascii;                 /* dashboard: ASCII line drawing */
     bool no_ui;                 /* never open the dashboard */
+    sw_alert_config alerts;
+    const char *user;           /* -Z: drop root to this user after opening the capture */
+    bool check;                 /* --check: monitoring-plugin status line and exit code */
+    unsigned duration;          /* --duration: stop a live capture after this many seconds */
+    const char *metrics;        /* --metrics ADDR:PORT */
+    unsigned metrics_linger;    /* keep serving metrics this long after a file ends */
+    char **config_args;         /* arguments read from --config, owned */
+    int config_nargs;
     bool help, version;
 } sw_options;
 
@@ -56,7 +68,9 @@ void sw_options_usage(FILE *out);
  * terminal and no batch output (--json, --dump, --report, --no-ui) was asked for. */
 bool sw_run_wants_dashboard(const sw_options *opt);
 
-/* Runs the pipeline; returns an exit status. stop is raised by signals. */
-int sw_run(const sw_options *opt, volatile sig_atomic_t *stop);
+/* Runs the pipeline; returns an exit status. stop is raised by SIGINT and
+ * SIGTERM (and SIGHUP with the dashboard); hup by SIGHUP otherwise: output
+ * files are reopened (logrotate). */
+int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "sipwatch/alerts.h"
 #include "sipwatch/capture.h"
 #include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
@@ -26,6 +27,8 @@ typedef struct sw_run_summary {
     const sw_sip_stats *sip;
     sw_correlate_stats correlate;
     sw_findings_stats findings;
+    bool have_alerts;
+    sw_alert_stats alerts;
 } sw_run_summary;
 
 /* One {"type":"stats",...} line. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 enum {
@@ -24,6 +25,19 @@ enum {
     OPT_QUIET,
     OPT_ASCII,
     OPT_NO_UI,
+    OPT_SYSLOG,
+    OPT_ALERT_JSON,
+    OPT_ALERT_EXEC,
+    OPT_ALERT_TIMEOUT,
+    OPT_ALERT_SEVERITY,
+    OPT_ALERT_REPEAT,
+    OPT_ALERT_STORM,
+    OPT_CONFIG,
+    OPT_CHECK,
+    OPT_DURATION,
+    OPT_METRICS,
+    OPT_METRICS_LINGER,
+    OPT_SYSLOG_SOCKET,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +60,20 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"no-ui", no_argument, NULL, OPT_NO_UI},
+    {"syslog", optional_argument, NULL, OPT_SYSLOG},
+    {"alert-json", required_argument, NULL, OPT_ALERT_JSON},
+    {"alert-exec", required_argument, NULL, OPT_ALERT_EXEC},
+    {"alert-timeout", required_argument, NULL, OPT_ALERT_TIMEOUT},
+    {"alert-severity", required_argument, NULL, OPT_ALERT_SEVERITY},
+    {"alert-repeat", required_argument, NULL, OPT_ALERT_REPEAT},
+    {"alert-storm", required_argument, NULL, OPT_ALERT_STORM},
+    {"user", required_argument, NULL, 'Z'},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -78,6 +106,23 @@ void sw_options_usage(FILE *out)
           "      --quiet            dashboard: no bell or flash for new critical findings\n"
           "      --ascii            dashboard: ASCII line drawing instead of UTF-8\n"
           "\n"
+          "Service and alerts:\n"
+          "      --config FILE      read options from FILE (command-line options win)\n"
+          "  -Z, --user USER        drop root to USER once the capture is open\n"
+          "      --syslog[=FACILITY]  one syslog line per alert (default facility daemon)\n"
+          "      --syslog-socket PATH  the local syslog socket (default /dev/log)\n"
+          "      --alert-json FILE  append alerts to FILE as JSON Lines\n"
+          "      --alert-exec CMD   run CMD per alert: JSON on stdin, SIPWATCH_* variables\n"
+          "      --alert-timeout SECONDS  kill an alert command after this (default 10)\n"
+          "      --alert-severity LEVEL   alert from info, warning (default) or critical\n"
+          "      --alert-repeat SECONDS   re-alert an updated finding at most this often (300)\n"
+          "      --alert-storm N    more openings of one rule per minute become one alert (10)\n"
+          "      --metrics ADDR:PORT  serve Prometheus metrics (a bare PORT binds 127.0.0.1)\n"
+          "      --metrics-linger SECONDS  keep serving after a file is analysed\n"
+          "      --check            print one monitoring-plugin status line; exit 0 OK,\n"
+          "                         1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+          "      --duration SECONDS  stop a live capture after this long\n"
+          "\n"
           "Diagnosis:\n"
           "      --set NAME=VALUE   change a threshold or timeout (see --list-rules)\n"
           "      --disable RULE[,RULE]  switch rules off\n"
@@ -106,13 +151,142 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
     return 0;
 }
 
+static int parse_args(int argc, char **argv, sw_options *o, int config_end, char *err, size_t errlen);
+
+/* Reads a configuration file into "--key=value" arguments. Lines are
+ * "key = value", "key" for a switch, "# comment"; keys are the long option
+ * names; "filter = EXPR" gives the BPF filter. */
+static int read_config(const char *path, sw_options *o, char **filter, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read the configuration file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            fclose(f);
+            return -1;
+        }
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *end = p + strlen(p);
+        while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (!*p || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        char *value = NULL;
+        if (eq) {
+            char *k = eq;
+            while (k > p && (k[-1] == ' ' || k[-1] == '\t'))
+                k--;
+            *k = '\0';
+            value = eq + 1;
+            while (*value == ' ' || *value == '\t')
+                value++;
+        }
+        if (strcmp(p, "filter") == 0) {
+            free(*filter);
+            *filter = value ? strdup(value) : NULL;
+            continue;
+        }
+        const struct option *opt = NULL;
+        for (const struct option *lo = long_options; lo->name; lo++)
+            if (strcmp(lo->name, p) == 0)
+                opt = lo;
+        if (!opt || strcmp(p, "config") == 0 || strcmp(p, "help") == 0 || strcmp(p, "version") == 0) {
+            snprintf(err, errlen, "%s:%d: unknown setting '%s'", path, lineno, p);
+            fclose(f);
+            return -1;
+        }
+        if (opt->has_arg == required_argument && (!value || !*value)) {
+            snprintf(err, errlen, "%s:%d: '%s' needs a value", path, lineno, p);
+            fclose(f);
+            return -1;
+        }
+        if (opt->has_arg == no_argument && value) {
+            snprintf(err, errlen, "%s:%d: '%s' takes no value", path, lineno, p);
+            fclose(f);
+            return -1;
+        }
+        size_t n = strlen(p) + (value ? strlen(value) : 0) + 4;
+        char *arg = malloc(n);
+        char **grown = realloc(o->config_args, (size_t)(o->config_nargs + 1) * sizeof *grown);
+        if (!arg || !grown) {
+            free(arg);
+            if (grown)
+                o->config_args = grown;
+            snprintf(err, errlen, "out of memory");
+            fclose(f);
+            return -1;
+        }
+        o->config_args = grown;
+        snprintf(arg, n, value ? "--%s=%s" : "--%s", p, value ? value : "");
+        o->config_args[o->config_nargs++] = arg;
+    }
+    fclose(f);
+    return 0;
+}
+
 int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
+    /* A configuration file's settings go first: the command line overrides them. */
+    const char *config = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            config = argv[i] + 9;
+    }
+    char *config_filter = NULL;
+    if (config && read_config(config, o, &config_filter, err, errlen) != 0) {
+        free(config_filter);
+        return -1;
+    }
+    int config_end = 1 + o->config_nargs;   /* argv index where the real command line starts */
+    char **all = NULL;
+    if (o->config_nargs) {
+        all = calloc((size_t)(argc + o->config_nargs + 1), sizeof *all);
+        if (!all) {
+            free(config_filter);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        all[0] = argv[0];
+        memcpy(all + 1, o->config_args, (size_t)o->config_nargs * sizeof *all);
+        memcpy(all + config_end, argv + 1, (size_t)(argc - 1) * sizeof *all);
+        argc += o->config_nargs;
+        argv = all;
+    }
+    int rc = parse_args(argc, argv, o, config_end, err, errlen);
+    if (rc == 0 && !o->filter && config_filter) {
+        o->filter = config_filter;
+        o->capture.filter = o->filter;
+        config_filter = NULL;
+    }
+    free(config_filter);
+    free(all);
+    return rc;
+}
+
+static int parse_args(int argc, char **argv, sw_options *o, int config_end, char *err, size_t errlen)
+{
+    bool iface_from_config = false, file_from_config = false;
     sw_capture_config_default(&o->capture);
     o->max_message_len = 256 * 1024;
     sw_correlate_config_default(&o->correlate);
     sw_rules_config_default(&o->rules, &o->correlate);
+    sw_alert_config_default(&o->alerts);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 0;
 
@@ -120,13 +294,20 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
     optind = 1;
     int c;
     unsigned long long v;
-    while ((c = getopt_long(argc, argv, "+:r:i:B:c:s:p:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:r:i:B:c:s:p:Z:hV", long_options, NULL)) != -1) {
         switch (c) {
         case 'r':
+            /* -r on the command line replaces a configured interface (testing a setup). */
             o->capture.file = optarg;
+            file_from_config = optind <= config_end;
+            if (!file_from_config && iface_from_config)
+                o->capture.iface = NULL;
             break;
         case 'i':
             o->capture.iface = optarg;
+            iface_from_config = optind <= config_end;
+            if (!iface_from_config && file_from_config)
+                o->capture.file = NULL;
             break;
         case 'B':
             if (parse_uint(optarg, 4096, &v) || v == 0) {
@@ -220,7 +401,7 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
         }
         case OPT_EXPLAIN:
             /* Every remaining argument is a term. */
-            o->explain_first = optind;
+            o->explain_first = optind - (config_end - 1);   /* index in the caller's argv */
             o->explain_count = argc - optind;
             if (o->explain_count < 1) {
                 snprintf(err, errlen, "--explain needs a status code or method, e.g. --explain 401");
@@ -238,6 +419,93 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
             break;
         case OPT_NO_UI:
             o->no_ui = true;
+            break;
+        case OPT_SYSLOG:
+            o->alerts.syslog = true;
+            if (optarg) {
+                static const struct { const char *name; int facility; } facilities[] = {
+                    {"daemon", LOG_DAEMON}, {"user", LOG_USER}, {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+                    {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+                    {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+                };
+                bool found = false;
+                for (size_t i = 0; i < sizeof facilities / sizeof facilities[0]; i++)
+                    if (strcmp(optarg, facilities[i].name) == 0) {
+                        o->alerts.syslog_facility = facilities[i].facility;
+                        found = true;
+                    }
+                if (!found) {
+                    snprintf(err, errlen, "--syslog: unknown facility '%s' (daemon, user, local0..local7)", optarg);
+                    return -1;
+                }
+            }
+            break;
+        case OPT_SYSLOG_SOCKET:
+            o->alerts.syslog_socket = optarg;
+            break;
+        case OPT_ALERT_JSON:
+            o->alerts.json_path = optarg;
+            break;
+        case OPT_ALERT_EXEC:
+            o->alerts.exec_cmd = optarg;
+            break;
+        case OPT_ALERT_TIMEOUT:
+            if (parse_uint(optarg, 3600, &v) || v == 0) {
+                snprintf(err, errlen, "invalid --alert-timeout '%s' (seconds, 1-3600)", optarg);
+                return -1;
+            }
+            o->alerts.exec_timeout_ms = (unsigned)v * 1000;
+            break;
+        case OPT_ALERT_SEVERITY:
+            if (strcmp(optarg, "info") == 0)
+                o->alerts.min_severity = SW_SEV_INFO;
+            else if (strcmp(optarg, "warning") == 0)
+                o->alerts.min_severity = SW_SEV_WARNING;
+            else if (strcmp(optarg, "critical") == 0)
+                o->alerts.min_severity = SW_SEV_CRITICAL;
+            else {
+                snprintf(err, errlen, "invalid --alert-severity '%s' (info, warning or critical)", optarg);
+                return -1;
+            }
+            break;
+        case OPT_ALERT_REPEAT:
+            if (parse_uint(optarg, 86400 * 7, &v)) {
+                snprintf(err, errlen, "invalid --alert-repeat '%s' (seconds)", optarg);
+                return -1;
+            }
+            o->alerts.repeat_interval = (sw_time_us)v * SW_USEC_PER_SEC;
+            break;
+        case OPT_ALERT_STORM:
+            if (parse_uint(optarg, 1000000, &v) || v == 0) {
+                snprintf(err, errlen, "invalid --alert-storm '%s' (openings per minute)", optarg);
+                return -1;
+            }
+            o->alerts.storm_threshold = (unsigned)v;
+            break;
+        case 'Z':
+            o->user = optarg;
+            break;
+        case OPT_CONFIG:
+            break;                  /* read before the command line, see sw_options_parse */
+        case OPT_CHECK:
+            o->check = true;
+            break;
+        case OPT_DURATION:
+            if (parse_uint(optarg, 86400 * 365, &v) || v == 0) {
+                snprintf(err, errlen, "invalid --duration '%s' (seconds)", optarg);
+                return -1;
+            }
+            o->duration = (unsigned)v;
+            break;
+        case OPT_METRICS:
+            o->metrics = optarg;
+            break;
+        case OPT_METRICS_LINGER:
+            if (parse_uint(optarg, 86400 * 365, &v)) {
+                snprintf(err, errlen, "invalid --metrics-linger '%s' (seconds)", optarg);
+                return -1;
+            }
+            o->metrics_linger = (unsigned)v;
             break;
         case 'h':
             o->help = true;
@@ -268,8 +536,12 @@ int sw_options_parse(int argc, char **argv, sw_options *o, char *err, size_t err
                                               : "nothing to read: give -r FILE or -i IFACE");
         return -1;
     }
-    if (o->json + o->dump + o->report > 1) {
-        snprintf(err, errlen, "--json, --dump and --report all write to standard output: choose one");
+    if (o->json + o->dump + o->report + o->check > 1) {
+        snprintf(err, errlen, "--json, --dump, --report and --check all write to standard output: choose one");
+        return -1;
+    }
+    if (o->duration && !o->capture.iface) {
+        snprintf(err, errlen, "--duration is for live capture (-i)");
         return -1;
     }
 
@@ -299,6 +571,11 @@ void sw_options_free(sw_options *o)
     o->filter = NULL;
     free(o->disabled);
     o->disabled = NULL;
+    for (int i = 0; i < o->config_nargs; i++)
+        free(o->config_args[i]);
+    free(o->config_args);
+    o->config_args = NULL;
+    o->config_nargs = 0;
 }
 
 /* The thresholds --set accepts: a public interface (README, man page). */

@@ -4,10 +4,12 @@
  * writes the report, JSON Lines or dump at the end; with the dashboard, the
  * analysis runs on a thread of its own and publishes to the monitor, while
  * the calling thread drives the terminal. */
+#include "sipwatch/alerts.h"
 #include "sipwatch/app.h"
 #include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
+#include "sipwatch/metrics.h"
 #include "sipwatch/monitor.h"
 #include "sipwatch/output.h"
 #include "sipwatch/parse_pool.h"
@@ -16,7 +18,10 @@
 #include "sipwatch/sip_stats.h"
 #include "sipwatch/tui.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,7 +50,11 @@ typedef struct sw_pipeline {
     uint64_t rate_second;           /* capture-clock second of rate[59] */
     uint32_t rate[SW_MONITOR_HISTORY];
     volatile sig_atomic_t *stop;
+    volatile sig_atomic_t *hup;
+    bool dashboard;
     sw_capture_end end;
+    sw_alerts *alerts;
+    long long started_ns;           /* for --duration */
 } sw_pipeline;
 
 static long long mono_ns(void)
@@ -105,15 +114,55 @@ static void publish(sw_pipeline *pl, bool finished)
     sw_findings_get_stats(pl->findings, &fs);
     memcpy(c.open_by_severity, fs.open_by_severity, sizeof c.open_by_severity);
     memcpy(c.rate, pl->rate, sizeof c.rate);
+    memcpy(c.requests_by_method, pl->sip.by_method, sizeof c.requests_by_method);
+    for (int code = 100; code < 700; code++)
+        c.responses_by_class[code / 100] += pl->sip.by_status[code];
+    c.responses_by_class[0] = pl->sip.by_status[0];
+    c.flows_evicted = st.flows_evicted;
+    c.retransmissions = st.retransmissions;
+    if (pl->alerts) {
+        sw_alert_stats as;
+        sw_alerts_get_stats(pl->alerts, &as);
+        c.alerts_sent = as.sent;
+        c.alerts_failed = as.failed;
+        c.alerts_suppressed = as.suppressed;
+    }
+    size_t nrules;
+    const sw_rule *const *rules = sw_rules_all(&nrules);
+    for (size_t i = 0; i < nrules && i < sizeof c.rules / sizeof c.rules[0]; i++) {
+        c.rules[i].rule = rules[i]->id;
+        c.nrules++;
+    }
+    for (size_t i = 0, n = sw_findings_count(pl->findings); i < n; i++) {
+        const sw_finding *f = sw_findings_at(pl->findings, i);
+        if (f->state != SW_FINDING_OPEN)
+            continue;
+        for (unsigned r = 0; r < c.nrules; r++)
+            if (c.rules[r].rule == f->rule)
+                c.rules[r].open[f->severity]++;
+    }
     sw_monitor_set_counters(pl->monitor, &c);
 }
 
-static void maybe_publish(sw_pipeline *pl)
+/* Periodic work on the capture thread: counters for viewers, storm windows
+ * of the alerts, SIGHUP, --duration. */
+static void housekeeping(sw_pipeline *pl, sw_time_us capture_now)
 {
-    if (!pl->monitor)
+    if (pl->alerts)
+        sw_alerts_tick(pl->alerts, capture_now);
+    if (pl->hup && *pl->hup) {
+        *pl->hup = 0;
+        if (pl->dashboard)
+            *pl->stop = 1;          /* the terminal went away */
+        else if (pl->alerts)
+            sw_alerts_reopen(pl->alerts);
+    }
+    if (!pl->monitor && !pl->opt->duration)
         return;
     long long now = mono_ns();
-    if (now >= pl->next_publish_ns) {
+    if (pl->opt->duration && now - pl->started_ns >= (long long)pl->opt->duration * 1000000000LL)
+        *pl->stop = 1;
+    if (pl->monitor && now >= pl->next_publish_ns) {
         pl->next_publish_ns = now + SW_PUBLISH_NS;
         publish(pl, false);
     }
@@ -152,12 +201,14 @@ static void on_correlated(void *user, const sw_event *event)
     sw_rules_evaluate(&pl->rules, event);
 }
 
-/* Finding changes go to the dashboard. */
+/* Finding changes go to the dashboard and the alert sinks. */
 static void on_finding(void *user, const sw_finding *f, sw_finding_change change)
 {
     sw_pipeline *pl = user;
     if (pl->monitor)
         sw_monitor_finding_changed(pl->monitor, f, change);
+    if (pl->alerts)
+        sw_alerts_finding(pl->alerts, f, change, f->state == SW_FINDING_RESOLVED ? f->resolved_at : f->last_seen);
 }
 
 static void on_payload(void *user, const sw_payload *p)
@@ -177,7 +228,7 @@ static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t capl
     if (ts >= pl->last_poll + SW_PARSE_MAX_WAIT) {
         sw_parse_pool_poll(pl->parser, ts, SW_PARSE_MAX_WAIT);
         pl->last_poll = ts;
-        maybe_publish(pl);
+        housekeeping(pl, ts);
     }
 }
 
@@ -186,7 +237,7 @@ static void on_idle(void *user, sw_time_us now)
     sw_pipeline *pl = user;
     sw_parse_pool_poll(pl->parser, now, SW_PARSE_MAX_WAIT);
     sw_correlate_advance(pl->correlator, now);
-    maybe_publish(pl);
+    housekeeping(pl, now);
 }
 
 static int open_error_status(sw_capture_open_error e)
@@ -240,6 +291,63 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sum->sip = &pl->sip;
     sw_correlate_get_stats(pl->correlator, &sum->correlate);
     sw_findings_get_stats(pl->findings, &sum->findings);
+    if (pl->alerts) {
+        sum->have_alerts = true;
+        sw_alerts_get_stats(pl->alerts, &sum->alerts);
+    }
+}
+
+/* -Z: like tcpdump, give up root once the capture is open. */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        snprintf(err, errlen, "-Z: no such user '%s'", user);
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        snprintf(err, errlen, "-Z: cannot become user '%s': %s", user, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0 && pw->pw_uid != 0) {
+        snprintf(err, errlen, "-Z: root privileges could be regained after switching to '%s'", user);
+        return -1;
+    }
+    return 0;
+}
+
+/* --check: one status line with perfdata; the monitoring-plugin exit code. */
+static int write_check(FILE *out, const sw_findings *fs, const sw_run_summary *sum)
+{
+    size_t n = sw_findings_count(fs), nrules;
+    const sw_rule *const *rules = sw_rules_all(&nrules);
+    unsigned by_sev[3] = {0, 0, 0};
+    char detail[512] = "";
+    size_t used = 0;
+    for (size_t r = 0; r < nrules; r++) {
+        unsigned count = 0;
+        for (size_t i = 0; i < n; i++) {
+            const sw_finding *f = sw_findings_at(fs, i);
+            if (f->state == SW_FINDING_OPEN && f->rule == rules[r]->id && f->severity >= SW_SEV_WARNING)
+                count++;
+        }
+        if (count && used < sizeof detail)
+            used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%u %s", used ? ", " : "", count,
+                                     rules[r]->id);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sw_finding *f = sw_findings_at(fs, i);
+        if (f->state == SW_FINDING_OPEN)
+            by_sev[f->severity]++;
+    }
+    int code = by_sev[SW_SEV_CRITICAL] ? SW_CHECK_CRITICAL : by_sev[SW_SEV_WARNING] ? SW_CHECK_WARNING : SW_CHECK_OK;
+    static const char *const names[] = {"OK", "WARNING", "CRITICAL"};
+    fprintf(out, "SIPWATCH %s - %s | critical=%u warning=%u info=%u sip_messages=%llu parse_errors=%llu "
+                 "kernel_drops=%llu\n",
+            names[code], used ? detail : "no open problems", by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING],
+            by_sev[SW_SEV_INFO], (unsigned long long)sum->sip->messages,
+            (unsigned long long)sum->sip->parse_errors, (unsigned long long)sum->capture.kernel_drops);
+    return code;
 }
 
 bool sw_run_wants_dashboard(const sw_options *opt)
@@ -248,7 +356,7 @@ bool sw_run_wants_dashboard(const sw_options *opt)
            isatty(STDIN_FILENO);
 }
 
-int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
+int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atomic_t *hup)
 {
     char err[512];
     sw_pipeline *pl = calloc(1, sizeof *pl);
@@ -258,16 +366,27 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     }
     pl->opt = opt;
     pl->stop = stop;
+    pl->hup = hup;
     pl->out = stdout;
+    pl->started_ns = mono_ns();
     sw_capture_open_error oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &pl->capture, err,
                                                sizeof err);
     if (oe != SW_CAPTURE_OPEN_OK) {
         fprintf(stderr, "sipwatch: %s\n", err);
+        if (opt->check)
+            printf("SIPWATCH UNKNOWN - %s\n", err);
         free(pl);
-        return open_error_status(oe);
+        return opt->check ? SW_CHECK_UNKNOWN : open_error_status(oe);
+    }
+    if (opt->user && drop_privileges(opt->user, err, sizeof err) != 0) {
+        fprintf(stderr, "sipwatch: %s\n", err);
+        sw_capture_close(pl->capture);
+        free(pl);
+        return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_RUNTIME;
     }
 
-    bool dashboard = sw_run_wants_dashboard(opt);
+    bool dashboard = sw_run_wants_dashboard(opt) && !opt->check;
+    pl->dashboard = dashboard;
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     dcfg.max_message_len = opt->max_message_len;
@@ -276,17 +395,39 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
     pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
     pl->correlator = sw_correlator_create(&opt->correlate, on_correlated, pl);
     pl->findings = sw_findings_create(0, on_finding, pl);
-    if (dashboard)
-        pl->monitor = sw_monitor_create(0);
+    if (dashboard || opt->metrics)
+        pl->monitor = sw_monitor_create(dashboard ? 0 : 1024 * 1024);
     pl->rules.cfg = &opt->rules;
     pl->rules.corr = &opt->correlate;
     pl->rules.findings = pl->findings;
-    if (!pl->decoder || !pl->parser || !pl->correlator || !pl->findings || (dashboard && !pl->monitor)) {
+    if (!pl->decoder || !pl->parser || !pl->correlator || !pl->findings || ((dashboard || opt->metrics) && !pl->monitor)) {
         fprintf(stderr, "sipwatch: out of memory\n");
         pipeline_free(pl);
         return SW_EXIT_RUNTIME;
     }
     sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(pl->capture));
+    if (sw_alert_config_any(&opt->alerts)) {
+        pl->alerts = sw_alerts_create(&opt->alerts, err, sizeof err);
+        if (!pl->alerts) {
+            fprintf(stderr, "sipwatch: %s\n", err);
+            if (opt->check)
+                printf("SIPWATCH UNKNOWN - %s\n", err);
+            pipeline_free(pl);
+            return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_INPUT;
+        }
+    }
+    sw_metrics *metrics = NULL;
+    if (opt->metrics) {
+        publish(pl, false);
+        metrics = sw_metrics_start(opt->metrics, pl->monitor, err, sizeof err);
+        if (!metrics) {
+            fprintf(stderr, "sipwatch: --metrics: %s\n", err);
+            sw_alerts_destroy(pl->alerts, 0, 0);
+            pl->alerts = NULL;
+            pipeline_free(pl);
+            return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_USAGE;
+        }
+    }
     if (opt->capture.iface && !dashboard)
         setvbuf(stdout, NULL, _IOLBF, 0);   /* live output is read as it comes */
 
@@ -311,6 +452,9 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
             fprintf(stderr, "sipwatch: capture failed: %s\n", cs.error);
             status = SW_EXIT_RUNTIME;
         }
+        sw_metrics_stop(metrics);
+        sw_alerts_destroy(pl->alerts, pl->last_ts, 1000);
+        pl->alerts = NULL;
         pipeline_free(pl);
         return status;
     }
@@ -327,7 +471,33 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop)
         status = SW_EXIT_RUNTIME;
     }
 
+    if (pl->alerts) {
+        /* Deliver what is queued (storm summaries included); then count it. */
+        sw_alerts_flush(pl->alerts, pl->last_ts, 2000);
+        sw_alerts_get_stats(pl->alerts, &sum.alerts);
+        sum.have_alerts = true;
+    }
+    if (metrics && opt->metrics_linger && !opt->capture.iface) {
+        publish(pl, true);
+        for (unsigned s = 0; s < opt->metrics_linger * 10 && !*stop; s++)
+            nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
+    }
+    sw_metrics_stop(metrics);
+
+    sw_alerts_destroy(pl->alerts, pl->last_ts, 0);
+    pl->alerts = NULL;
     size_t nfindings = sw_findings_count(pl->findings);
+    if (opt->check) {
+        if (status == SW_EXIT_OK) {
+            status = write_check(pl->out, pl->findings, &sum);
+        } else {
+            fprintf(pl->out, "SIPWATCH UNKNOWN - capture failed: %s\n", sum.capture.error);
+            status = SW_CHECK_UNKNOWN;
+        }
+        fflush(pl->out);
+        pipeline_free(pl);
+        return status;
+    }
     if (opt->json) {
         for (size_t i = 0; i < nfindings; i++)
             sw_json_write_finding(pl->out, sw_findings_at(pl->findings, i));

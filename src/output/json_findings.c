@@ -2,6 +2,7 @@
  * written before the stats line. Field names are a public interface: add,
  * never rename. Rule-specific values go in "details", the messages behind
  * the finding in "evidence". */
+#include "sipwatch/alerts.h"
 #include "sipwatch/output.h"
 #include "sipwatch/timefmt.h"
 
@@ -44,10 +45,10 @@ static json_t *evidence_json(const sw_evidence *e)
     return o;
 }
 
-void sw_json_write_finding(FILE *out, const sw_finding *f)
+static json_t *finding_json(const sw_finding *f, const char *type)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "type", json_string("finding"));
+    json_object_set_new(o, "type", json_string(type));
     json_object_set_new(o, "id", json_integer((json_int_t)f->id));
     json_object_set_new(o, "rule", json_string(f->rule));
     json_object_set_new(o, "severity", json_string(sw_severity_name(f->severity)));
@@ -76,6 +77,12 @@ void sw_json_write_finding(FILE *out, const sw_finding *f)
     for (unsigned i = 0; i < f->nevidence; i++)
         json_array_append_new(ev, evidence_json(&f->evidence[i]));
     json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+void sw_json_write_finding(FILE *out, const sw_finding *f)
+{
+    json_t *o = finding_json(f, "finding");
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (line) {
         fputs(line, out);
@@ -83,4 +90,13 @@ void sw_json_write_finding(FILE *out, const sw_finding *f)
         free(line);
     }
     json_decref(o);
+}
+
+char *sw_alert_json(const sw_finding *f, const char *event)
+{
+    json_t *o = finding_json(f, "alert");
+    json_object_set_new(o, "event", json_string(event));
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return line;
 }

@@ -174,6 +174,17 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(fj, "open_info", J(fs->open_by_severity[SW_SEV_INFO]));
     json_object_set_new(o, "findings", fj);
 
+    if (r->have_alerts) {
+        json_t *al = json_object();
+        json_object_set_new(al, "queued", J(r->alerts.queued));
+        json_object_set_new(al, "sent", J(r->alerts.sent));
+        json_object_set_new(al, "failed", J(r->alerts.failed));
+        json_object_set_new(al, "suppressed", J(r->alerts.suppressed));
+        json_object_set_new(al, "storms", J(r->alerts.storms));
+        json_object_set_new(al, "exec_killed", J(r->alerts.exec_killed));
+        json_object_set_new(o, "alerts", al);
+    }
+
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (line) {
         fputs(line, out);

@@ -47,6 +47,11 @@ void sw_text_write_stats(FILE *out, const sw_run_summary *r)
     fprintf(out, "Flows:         %llu Call-IDs (%llu retransmissions, %llu duplicate copies; %llu evicted)\n",
             (unsigned long long)r->correlate.flows, (unsigned long long)r->correlate.retransmissions,
             (unsigned long long)r->correlate.duplicates, (unsigned long long)r->correlate.flows_evicted);
+    if (r->have_alerts)
+        fprintf(out, "Alerts:        %llu sent, %llu failed, %llu held back (%llu storms), %llu commands killed\n",
+                (unsigned long long)r->alerts.sent, (unsigned long long)r->alerts.failed,
+                (unsigned long long)r->alerts.suppressed, (unsigned long long)r->alerts.storms,
+                (unsigned long long)r->alerts.exec_killed);
     if (r->live)
         fprintf(out, "Kernel drops:  %llu (interface %llu)\n", (unsigned long long)r->capture.kernel_drops,
                 (unsigned long long)r->capture.if_drops);
