@@ -36,6 +36,7 @@ typedef struct sw_rule_ctx {
     const sw_rules_config *cfg;
     const sw_correlate_config *corr;
     sw_findings *findings;
+    bool capture_losing;            /* the capture dropped packets in the last minute (kernel drops rose) */
 } sw_rule_ctx;
 
 typedef void (*sw_rule_fn)(const sw_rule_ctx *ctx, const sw_event *event);

@@ -55,6 +55,9 @@ typedef struct sw_pipeline {
     sw_capture_end end;
     sw_alerts *alerts;
     long long started_ns;           /* for --duration */
+    uint64_t drops_seen;            /* kernel + interface drops at the last look */
+    long long drops_rose_ns;        /* when they last rose */
+    long long drops_checked_ns;
 } sw_pipeline;
 
 static long long mono_ns(void)
@@ -157,9 +160,21 @@ static void housekeeping(sw_pipeline *pl, sw_time_us capture_now)
         else if (pl->alerts)
             sw_alerts_reopen(pl->alerts);
     }
+    long long now = mono_ns();
+    if (pl->opt->capture.iface && now - pl->drops_checked_ns >= 1000000000LL) {
+        /* Live: findings about missing messages are told when the capture loses packets. */
+        pl->drops_checked_ns = now;
+        sw_capture_stats cs;
+        sw_capture_get_stats(pl->capture, &cs);
+        uint64_t drops = cs.kernel_drops + cs.if_drops;
+        if (drops > pl->drops_seen) {
+            pl->drops_seen = drops;
+            pl->drops_rose_ns = now;
+        }
+        pl->rules.capture_losing = pl->drops_rose_ns && now - pl->drops_rose_ns < 60000000000LL;
+    }
     if (!pl->monitor && !pl->opt->duration)
         return;
-    long long now = mono_ns();
     if (pl->opt->duration && now - pl->started_ns >= (long long)pl->opt->duration * 1000000000LL)
         *pl->stop = 1;
     if (pl->monitor && now >= pl->next_publish_ns) {

@@ -42,6 +42,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
                 "The call itself is set up: audio may even flow until it drops.",
                 caller, callee, t->final_status, t->final_status, t->final_status);
     rule_append_reference(f->suggestion, sizeof f->suggestion, t->final_status);
+    rule_note_capture_loss(ctx, f);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

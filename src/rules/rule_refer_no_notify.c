@@ -57,6 +57,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
     }
     rule_append(s, cap, "If the UAs support RFC 4488, 'Refer-Sub: false' removes the need for the NOTIFY.");
     rule_append_reference(s, cap, 202);
+    rule_note_capture_loss(ctx, f);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

@@ -44,6 +44,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
                 transferee, r->last_sipfrag, r->refer_to[0] ? r->refer_to : "?",
                 r->bye_ts ? "was seen: the call was torn down while the transfer was in progress"
                           : "was not seen");
+    rule_note_capture_loss(ctx, f);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

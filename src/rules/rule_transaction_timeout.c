@@ -62,6 +62,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
         rule_append(s, cap, "An INVITE with no answer at all is a black-holed call: the caller hears silence "
                             "until it gives up.");
     rule_append_reference(s, cap, 408);
+    rule_note_capture_loss(ctx, f);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

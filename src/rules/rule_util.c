@@ -101,3 +101,20 @@ void rule_append_reference(char *buf, size_t cap, int status)
         return;
     rule_append(buf, cap, " [%d %s: %s More: sipwatch --explain %d]", r->code, r->reason, r->meaning, r->code);
 }
+
+void rule_note_capture_loss(const sw_rule_ctx *ctx, sw_finding *f)
+{
+    sw_finding_set_bool(f, "capture_losing_packets", ctx->capture_losing);
+    if (!ctx->capture_losing)
+        return;
+    f->severity = SW_SEV_INFO;
+    char note[] = "The capture is dropping packets (kernel drops rose in the last minute), so the message "
+                  "this finding misses may have been lost by the capture, not by the network: enlarge the "
+                  "capture buffer (-B) or narrow the filter before blaming the UA. ";
+    size_t nlen = strlen(note), slen = strlen(f->suggestion);
+    if (nlen + slen + 1 > sizeof f->suggestion)
+        slen = sizeof f->suggestion - nlen - 1;
+    memmove(f->suggestion + nlen, f->suggestion, slen);
+    memcpy(f->suggestion, note, nlen);
+    f->suggestion[nlen + slen] = '\0';
+}

@@ -37,6 +37,11 @@ void rule_append(char *buf, size_t cap, const char *fmt, ...) __attribute__((for
  * sipwatch --explain 403)". */
 void rule_append_reference(char *buf, size_t cap, int status);
 
+/* For findings that rest on a message NOT being seen: when the capture
+ * itself is dropping packets, says so first and lowers the severity to info
+ * (the message may have been lost by the capture, not the network). */
+void rule_note_capture_loss(const sw_rule_ctx *ctx, sw_finding *f);
+
 /* Key and common details of a finding about one REFER subscription. */
 void rule_refer_key(char *key, size_t n, const sw_flow *flow, const sw_refer *r);
 void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r);

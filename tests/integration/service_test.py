@@ -243,6 +243,13 @@ def case_sighup_reopens():
             p.kill()
 
 
+def case_example_config():
+    conf = os.path.join(os.path.dirname(PCAPS), "packaging", "sipwatch.conf")
+    r = run(["--config", conf, "--list-rules"])
+    expect(r.returncode == 0, f"the shipped example configuration parses: {r.stderr}")
+    expect("auth-loop" in r.stdout, "and lists the rules")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

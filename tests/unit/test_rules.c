@@ -464,6 +464,21 @@ static void test_refer_pending_at_end_of_capture(void **state)
     assert_non_null(strstr(f->summary, "capture ended"));
 }
 
+static void test_capture_loss_lowers_missing_message_findings(void **state)
+{
+    world *w = *state;
+    w->ctx.capture_losing = true;
+    refer(w, 0, 7, NULL);
+    refer_resp(w, 5, 7, 202, NULL);
+    advance(w, 40000);
+    const sw_finding *f = first_of(w, "refer-no-notify");
+    assert_non_null(f);
+    assert_int_equal(f->severity, SW_SEV_INFO);
+    assert_string_equal(detail(f, "capture_losing_packets"), "true");
+    assert_non_null(strstr(f->suggestion, "dropping packets"));
+    assert_memory_equal(f->suggestion, "The capture is dropping packets", 31);   /* said first */
+}
+
 static void test_refer_pending_too_early_is_info(void **state)
 {
     world *w = *state;
@@ -654,6 +669,7 @@ int main(void)
         T(test_subscribe_202_is_not_a_refer),
         T(test_refer_pending_at_end_of_capture),
         T(test_refer_pending_too_early_is_info),
+        T(test_capture_loss_lowers_missing_message_findings),
         T(test_refer_stalled),
         T(test_refer_target_failed),
         T(test_transaction_timeout),
