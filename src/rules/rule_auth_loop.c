@@ -12,11 +12,21 @@
 #include <string.h>
 
 static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, bool proxy, bool stale_loop,
-                    const char *challenger)
+                    const char *challenger, bool scanner)
 {
     char *s = f->suggestion;
     size_t cap = sizeof f->suggestion;
     s[0] = '\0';
+    if (scanner) {
+        /* Not a phone with a wrong password: someone guessing passwords. */
+        rule_append(s, cap,
+                    "The source is a scanner (see its scanner finding): these are password guesses against "
+                    "account '%s', not a misconfigured phone. Block the source, check whether a guess "
+                    "succeeded (then change that password at once), and make sure the account's password is "
+                    "strong.",
+                    a->username[0] ? a->username : "?");
+        return;
+    }
     const char *user = a->username[0] ? a->username : "?";
     if (stale_loop) {
         rule_append(s, cap,
@@ -136,7 +146,12 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding_set_bool(f, "nonce_reused", a->nonce_reused);
     sw_finding_set_bool(f, "nonce_ignored", a->nonce_ignored);
     sw_finding_set_detail(f, "challenger", proxy ? "proxy (407)" : "registrar/UAS (401)");
-    suggest(f, flow, a, proxy, stale_loop, challenger);
+    char client_ip[SW_IP_STRLEN];
+    sw_ip_format(&a->client.ip, client_ip, sizeof client_ip);
+    const sw_finding *scan = sw_findings_find(ctx->findings, "scanner", client_ip);
+    bool scanner = scan && scan->state == SW_FINDING_OPEN;
+    sw_finding_set_bool(f, "source_is_scanner", scanner);
+    suggest(f, flow, a, proxy, stale_loop, challenger, scanner);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 
