@@ -187,12 +187,36 @@ struct sw_peer {
     sw_peer *hnext, *prev, *next;
 };
 
+/* ---- capture-wide minutes and their baseline ---------------------------------
+ * Counted per minute of capture clock; when a minute closes, its counts are
+ * compared by rules with a baseline (an exponentially weighted average of
+ * the minutes before), then folded into it. */
+
+typedef enum sw_minute_counter {
+    SW_MIN_REGISTERS = 0,           /* new REGISTER requests */
+    SW_MIN_REG_OK,                  /* 2xx to REGISTER */
+    SW_MIN_REG_FAILED,              /* final failures to REGISTER other than 401/407, and REGISTER timeouts */
+    SW_MIN_5XX,                     /* 5xx responses */
+    SW_MIN_TIMEOUTS,                /* transactions without a final response */
+    SW_MIN_REQUESTS,                /* new requests */
+    SW_MIN_COUNT
+} sw_minute_counter;
+
+typedef struct sw_minutes {
+    uint64_t minute;                /* capture-clock minute being counted */
+    uint32_t current[SW_MIN_COUNT];
+    uint32_t closed[SW_MIN_COUNT];  /* the minute that just closed */
+    double baseline[SW_MIN_COUNT];  /* before the closed minute was folded in */
+    unsigned history;               /* minutes in the baseline */
+} sw_minutes;
+
 /* ---- events handed to the rules ------------------------------------------ */
 
 typedef enum sw_event_kind {
     SW_EVENT_MESSAGE = 0,           /* a message was correlated */
     SW_EVENT_DEADLINE,              /* capture time passed one of the flow's deadlines */
     SW_EVENT_FLOW_END,              /* the flow is about to be forgotten */
+    SW_EVENT_MINUTE,                /* a minute of capture clock closed: see sw_event.minutes */
 } sw_event_kind;
 
 typedef enum sw_flow_end {
@@ -214,6 +238,7 @@ typedef struct sw_event {
     bool duplicate;                 /* ... seen within SW_DUPLICATE_WINDOW: a second capture point */
     bool new_attempt;               /* MESSAGE, 401/407: a new auth attempt was challenged */
     sw_flow_end end;                /* FLOW_END */
+    const sw_minutes *minutes;      /* MINUTE */
 } sw_event;
 
 #define SW_DUPLICATE_WINDOW (20 * 1000)     /* 20 ms */

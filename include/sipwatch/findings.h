@@ -32,7 +32,7 @@ typedef enum sw_finding_change {
 #define SW_FINDING_EVIDENCE 12
 
 typedef struct sw_finding_detail {
-    char name[24];                  /* JSON field name, e.g. "realm" */
+    char name[32];                  /* JSON field name, e.g. "realm" */
     char value[96];
     bool is_number;                 /* emit as a JSON number / boolean literal */
 } sw_finding_detail;

@@ -28,6 +28,11 @@ typedef struct sw_rules_config {
     /* scanner */
     unsigned scanner_users;             /* distinct users tried per minute (default 10) */
     unsigned scanner_failures;          /* with at least this many 401/403/407 back (default 10) */
+    /* registration-outage, error-surge: a minute against the baseline */
+    unsigned surge_factor;              /* this many times the baseline (default 3) */
+    unsigned surge_minimum;             /* and at least this many per minute (default 10) */
+    unsigned baseline_minutes;          /* minutes of history before judging (default 5) */
+    unsigned vanish_percent;            /* registrations below this % of the baseline vanished (default 25) */
     /* rules switched off by id (comma-separated), or NULL */
     const char *disabled;
 } sw_rules_config;
@@ -68,5 +73,7 @@ extern const sw_rule sw_rule_retransmission_storm;
 extern const sw_rule sw_rule_server_errors;
 extern const sw_rule sw_rule_scanner;
 extern const sw_rule sw_rule_ack_missing;
+extern const sw_rule sw_rule_registration_outage;
+extern const sw_rule sw_rule_error_surge;
 
 #endif

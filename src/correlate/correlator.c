@@ -37,6 +37,7 @@ struct sw_correlator {
     size_t npbuckets;
     sw_peer *plru_head, *plru_tail;
     sw_correlate_stats stats;
+    sw_minutes minutes;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -415,6 +416,35 @@ static void settle_due(sw_correlator *c, sw_flow *f, sw_time_us now)
     }
 }
 
+static void minute_count(sw_correlator *c, sw_minute_counter k)
+{
+    c->minutes.current[k]++;
+}
+
+/* Closes the minutes the clock passed: each goes to the rules, then into the baseline. */
+static void minute_roll(sw_correlator *c, sw_time_us now)
+{
+    uint64_t minute = now / (60 * SW_USEC_PER_SEC);
+    sw_minutes *m = &c->minutes;
+    if (!m->minute) {
+        m->minute = minute;
+        return;
+    }
+    unsigned steps = 0;
+    while (m->minute < minute && steps++ < 10) {
+        memcpy(m->closed, m->current, sizeof m->closed);
+        memset(m->current, 0, sizeof m->current);
+        sw_event ev = {.kind = SW_EVENT_MINUTE, .now = (m->minute + 1) * 60 * SW_USEC_PER_SEC, .minutes = m};
+        if (c->on_event)
+            c->on_event(c->user, &ev);
+        for (int k = 0; k < SW_MIN_COUNT; k++)
+            m->baseline[k] = m->history ? 0.9 * m->baseline[k] + 0.1 * m->closed[k] : m->closed[k];
+        m->history++;
+        m->minute++;
+    }
+    m->minute = minute;             /* a long silence: skip the empty minutes */
+}
+
 /* Counts, on the destination peers, the transactions whose deadline is due. */
 static void count_timeouts(sw_correlator *c, sw_flow *f, sw_time_us now)
 {
@@ -425,6 +455,9 @@ static void count_timeouts(sw_correlator *c, sw_flow *f, sw_time_us now)
         if (t->method == SW_METHOD_INVITE && t->provisional)
             continue;
         if (t->first_ts + c->cfg.txn_timeout <= now) {
+            minute_count(c, SW_MIN_TIMEOUTS);
+            if (t->method == SW_METHOD_REGISTER)
+                minute_count(c, SW_MIN_REG_FAILED);
             sw_peer *p = peer_get(c, &t->server.ip, now);
             if (p) {
                 window_add(&p->timeouts, now);
@@ -854,6 +887,7 @@ void sw_correlate_advance(sw_correlator *c, sw_time_us now)
     if (now > c->now)
         c->now = now;
     run_due(c, c->now);
+    minute_roll(c, c->now);
 }
 
 void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
@@ -990,6 +1024,9 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
                 window_add(&p->retransmissions, now);
         } else {
             window_add(&p->requests_sent, now);
+            minute_count(c, SW_MIN_REQUESTS);
+            if (m->method == SW_METHOD_REGISTER)
+                minute_count(c, SW_MIN_REGISTERS);
             p->total_requests++;
             /* The identity it claims: one for a phone, many for a scanner. */
             peer_note_user(p, m->from_user ? m->from_user : m->to_user, now);
@@ -998,6 +1035,14 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
             copy_str(p->user_agent, sizeof p->user_agent, m->user_agent);
     }
     if (!m->is_request && m->status >= 200 && !ev.retransmission) {
+        if (m->status >= 500 && m->status < 600)
+            minute_count(c, SW_MIN_5XX);
+        if (m->cseq_method == SW_METHOD_REGISTER) {
+            if (m->status < 300)
+                minute_count(c, SW_MIN_REG_OK);
+            else if (m->status != 401 && m->status != 407)
+                minute_count(c, SW_MIN_REG_FAILED);
+        }
         if (ev.src_peer) {
             window_add(&ev.src_peer->finals_sent, now);
             if (m->status >= 500 && m->status < 600) {

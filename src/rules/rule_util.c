@@ -5,6 +5,7 @@
 #include "sipwatch/sip_reference.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 sw_finding *rule_finding(const sw_rule_ctx *ctx, const sw_rule *rule, const char *key, sw_time_us now,
@@ -117,4 +118,17 @@ void rule_note_capture_loss(const sw_rule_ctx *ctx, sw_finding *f)
     memmove(f->suggestion + nlen, f->suggestion, slen);
     memcpy(f->suggestion, note, nlen);
     f->suggestion[nlen + slen] = '\0';
+}
+
+bool rule_is_surge(const sw_rule_ctx *ctx, uint32_t value, double baseline)
+{
+    return value >= ctx->cfg->surge_minimum && value >= ctx->cfg->surge_factor * baseline + 5;
+}
+
+double rule_detail_number(const sw_finding *f, const char *name)
+{
+    for (unsigned i = 0; i < f->ndetails; i++)
+        if (strcmp(f->details[i].name, name) == 0)
+            return atof(f->details[i].value);
+    return 0;
 }

@@ -42,6 +42,11 @@ void rule_append_reference(char *buf, size_t cap, int status);
  * (the message may have been lost by the capture, not the network). */
 void rule_note_capture_loss(const sw_rule_ctx *ctx, sw_finding *f);
 
+/* Whether a minute's count is a surge over its baseline. */
+bool rule_is_surge(const sw_rule_ctx *ctx, uint32_t value, double baseline);
+/* A detail's value as a number (0 when absent). */
+double rule_detail_number(const sw_finding *f, const char *name);
+
 /* Key and common details of a finding about one REFER subscription. */
 void rule_refer_key(char *key, size_t n, const sw_flow *flow, const sw_refer *r);
 void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r);

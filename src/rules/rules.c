@@ -15,6 +15,8 @@ static const sw_rule *const all_rules[] = {
     &sw_rule_server_errors,
     &sw_rule_scanner,
     &sw_rule_ack_missing,
+    &sw_rule_registration_outage,
+    &sw_rule_error_surge,
 };
 
 void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *corr)
@@ -30,6 +32,10 @@ void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *co
     cfg->server_errors = 10;
     cfg->scanner_users = 10;
     cfg->scanner_failures = 10;
+    cfg->surge_factor = 3;
+    cfg->surge_minimum = 10;
+    cfg->baseline_minutes = 5;
+    cfg->vanish_percent = 25;
 }
 
 const sw_rule *const *sw_rules_all(size_t *count)

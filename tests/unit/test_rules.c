@@ -625,6 +625,74 @@ static void test_acked_call_is_clean(void **state)
     assert_int_equal(count_rule(w, "ack-missing"), 0);
 }
 
+/* One minute of `n` registrations answered `code`, spread over the minute. */
+static void registration_minute(world *w, unsigned n, int code, unsigned *seq)
+{
+    char cid[32], br[32];
+    unsigned step = n ? 60000 / n : 60000;
+    for (unsigned i = 0; i < n; i++) {
+        (*seq)++;
+        snprintf(cid, sizeof cid, "base-%u", *seq);
+        snprintf(br, sizeof br, "z9hG4bK-b%u", *seq);
+        feed(w, step - 10, UA, PBX, "REGISTER sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=%s\r\n"
+             "From: <sip:u%u@pbx.test>;tag=f\r\nTo: <sip:u%u@pbx.test>\r\nCall-ID: %s\r\nCSeq: 1 REGISTER\r\n"
+             "Content-Length: 0\r\n\r\n", br, *seq, *seq, cid);
+        feed(w, 10, PBX, UA, "SIP/2.0 %d X\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=%s\r\n"
+             "From: <sip:u%u@pbx.test>;tag=f\r\nTo: <sip:u%u@pbx.test>;tag=s\r\nCall-ID: %s\r\nCSeq: 1 REGISTER\r\n"
+             "Content-Length: 0\r\n\r\n", code, br, *seq, *seq, cid);
+    }
+    if (!n)
+        advance(w, 60000);
+}
+
+static void test_registration_outage_failing_and_recovery(void **state)
+{
+    world *w = *state;
+    w->now = T0 - T0 % (60 * SEC);
+    unsigned seq = 0;
+    for (int m = 0; m < 7; m++)
+        registration_minute(w, 30, 200, &seq);
+    assert_int_equal(count_rule(w, "registration-outage"), 0);
+    registration_minute(w, 40, 503, &seq);          /* the registrar fails */
+    registration_minute(w, 30, 200, &seq);          /* the next minute closes the failing one */
+    assert_int_equal(count_rule(w, "registration-outage"), 1);
+    const sw_finding *f = first_of(w, "registration-outage");
+    assert_string_equal(detail(f, "kind"), "failing");
+    assert_int_equal(f->severity, SW_SEV_CRITICAL);
+    registration_minute(w, 30, 200, &seq);          /* closes a normal minute: recovered */
+    assert_int_equal(first_of(w, "registration-outage")->state, SW_FINDING_RESOLVED);
+}
+
+static void test_registrations_vanishing(void **state)
+{
+    world *w = *state;
+    w->now = T0 - T0 % (60 * SEC);
+    unsigned seq = 0;
+    for (int m = 0; m < 7; m++)
+        registration_minute(w, 30, 200, &seq);
+    registration_minute(w, 2, 200, &seq);           /* the phones cannot reach it any more */
+    registration_minute(w, 2, 200, &seq);
+    assert_int_equal(count_rule(w, "registration-outage"), 1);
+    assert_string_equal(detail(first_of(w, "registration-outage"), "kind"), "vanishing");
+    assert_int_equal(count_rule(w, "error-surge"), 0);
+}
+
+static void test_error_surge(void **state)
+{
+    world *w = *state;
+    w->now = T0 - T0 % (60 * SEC);
+    unsigned seq = 0;
+    for (int m = 0; m < 7; m++)
+        registration_minute(w, 20, 200, &seq);
+    assert_int_equal(count_rule(w, "error-surge"), 0);
+    registration_minute(w, 30, 503, &seq);
+    registration_minute(w, 20, 200, &seq);
+    assert_int_equal(count_rule(w, "error-surge"), 1);
+    const sw_finding *es = first_of(w, "error-surge");
+    assert_true(atoi(detail(es, "errors_5xx_last_minute")) >= 25);      /* the minute's 503s */
+    assert_string_equal(detail(es, "usual_per_minute"), "0");
+}
+
 static void test_bounded_flows(void **state)
 {
     world *w = *state;
@@ -678,6 +746,9 @@ int main(void)
         T(test_retransmission_storm),
         T(test_ack_missing),
         T(test_acked_call_is_clean),
+        T(test_registration_outage_failing_and_recovery),
+        T(test_registrations_vanishing),
+        T(test_error_surge),
         T(test_bounded_flows),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
