@@ -42,6 +42,11 @@ typedef struct tui_span {
  * (an empty text is one empty line). */
 size_t tui_wrap(const char *text, int width, tui_span *lines, size_t max);
 
+/* Cuts text into lines of exactly `width` columns (the last may be
+ * shorter), honouring '\n'; for raw messages, where words do not matter.
+ * Same conventions as tui_wrap. */
+size_t tui_wrap_chars(const char *text, int width, tui_span *lines, size_t max);
+
 /* ---- numbers and the rate sparkline ----------------------------------------- */
 
 /* 999 -> "999", 12345 -> "12.3k", 4500000 -> "4.5M" */

@@ -1,0 +1,505 @@
+/* Detail view of one finding: title line, then a text pane (summary, the
+ * fix suggestion wrapped to the width, details, resolution) and the
+ * call-flow ladder of its messages with a cursor; Enter shows the selected
+ * message's raw text, 'e' its reference entry, Tab moves the arrows between
+ * the ladder and the text. */
+#include "tui_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipwatch/timefmt.h"
+
+/* ---- the finding and its messages ------------------------------------------ */
+
+void tui_detail_release(tui *t)
+{
+    if (t->msgs)
+        sw_monitor_free_messages(t->msgs, t->nmsgs);
+    t->msgs = NULL;
+    t->nmsgs = 0;
+}
+
+static size_t evidence_count(const tui *t)
+{
+    return t->nmsgs ? t->nmsgs : (t->detail.nevidence <= SW_FINDING_EVIDENCE ? t->detail.nevidence : 0);
+}
+
+static const sw_evidence *evidence_at(const tui *t, size_t i)
+{
+    return t->nmsgs ? &t->msgs[i].ev : &t->detail.evidence[i];
+}
+
+void tui_detail_refresh(tui *t)
+{
+    const sw_finding *f = NULL;
+    for (size_t i = 0; i < t->nfindings; i++)
+        if (t->findings[i].id == t->detail_id)
+            f = &t->findings[i];
+    if (!f) {
+        t->detail_gone = true;      /* keep showing the last copy */
+        return;
+    }
+    t->detail_gone = false;
+    t->detail = *f;
+    if (t->msgs && t->msgs_updates == f->updates)
+        return;
+    /* new messages: keep the cursor on the same frame when it is still there */
+    bool first_look = !t->msgs && t->msgs_updates == (uint32_t)-1;
+    uint64_t frame = !first_look && t->mcur < evidence_count(t) ? evidence_at(t, t->mcur)->frame : 0;
+    bool at_end = evidence_count(t) && t->mcur + 1 == evidence_count(t);
+    tui_detail_release(t);
+    t->nmsgs = sw_monitor_get_messages(t->mon, t->detail_id, &t->msgs);
+    t->msgs_updates = f->updates;
+    size_t n = evidence_count(t);
+    t->mcur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (frame && evidence_at(t, i)->frame == frame)
+            t->mcur = i;
+    if (at_end && n)
+        t->mcur = n - 1;
+    if (first_look && n) {
+        /* first look: the cursor on the message that matters */
+        sw_evidence *ev = malloc(n * sizeof *ev);
+        tui_ladder l;
+        if (ev) {
+            for (size_t i = 0; i < n; i++)
+                ev[i] = *evidence_at(t, i);
+            if (tui_ladder_layout(&l, ev, n, 80) == 0) {
+                for (size_t i = 0; i < l.nrows; i++)
+                    if (l.rows[i].mark == TUI_MARK_KEY) {
+                        t->mcur = i;
+                        break;
+                    }
+                tui_ladder_free(&l);
+            }
+            free(ev);
+        }
+    }
+    if (t->mcur >= n)
+        t->mcur = n ? n - 1 : 0;
+}
+
+/* ---- the text pane: summary, what to do, details ------------------------------ */
+
+typedef struct doc_line {
+    char text[512];
+    tui_role role;
+    int indent;
+} doc_line;
+
+typedef struct doc {
+    doc_line *lines;
+    size_t n, cap;
+} doc;
+
+static void doc_push(doc *d, const char *s, size_t len, int indent, tui_role role)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 32;
+        doc_line *l = realloc(d->lines, cap * sizeof *l);
+        if (!l)
+            return;
+        d->lines = l;
+        d->cap = cap;
+    }
+    doc_line *l = &d->lines[d->n++];
+    if (len >= sizeof l->text)
+        len = sizeof l->text - 1;
+    memcpy(l->text, s, len);
+    l->text[len] = '\0';
+    l->indent = indent;
+    l->role = role;
+}
+
+static void doc_para(const tui *t, doc *d, const char *text, int indent, int width, tui_role role)
+{
+    char clean[4096];
+    tui_sanitize(text, strlen(text), t->utf8_text, true, clean, sizeof clean);
+    tui_span spans[128];
+    size_t n = tui_wrap(clean, width - indent, spans, 128);
+    for (size_t i = 0; i < n && i < 128; i++)
+        doc_push(d, clean + spans[i].off, spans[i].len, indent, role);
+}
+
+static void build_doc(const tui *t, doc *d, int width)
+{
+    const sw_finding *f = &t->detail;
+    char buf[4096];
+    doc_para(t, d, f->summary, 0, width, TUI_A_TITLE);
+    if (f->state == SW_FINDING_RESOLVED) {
+        char when[SW_TIME_STRLEN];
+        snprintf(buf, sizeof buf, "Resolved at %s: %s", sw_time_iso(f->resolved_at, when, sizeof when),
+                 f->resolution[0] ? f->resolution : "the problem stopped");
+        doc_para(t, d, buf, 0, width, TUI_A_OK);
+    }
+    doc_push(d, "What to do:", 11, 0, TUI_A_SECTION);
+    doc_para(t, d, f->suggestion[0] ? f->suggestion : "(no suggestion)", 2, width, TUI_A_NORMAL);
+    if (f->ndetails) {
+        doc_push(d, "Details:", 8, 0, TUI_A_SECTION);
+        /* name: value items packed into lines */
+        size_t o = 0;
+        buf[0] = '\0';
+        for (unsigned i = 0; i < f->ndetails && i < SW_FINDING_DETAILS; i++) {
+            char item[160];
+            snprintf(item, sizeof item, "%s: %s", f->details[i].name, f->details[i].value);
+            size_t il = strlen(item);
+            if (o && (int)(o + 3 + il) > width - 2) {
+                doc_para(t, d, buf, 2, width, TUI_A_NORMAL);
+                o = 0;
+                buf[0] = '\0';
+            }
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? "   " : "", item);
+            if (o >= sizeof buf)
+                o = sizeof buf - 1;
+        }
+        if (o)
+            doc_para(t, d, buf, 2, width, TUI_A_NORMAL);
+    }
+    if (f->call_id[0]) {
+        snprintf(buf, sizeof buf, "Call-ID: %s", f->call_id);
+        doc_para(t, d, buf, 2, width, TUI_A_DIM);
+    }
+}
+
+/* ---- drawing ------------------------------------------------------------------ */
+
+static attr_t mark_attr(const tui *t, tui_mark m)
+{
+    switch (m) {
+    case TUI_MARK_CHALLENGE: return tui_attr(t, TUI_A_CHALLENGE);
+    case TUI_MARK_CREDENTIALS: return tui_attr(t, TUI_A_CREDENTIALS);
+    case TUI_MARK_KEY: return tui_attr(t, TUI_A_KEYMSG);
+    case TUI_MARK_ERROR: return tui_attr(t, TUI_A_ERRMSG);
+    case TUI_MARK_OK: return tui_attr(t, TUI_A_OK);
+    case TUI_MARK_REPEAT: return tui_attr(t, TUI_A_DIM);
+    default: return A_NORMAL;
+    }
+}
+
+void tui_ladder_draw_row(const tui *t, const tui_ladder *l, long row, int y, bool selected)
+{
+    tui_cell cells[512];
+    int n = row < 0 ? tui_ladder_header_cells(l, t->utf8, cells, 512)
+                    : tui_ladder_row_cells(l, (size_t)row, t->utf8, cells, 512);
+    tui_mark mark = row >= 0 ? l->rows[row].mark : TUI_MARK_NONE;
+    attr_t sel = tui_attr(t, TUI_A_SELECTED);
+    if (selected)
+        tui_fill(y, 0, t->cols, sel);
+    int x = 0;
+    while (x < n) {
+        int role = cells[x].role, end = x;
+        char buf[2048];
+        size_t o = 0;
+        while (end < n && cells[end].role == role && o + 6 < sizeof buf) {
+            size_t gl = strlen(cells[end].g);
+            memcpy(buf + o, cells[end].g, gl);
+            o += gl;
+            end++;
+        }
+        buf[o] = '\0';
+        attr_t a = A_NORMAL;
+        switch (role) {
+        case TUI_CELL_TIME: a = mark == TUI_MARK_REPEAT ? tui_attr(t, TUI_A_DIM) : A_NORMAL; break;
+        case TUI_CELL_LIFELINE: a = tui_attr(t, TUI_A_LIFELINE); break;
+        case TUI_CELL_ARROW: a = mark_attr(t, mark); break;
+        case TUI_CELL_LABEL: a = mark_attr(t, mark) | A_BOLD; break;
+        case TUI_CELL_NOTE: a = mark_attr(t, mark); break;
+        case TUI_CELL_ENDPOINT: a = tui_attr(t, TUI_A_ENDPOINT); break;
+        default: a = A_NORMAL; break;
+        }
+        if (selected)
+            a = sel | (role == TUI_CELL_LABEL ? A_BOLD : 0);
+        if (role != TUI_CELL_BLANK || selected)
+            tui_put(y, x + 1, end - x, buf, a);
+        x = end;
+    }
+}
+
+static void draw_title(tui *t, int y)
+{
+    const sw_finding *f = &t->detail;
+    int x = 1;
+    char buf[256];
+    attr_t sa = f->state == SW_FINDING_RESOLVED ? tui_attr(t, TUI_A_DIM)
+             : f->severity == SW_SEV_CRITICAL ? tui_attr(t, TUI_A_CRIT_BADGE)
+                                              : tui_attr(t, tui_severity_role(f->severity)) | A_REVERSE;
+    snprintf(buf, sizeof buf, " %s ", sw_severity_name(f->severity));
+    for (char *p = buf; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    x += tui_put(y, x, t->cols - x, buf, sa);
+    x += tui_putf(y, x, t->cols - x, A_BOLD, " %s #%llu ", f->rule ? f->rule : "?", (unsigned long long)f->id);
+    x += tui_put(y, x, t->cols - x, f->state == SW_FINDING_OPEN ? " open " : " resolved ",
+                 f->state == SW_FINDING_OPEN ? tui_attr(t, TUI_A_CRIT) : tui_attr(t, TUI_A_OK));
+    char first[SW_TIME_STRLEN], last[SW_TIME_STRLEN];
+    sw_time_iso(f->first_seen, first, sizeof first);
+    sw_time_iso(f->last_seen, last, sizeof last);
+    x += tui_putf(y, x, t->cols - x, A_NORMAL, "  count %u  ", f->count);
+    if (strlen(first) > 11)
+        first[10] = ' ';
+    if (t->cols - x >= 52)
+        tui_putf(y, x, t->cols - x, A_NORMAL, "seen %.26s .. %.15s", first, strlen(last) > 11 ? last + 11 : last);
+    else if (t->cols - x >= 20)
+        tui_putf(y, x, t->cols - x, A_NORMAL, "last seen %.8s", strlen(last) > 11 ? last + 11 : last);
+    if (t->detail_gone)
+        tui_put(y, t->cols - 18, 18, " (no longer kept) ", tui_attr(t, TUI_A_DIM));
+
+    char src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
+    sw_endpoint_format(&f->src, src, sizeof src);
+    sw_endpoint_format(&f->dst, dst, sizeof dst);
+    x = 1;
+    x += tui_put(y + 1, x, t->cols - x, src, tui_attr(t, TUI_A_ENDPOINT));
+    x += tui_put(y + 1, x, t->cols - x, t->utf8 ? " \u2192 " : " -> ", A_NORMAL);
+    x += tui_put(y + 1, x, t->cols - x, dst, tui_attr(t, TUI_A_ENDPOINT));
+    if (f->updates)
+        tui_putf(y + 1, x, t->cols - x, A_NORMAL, "   updated %u time%s", f->updates, f->updates == 1 ? "" : "s");
+}
+
+void tui_detail_draw(tui *t, int y, int h)
+{
+    int cols = t->cols;
+    int width = cols - 2;
+    draw_title(t, y);
+    int top = y + 2, avail = h - 2;
+    if (avail < 4)
+        return;
+
+    doc d = {0};
+    build_doc(t, &d, width);
+    size_t nev = evidence_count(t);
+    int ladder_full = 3 + (int)(nev ? nev : 1);
+    int text_h;
+    if ((int)d.n + ladder_full <= avail) {
+        text_h = (int)d.n;
+    } else if (t->focus_text) {
+        int keep = ladder_full < 5 ? ladder_full : 5;
+        text_h = avail - keep;
+    } else {
+        text_h = avail * 45 / 100;
+        if (avail - ladder_full > text_h)
+            text_h = avail - ladder_full;
+    }
+    if (text_h > (int)d.n)
+        text_h = (int)d.n;
+    if (text_h < 1)
+        text_h = 1;
+
+    /* text pane */
+    int max_scroll = (int)d.n - text_h;
+    if (max_scroll < 0)
+        max_scroll = 0;
+    if (t->text_scroll > max_scroll)
+        t->text_scroll = max_scroll;
+    if (t->text_scroll < 0)
+        t->text_scroll = 0;
+    for (int i = 0; i < text_h; i++) {
+        size_t li = (size_t)(t->text_scroll + i);
+        if (li >= d.n)
+            break;
+        const doc_line *l = &d.lines[li];
+        tui_put(top + i, 1 + l->indent, width - l->indent, l->text, tui_attr(t, l->role));
+    }
+    bool more_below = t->text_scroll < max_scroll, more_above = t->text_scroll > 0;
+    if (more_below || more_above) {
+        char ind[64];
+        snprintf(ind, sizeof ind, " %s%s %s ", more_above ? (t->utf8 ? "\u25b2" : "^") : "",
+                 more_below ? (t->utf8 ? "\u25bc" : "v") : "", t->focus_text ? "\u2191\u2193 scroll" : "Tab: more");
+        if (!t->utf8 && t->focus_text)
+            snprintf(ind, sizeof ind, " %s%s arrows scroll ", more_above ? "^" : "", more_below ? "v" : "");
+        int iw = tui_text_width(ind);
+        tui_put(top + text_h - 1, cols - iw - 1, iw, ind, tui_attr(t, TUI_A_KEYLABEL));
+    }
+    free(d.lines);
+
+    /* the ladder */
+    int ly = top + text_h;
+    int lh = avail - text_h;
+    char title[128];
+    snprintf(title, sizeof title, "Call flow: %zu message%s%s", nev, nev == 1 ? "" : "s",
+             t->focus_text ? "" : "  (\u2191\u2193 select, Enter raw, e explain)");
+    if (!t->utf8 && !t->focus_text)
+        snprintf(title, sizeof title, "Call flow: %zu message%s  (arrows select, Enter raw, e explain)", nev,
+                 nev == 1 ? "" : "s");
+    if (lh < 1)
+        return;
+    tui_rule(t, ly, 0, cols, title, tui_attr(t, TUI_A_SECTION));
+    if (nev == 0) {
+        tui_put(ly + 1, 2, cols - 4, "No messages kept for this finding.", tui_attr(t, TUI_A_DIM));
+        t->ladder_rows = 0;
+        return;
+    }
+    sw_evidence *ev = malloc(nev * sizeof *ev);
+    if (!ev)
+        return;
+    for (size_t i = 0; i < nev; i++)
+        ev[i] = *evidence_at(t, i);
+    tui_ladder l;
+    if (tui_ladder_layout(&l, ev, nev, width) != 0) {
+        free(ev);
+        return;
+    }
+    free(ev);
+    if (lh >= 2)
+        tui_ladder_draw_row(t, &l, -1, ly + 1, false);
+    int rows = lh - 3;              /* rule, endpoints, info line */
+    if (rows < 1)
+        rows = lh - 2;
+    if (rows < 1)
+        rows = 0;
+    if (t->mcur >= nev)
+        t->mcur = nev - 1;
+    if (t->mcur < t->mtop)
+        t->mtop = t->mcur;
+    if (rows > 0 && t->mcur >= t->mtop + (size_t)rows)
+        t->mtop = t->mcur - (size_t)rows + 1;
+    if (t->mtop + (size_t)rows > nev)
+        t->mtop = nev > (size_t)rows ? nev - (size_t)rows : 0;
+    t->ladder_y = ly + 2;
+    t->ladder_rows = rows;
+    for (int r = 0; r < rows; r++) {
+        size_t i = t->mtop + (size_t)r;
+        if (i >= nev)
+            break;
+        tui_ladder_draw_row(t, &l, (long)i, ly + 2 + r, i == t->mcur && !t->focus_text);
+    }
+    /* the selected message in words */
+    int iy = ly + 2 + (nev < (size_t)rows ? (int)nev : rows);
+    if (iy < top + avail && t->mcur < nev) {
+        const tui_ladder_row *r = &l.rows[t->mcur];
+        char label[64], info[320];
+        tui_ladder_label(&r->ev, label, sizeof label, true);
+        char flags[96] = "";
+        size_t o = 0;
+        static const struct { uint8_t bit; const char *name; } fl[] = {
+            {SW_EVF_CREDENTIALS, "credentials"}, {SW_EVF_CHALLENGE, "challenge"},
+            {SW_EVF_RETRANSMISSION, "retransmission"}, {SW_EVF_DUPLICATE, "duplicate"}, {SW_EVF_KEY, "key"}};
+        for (size_t k = 0; k < sizeof fl / sizeof fl[0]; k++)
+            if (r->ev.flags & fl[k].bit)
+                o += (size_t)snprintf(flags + o, sizeof flags - o, "%s%s", o ? "," : " [", fl[k].name);
+        if (o)
+            snprintf(flags + o, sizeof flags - o, "]");
+        const char *method = sw_sip_method_name((sw_sip_method)r->ev.method);
+        snprintf(info, sizeof info, "%zu/%zu  frame %llu  %s  CSeq %u %s  %s%s%s", t->mcur + 1, nev,
+                 (unsigned long long)r->ev.frame, label, r->ev.cseq, method,
+                 sw_transport_name((sw_transport)r->ev.transport), flags,
+                 t->nmsgs && !t->msgs[t->mcur].text ? "  (text no longer in memory)" : "");
+        tui_put(iy, 1, width, info, tui_attr(t, TUI_A_DIM) | A_BOLD);
+    }
+    if (nev > (size_t)rows && rows > 0) {
+        char pos[48];
+        snprintf(pos, sizeof pos, " %zu-%zu/%zu ", t->mtop + 1,
+                 t->mtop + (size_t)rows < nev ? t->mtop + (size_t)rows : nev, nev);
+        int pw = (int)strlen(pos);
+        tui_put(ly, cols - pw - 2, pw, pos, tui_attr(t, TUI_A_KEYLABEL));
+    }
+    tui_ladder_free(&l);
+}
+
+/* ---- keys and mouse ---------------------------------------------------------- */
+
+static void move_msg(tui *t, long delta)
+{
+    size_t n = evidence_count(t);
+    if (n == 0)
+        return;
+    long i = (long)t->mcur + delta;
+    if (i < 0)
+        i = 0;
+    if (i >= (long)n)
+        i = (long)n - 1;
+    t->mcur = (size_t)i;
+}
+
+static void open_message(tui *t)
+{
+    if (evidence_count(t) == 0)
+        return;
+    tui_push(t, TUI_VIEW_MESSAGE);
+}
+
+bool tui_detail_key(tui *t, int ch)
+{
+    int page = t->ladder_rows > 1 ? t->ladder_rows - 1 : 1;
+    if (t->focus_text) {
+        switch (ch) {
+        case KEY_UP: case 'k': t->text_scroll--; return true;
+        case KEY_DOWN: case 'j': t->text_scroll++; return true;
+        case KEY_PPAGE: t->text_scroll -= 5; return true;
+        case KEY_NPAGE: case ' ': t->text_scroll += 5; return true;
+        case KEY_HOME: case 'g': t->text_scroll = 0; return true;
+        case KEY_END: case 'G': t->text_scroll = 1 << 20; return true;
+        }
+    } else {
+        switch (ch) {
+        case KEY_UP: case 'k': move_msg(t, -1); return true;
+        case KEY_DOWN: case 'j': move_msg(t, 1); return true;
+        case KEY_PPAGE: move_msg(t, -page); return true;
+        case KEY_NPAGE: case ' ': move_msg(t, page); return true;
+        case KEY_HOME: case 'g': move_msg(t, -(1L << 30)); return true;
+        case KEY_END: case 'G': move_msg(t, 1L << 30); return true;
+        }
+    }
+    switch (ch) {
+    case '\t':
+        t->focus_text = !t->focus_text;
+        return true;
+    case '\n':
+    case '\r':
+    case KEY_ENTER:
+    case KEY_RIGHT:
+        open_message(t);
+        return true;
+    case 'e':
+    case 'E':
+        if (t->mcur < evidence_count(t))
+            tui_reference_open(t, evidence_at(t, t->mcur));
+        return true;
+    case 's':
+    case 'S':
+        tui_save_finding(t, t->detail_id);
+        return true;
+    case '/':
+    case 'f':
+        tui_set_status(t, false, "Filters apply to the findings list: Esc goes back to it.");
+        return true;
+    }
+    return false;
+}
+
+void tui_detail_mouse(tui *t, const MEVENT *ev)
+{
+    if (ev->bstate & BUTTON4_PRESSED) {
+        if (t->focus_text)
+            t->text_scroll -= 3;
+        else
+            move_msg(t, -3);
+        return;
+    }
+#ifdef BUTTON5_PRESSED
+    if (ev->bstate & BUTTON5_PRESSED) {
+        if (t->focus_text)
+            t->text_scroll += 3;
+        else
+            move_msg(t, 3);
+        return;
+    }
+#endif
+    if (!(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+        return;
+    int r = ev->y - t->ladder_y;
+    if (r < 0 || r >= t->ladder_rows) {
+        if (ev->y < t->ladder_y)
+            t->focus_text = true;
+        return;
+    }
+    size_t i = t->mtop + (size_t)r;
+    if (i >= evidence_count(t))
+        return;
+    bool again = i == t->mcur && !t->focus_text;
+    t->focus_text = false;
+    t->mcur = i;
+    if ((ev->bstate & BUTTON1_DOUBLE_CLICKED) || (again && (ev->bstate & BUTTON1_CLICKED)))
+        open_message(t);
+}

@@ -1,0 +1,179 @@
+/* Header (three lines): the source and its progress or live state, the
+ * capture clock and PAUSED; packets, SIP messages per second with a
+ * sparkline of the last minute, parse errors, drops (highlighted when not
+ * zero); dialogs, transactions and open findings by severity. */
+#include "tui_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sipwatch/timefmt.h"
+
+int tui_header_height(const tui *t)
+{
+    (void)t;
+    return 3;
+}
+
+/* Draws "label value" at x; returns the new x. */
+static int field(const tui *t, int y, int x, const char *label, const char *value, attr_t vattr)
+{
+    int w = t->cols - x;
+    if (w <= 0)
+        return x;
+    x += tui_put(y, x, w, label, A_NORMAL);
+    x += tui_put(y, x, t->cols - x, " ", A_NORMAL);
+    x += tui_put(y, x, t->cols - x, value, vattr);
+    x += tui_put(y, x, t->cols - x, "   ", A_NORMAL);
+    return x;
+}
+
+static void progress_bar(const tui *t, double frac, int width, char *out, size_t len)
+{
+    static const char *const part[8] = {"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"};
+    size_t o = 0;
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    int eighths = (int)(frac * width * 8 + 0.5);
+    for (int i = 0; i < width; i++) {
+        const char *g;
+        int cell = eighths - i * 8;
+        if (t->utf8)
+            g = cell >= 8 ? "\u2588" : cell > 0 ? part[cell] : " ";
+        else
+            g = cell >= 4 ? "#" : " ";
+        if (!g[0])
+            g = " ";
+        size_t gl = strlen(g);
+        if (o + gl + 1 > len)
+            break;
+        memcpy(out + o, g, gl);
+        o += gl;
+    }
+    out[o] = '\0';
+}
+
+void tui_header_draw(tui *t)
+{
+    const sw_monitor_counters *c = &t->ctr;
+    int cols = t->cols;
+    char buf[256], num[32];
+
+    /* line 0: source, state, clock, PAUSED */
+    int x = 0;
+    x += tui_put(0, x, cols, " sipwatch ", tui_attr(t, TUI_A_COLHEAD) | A_BOLD);
+    x += tui_put(0, x, cols - x, "  ", A_NORMAL);
+    char right[96] = "";
+    if (c->capture_clock) {
+        char iso[SW_TIME_STRLEN];
+        sw_time_iso(c->capture_clock, iso, sizeof iso);
+        if (strlen(iso) >= 19) {
+            iso[10] = ' ';
+            iso[19] = '\0';
+        }
+        snprintf(right, sizeof right, "%s UTC", iso);
+    }
+    int right_w = (int)strlen(right);
+    int paused_w = t->paused ? 8 : 0;
+    char state[128];
+    attr_t state_attr = A_NORMAL;
+    if (c->live) {
+        snprintf(state, sizeof state, "%s", c->finished ? "capture ended" : "live");
+        state_attr = c->finished ? tui_attr(t, TUI_A_ALERT) : tui_attr(t, TUI_A_OK) | A_BOLD;
+    } else if (!c->finished) {
+        char bar[64];
+        progress_bar(t, c->progress, 10, bar, sizeof bar);
+        snprintf(state, sizeof state, "reading %3.0f%% [%s]", (c->progress < 0 ? 0 : c->progress) * 100.0, bar);
+        state_attr = tui_attr(t, TUI_A_WARN);
+    } else {
+        snprintf(state, sizeof state, "analysed");
+        state_attr = tui_attr(t, TUI_A_OK) | A_BOLD;
+    }
+    int state_w = tui_text_width(state);
+    const char *kind = c->live ? "live " : "";
+    const char *src = c->source;
+    int room = cols - x - (int)strlen(kind) - state_w - 2 - right_w - 2 - paused_w;
+    const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+    if (room < (int)strlen(base) && right_w > 13) {
+        /* the time of day is enough */
+        memmove(right, right + 11, strlen(right + 11) + 1);
+        right_w = (int)strlen(right);
+        room = cols - x - (int)strlen(kind) - state_w - 2 - right_w - 2 - paused_w;
+    }
+    if (room < 8) {                 /* no room for the clock */
+        right[0] = '\0';
+        right_w = 0;
+        room = cols - x - (int)strlen(kind) - state_w - 2 - paused_w;
+    }
+    if (!c->live && (int)strlen(src) > room) {
+        const char *slash = strrchr(src, '/');
+        if (slash)
+            src = slash + 1;
+    }
+    x += tui_put(0, x, cols - x, kind, A_NORMAL);
+    if (room < 4)
+        room = 4;
+    int sw;
+    if (tui_text_width(src) > room) {
+        sw = tui_put_safe(t, 0, x, room - 1, src, tui_attr(t, TUI_A_TITLE));
+        sw += tui_put(0, x + sw, 1, tui_glyph_ellipsis(t), tui_attr(t, TUI_A_TITLE));
+    } else {
+        sw = tui_put_safe(t, 0, x, room, src, tui_attr(t, TUI_A_TITLE));
+    }
+    x += sw + 2;
+    x += tui_put(0, x, cols - x - right_w - paused_w, state, state_attr);
+    if (right_w)
+        tui_put(0, cols - right_w - paused_w - 1, right_w, right, A_NORMAL);
+    if (t->paused)
+        tui_put(0, cols - paused_w, paused_w, " PAUSED ", tui_attr(t, TUI_A_PAUSED));
+
+    /* line 1: traffic */
+    x = 1;
+    x = field(t, 1, x, "Packets", tui_fmt_count(c->packets, num, sizeof num), A_BOLD);
+    x = field(t, 1, x, "SIP", tui_fmt_count(c->sip_messages, num, sizeof num), A_BOLD);
+    uint32_t now_rate = c->rate[SW_MONITOR_HISTORY - (c->live ? 2 : 1)], peak = 0;
+    for (int i = 0; i < SW_MONITOR_HISTORY; i++)
+        if (c->rate[i] > peak)
+            peak = c->rate[i];
+    snprintf(buf, sizeof buf, "%u/s", now_rate);
+    x += tui_put(1, x, cols - x, buf, A_BOLD);
+    x += tui_put(1, x, cols - x, " ", A_NORMAL);
+    /* what follows the sparkline: parse errors and drops */
+    char perr[32], drops[32];
+    tui_fmt_count(c->parse_errors, perr, sizeof perr);
+    tui_fmt_count(c->kernel_drops + c->interface_drops, drops, sizeof drops);
+    int tail = (int)(strlen("Parse errors ") + strlen(perr) + 3 + strlen("Drops ") + strlen(drops) + 12);
+    int spark_w = cols - x - tail;
+    if (spark_w > SW_MONITOR_HISTORY)
+        spark_w = SW_MONITOR_HISTORY;
+    if (spark_w >= 6) {
+        char spark[SW_MONITOR_HISTORY * 4 + 1];
+        tui_sparkline(c->rate, SW_MONITOR_HISTORY, spark_w, t->utf8, spark, sizeof spark);
+        x += tui_put(1, x, spark_w, spark, tui_attr(t, TUI_A_OK));
+        snprintf(buf, sizeof buf, " peak %u", peak);
+        x += tui_put(1, x, cols - x, buf, A_NORMAL);
+    }
+    x += tui_put(1, x, cols - x, "   ", A_NORMAL);
+    x = field(t, 1, x, "Parse errors", perr, c->parse_errors ? tui_attr(t, TUI_A_WARN) : A_BOLD);
+    x = field(t, 1, x, "Drops", drops,
+              (c->kernel_drops || c->interface_drops) ? tui_attr(t, TUI_A_ALERT) : A_BOLD);
+
+    /* line 2: state and open findings */
+    x = 1;
+    x = field(t, 2, x, "Dialogs", tui_fmt_count(c->active_dialogs, num, sizeof num), A_BOLD);
+    x = field(t, 2, x, "Transactions", tui_fmt_count(c->pending_transactions, num, sizeof num), A_BOLD);
+    x += tui_put(2, x, cols - x, "Open findings:", A_NORMAL);
+    static const sw_severity order[3] = {SW_SEV_CRITICAL, SW_SEV_WARNING, SW_SEV_INFO};
+    for (int i = 0; i < 3; i++) {
+        uint64_t n = c->open_by_severity[order[i]];
+        attr_t a = A_NORMAL;
+        if (n && order[i] == SW_SEV_CRITICAL)
+            a = tui_attr(t, TUI_A_CRIT_BADGE);
+        else if (n)
+            a = tui_attr(t, tui_severity_role(order[i]));
+        snprintf(buf, sizeof buf, " %s %s ", tui_fmt_count(n, num, sizeof num), sw_severity_name(order[i]));
+        x += tui_put(2, x, cols - x, buf, a);
+    }
+}

@@ -1,0 +1,175 @@
+/* State shared by the dashboard's screen components (src/tui/ files): the
+ * copies taken from the monitor, the view stack, selection and scroll
+ * positions, filters, and the attribute table; plus each component's draw
+ * and key functions. Only tui.c owns the terminal. */
+#ifndef SIPWATCH_TUI_INTERNAL_H
+#define SIPWATCH_TUI_INTERNAL_H
+
+#include <curses.h>
+
+#include "sipwatch/monitor.h"
+#include "sipwatch/tui.h"
+#include "tui_ladder.h"
+#include "tui_text.h"
+
+typedef enum tui_view {
+    TUI_VIEW_LIST = 0,
+    TUI_VIEW_DETAIL,
+    TUI_VIEW_MESSAGE,
+    TUI_VIEW_REFERENCE,
+    TUI_VIEW_HELP,
+} tui_view;
+
+/* Attribute roles: colour when the terminal has it, else bold/reverse/dim. */
+typedef enum tui_role {
+    TUI_A_NORMAL = 0,
+    TUI_A_TITLE,            /* program name, section titles */
+    TUI_A_SECTION,          /* "What to do" */
+    TUI_A_CRIT, TUI_A_WARN, TUI_A_INFO,
+    TUI_A_CRIT_BADGE,       /* the severity cell of a critical finding */
+    TUI_A_OK,
+    TUI_A_DIM,              /* resolved findings, retransmissions */
+    TUI_A_SELECTED,
+    TUI_A_COLHEAD,          /* table column header */
+    TUI_A_KEY, TUI_A_KEYLABEL,
+    TUI_A_ALERT,            /* kernel drops, errors in the status line */
+    TUI_A_PAUSED,
+    TUI_A_CHALLENGE, TUI_A_CREDENTIALS, TUI_A_KEYMSG, TUI_A_ERRMSG,
+    TUI_A_LIFELINE, TUI_A_ENDPOINT,
+    TUI_A_HEADERNAME,       /* raw message: header names */
+    TUI_A_STATUS,
+    TUI_A_COUNT
+} tui_role;
+
+#define TUI_VIEW_STACK 8
+
+typedef struct tui {
+    sw_monitor *mon;
+    const sw_tui_options *opt;
+    volatile sig_atomic_t *stop;
+    bool utf8_text;                 /* the locale is UTF-8: captured text may be drawn as such */
+    bool utf8;                      /* line drawing in UTF-8 (not --ascii) */
+    bool color;
+    attr_t attr[TUI_A_COUNT];
+    int rows, cols;
+
+    tui_view stack[TUI_VIEW_STACK];
+    int depth;                      /* stack[depth] is the current view */
+
+    /* copies taken from the monitor */
+    sw_monitor_counters ctr;
+    bool have_ctr;
+    uint64_t fversion;
+    bool have_findings;
+    double last_findings_copy;      /* monotonic seconds */
+    sw_finding *findings;
+    size_t nfindings, cap;
+    const sw_finding **sel;         /* visible, filtered and sorted */
+    size_t nsel;
+
+    /* list */
+    uint64_t sel_id;
+    size_t cur, top;
+    bool follow_top;                /* the cursor is on the top row: keep it there */
+    tui_filter filter;
+    bool editing;                   /* '/' prompt open */
+    char edit_saved[64];            /* the filter text before editing, for Esc */
+    bool paused;
+
+    /* detail */
+    uint64_t detail_id;
+    sw_finding detail;              /* the finding shown, as last copied */
+    bool detail_gone;               /* no longer in the monitor */
+    sw_monitor_message *msgs;
+    size_t nmsgs;
+    uint32_t msgs_updates;          /* the finding's `updates` when msgs were taken */
+    size_t mcur, mtop;
+    int text_scroll;
+    bool focus_text;                /* Tab: arrows scroll the text instead of the ladder */
+    int ladder_y, ladder_rows;      /* where the ladder rows were drawn (mouse) */
+    int list_y, list_rows;          /* where the table rows were drawn (mouse) */
+
+    /* raw message and reference views */
+    int scroll;
+    char *ref_text;
+    char ref_title[64];
+
+    /* status line */
+    char status[256];
+    bool status_error;
+    double status_until;
+
+    /* new critical findings already announced */
+    uint64_t *alerted;
+    size_t nalerted, alerted_cap;
+    bool first_copy_done;
+} tui;
+
+/* tui.c */
+double tui_now(void);
+tui_view tui_current(const tui *t);
+void tui_push(tui *t, tui_view v);
+void tui_pop(tui *t);
+void tui_set_status(tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Re-applies the filter and the order to the copied findings. */
+void tui_rebuild_selection(tui *t);
+/* Opens the detail view of a finding (copies it and its messages). */
+void tui_open_detail(tui *t, const sw_finding *f);
+/* 's': saves the packets of finding id to a pcap file. */
+void tui_save_finding(tui *t, uint64_t id);
+
+/* tui_draw.c: attributes and clipped text */
+void tui_attr_init(tui *t);
+attr_t tui_attr(const tui *t, tui_role r);
+/* Draws s (UTF-8, already sanitised) at y,x in at most maxcols columns;
+ * returns the columns used. */
+int tui_put(int y, int x, int maxcols, const char *s, attr_t attr);
+int tui_putf(int y, int x, int maxcols, attr_t attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void tui_fill(int y, int x, int n, attr_t attr);
+/* A horizontal rule with an optional title. */
+void tui_rule(const tui *t, int y, int x, int w, const char *title, attr_t title_attr);
+/* Sanitises and draws foreign text (findings, messages). */
+int tui_put_safe(const tui *t, int y, int x, int maxcols, const char *s, attr_t attr);
+tui_role tui_severity_role(sw_severity s);
+const char *tui_glyph_ellipsis(const tui *t);
+
+/* tui_header.c */
+int tui_header_height(const tui *t);
+void tui_header_draw(tui *t);
+
+/* tui_findings.c */
+void tui_findings_draw(tui *t, int y, int h);
+bool tui_findings_key(tui *t, int ch);
+void tui_findings_mouse(tui *t, const MEVENT *ev);
+/* Keeps the cursor on the same finding after the selection was rebuilt. */
+void tui_findings_reselect(tui *t);
+
+/* tui_detail.c */
+void tui_detail_draw(tui *t, int y, int h);
+bool tui_detail_key(tui *t, int ch);
+void tui_detail_mouse(tui *t, const MEVENT *ev);
+/* Refreshes the copy of the shown finding and its messages. */
+void tui_detail_refresh(tui *t);
+void tui_detail_release(tui *t);
+/* Draws a laid-out ladder row (or the endpoint line when row < 0). */
+void tui_ladder_draw_row(const tui *t, const tui_ladder *l, long row, int y, bool selected);
+
+/* tui_message.c */
+void tui_message_draw(tui *t, int y, int h);
+bool tui_message_key(tui *t, int ch, int h);
+/* Opens the reference view for a message (status code or method). */
+void tui_reference_open(tui *t, const sw_evidence *ev);
+void tui_reference_draw(tui *t, int y, int h);
+bool tui_reference_key(tui *t, int ch, int h);
+
+/* tui_help.c */
+void tui_help_draw(tui *t, int y, int h);
+bool tui_help_key(tui *t, int ch, int h);
+
+/* tui_keybar.c */
+void tui_keybar_draw(tui *t);
+/* Whether the status line is shown (it takes the line above the key bar). */
+bool tui_status_visible(const tui *t);
+void tui_status_draw(tui *t, int y);
+
+#endif
