@@ -287,7 +287,14 @@ static void analyse(sw_pipeline *pl)
 
 static void *analysis_thread(void *arg)
 {
-    analyse(arg);
+    sw_pipeline *pl = arg;
+    analyse(pl);
+    /* A file is done, but alerts may still be in delivery: keep the
+     * dashboard's counters fresh until the user quits. */
+    while (!*pl->stop) {
+        nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+        publish(pl, true);
+    }
     return NULL;
 }
 

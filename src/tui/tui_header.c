@@ -176,4 +176,14 @@ void tui_header_draw(tui *t)
         snprintf(buf, sizeof buf, " %s %s ", tui_fmt_count(n, num, sizeof num), sw_severity_name(order[i]));
         x += tui_put(2, x, cols - x, buf, a);
     }
+    /* Alert sinks, when configured: failures are highlighted like drops. */
+    if (c->alerts_sent || c->alerts_failed) {
+        x += tui_put(2, x, cols - x, "  Alerts ", A_NORMAL);
+        snprintf(buf, sizeof buf, "%s sent", tui_fmt_count(c->alerts_sent, num, sizeof num));
+        x += tui_put(2, x, cols - x, buf, A_BOLD);
+        if (c->alerts_failed) {
+            snprintf(buf, sizeof buf, " %s failed", tui_fmt_count(c->alerts_failed, num, sizeof num));
+            x += tui_put(2, x, cols - x, buf, tui_attr(t, TUI_A_CRIT_BADGE));
+        }
+    }
 }
