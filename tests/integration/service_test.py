@@ -213,6 +213,21 @@ def case_live_replay_alert():
             p.kill()
 
 
+def case_live_check_duration():
+    need_live()
+    p = subprocess.Popen([SIPWATCH, "-i", "lo", "--check", "--duration", "3", "udp", "port", "5070", "or", "udp",
+                          "port", "5071"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        replay(LOOP)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    expect(p.returncode == 2, f"live --check exits CRITICAL after --duration: {p.returncode} {err}")
+    expect(out.startswith("SIPWATCH CRITICAL - 1 auth-loop |"), f"status line: {out!r}")
+
+
 def case_sighup_reopens():
     need_live()
     path = os.path.join(TMP, "rotate.json")
