@@ -100,6 +100,10 @@ void sw_sip_init(void);
  * that parsed messages ends (and once on the main thread at exit). */
 void sw_sip_thread_done(void);
 
+/* Clears a message's fields (not its string arena) and sets where and when
+ * it was seen from the payload: the common start of every way of reading one. */
+void sw_sip_msg_start(sw_sip_msg *m, const sw_payload *payload);
+
 /* Parses one message. Reentrant: may run on several threads at once. */
 sw_sip_parse_result sw_sip_parse(const sw_payload *payload, size_t max_len, sw_sip_msg *out);
 

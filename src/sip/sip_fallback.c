@@ -70,15 +70,7 @@ static const char *param(sw_sip_msg *m, const char *v, size_t n, const char *nam
 
 bool sw_sip_scan_keys(const sw_payload *p, sw_sip_msg *m)
 {
-    memset(m, 0, offsetof(sw_sip_msg, arena));
-    m->ts = p->ts;
-    m->frame = p->frame;
-    m->src = p->src;
-    m->dst = p->dst;
-    m->transport = p->transport;
-    m->raw = p->data;
-    m->raw_len = p->len;
-    m->expires = -1;
+    sw_sip_msg_start(m, p);
     m->degraded = true;
 
     size_t hdr = sw_sip_header_end(p->data, p->len);

@@ -367,7 +367,7 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
         m->sipfrag_status = parse_sipfrag_status(m->body, m->body_len);
 }
 
-sw_sip_parse_result sw_sip_parse(const sw_payload *p, size_t max_len, sw_sip_msg *m)
+void sw_sip_msg_start(sw_sip_msg *m, const sw_payload *p)
 {
     /* Reset the fields, not the whole arena. */
     memset(m, 0, offsetof(sw_sip_msg, arena));
@@ -379,6 +379,11 @@ sw_sip_parse_result sw_sip_parse(const sw_payload *p, size_t max_len, sw_sip_msg
     m->raw = p->data;
     m->raw_len = p->len;
     m->expires = -1;
+}
+
+sw_sip_parse_result sw_sip_parse(const sw_payload *p, size_t max_len, sw_sip_msg *m)
+{
+    sw_sip_msg_start(m, p);
     if (max_len && p->len > max_len)
         return SW_SIP_TOO_LARGE;
 
