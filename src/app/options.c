@@ -38,6 +38,7 @@ enum {
     OPT_METRICS,
     OPT_METRICS_LINGER,
     OPT_SYSLOG_SOCKET,
+    OPT_REPLAY,
 };
 
 static const struct option long_options[] = {
@@ -74,6 +75,7 @@ static const struct option long_options[] = {
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
     {"syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET},
+    {"replay", optional_argument, NULL, OPT_REPLAY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -93,6 +95,7 @@ void sw_options_usage(FILE *out)
           "  -p, --port PORT        capture only these SIP ports (repeatable), plus IP\n"
           "                         fragments and tunnels; default: SIP on any port\n"
           "      --no-promisc       do not put the interface in promiscuous mode\n"
+          "      --replay[=SPEED]   read a file at the pace it was captured (SPEED times faster)\n"
           "      --max-message BYTES  largest SIP message analysed (default 262144)\n"
           "      --threads N        SIP parsing threads (default: one per CPU, at most 8;\n"
           "                         0 parses on the capture thread)\n"
@@ -440,6 +443,19 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
                 }
             }
             break;
+        case OPT_REPLAY: {
+            double speed = 1;
+            if (optarg) {
+                char *end;
+                speed = strtod(optarg, &end);
+                if (*end || !(speed > 0 && speed <= 1e6)) {
+                    snprintf(err, errlen, "invalid --replay speed '%s' (a factor above 0)", optarg);
+                    return -1;
+                }
+            }
+            o->capture.replay_speed = speed;
+            break;
+        }
         case OPT_SYSLOG_SOCKET:
             o->alerts.syslog_socket = optarg;
             break;
@@ -538,6 +554,10 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
     }
     if (o->json + o->dump + o->report + o->check > 1) {
         snprintf(err, errlen, "--json, --dump, --report and --check all write to standard output: choose one");
+        return -1;
+    }
+    if (o->capture.replay_speed > 0 && !o->capture.file) {
+        snprintf(err, errlen, "--replay is for reading a file (-r)");
         return -1;
     }
     if (o->duration && !o->capture.iface) {

@@ -12,12 +12,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 
 struct sw_capture {
     pcap_t *pcap;
     bool live;
     int fd;                         /* live: selectable descriptor, polled between frames */
     long long file_size;            /* file: its size, for progress; 0 when unknown */
+    double replay_speed;
+    sw_time_us replay_first;        /* capture time of the first frame replayed */
+    struct timespec replay_start;   /* wall time it was replayed at */
     int timeout_ms;
     int dlt;
     uint64_t max_packets;
@@ -113,6 +117,7 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
         return SW_CAPTURE_OPEN_FAILED;
     }
     c->max_packets = cfg->max_packets;
+    c->replay_speed = cfg->file ? cfg->replay_speed : 0;
 
     sw_capture_open_error e = SW_CAPTURE_OPEN_OK;
     if (cfg->file) {
@@ -188,6 +193,37 @@ static sw_time_us wall_now(void)
     return (sw_time_us)tv.tv_sec * SW_USEC_PER_SEC + (sw_time_us)tv.tv_usec;
 }
 
+/* --replay: waits until the frame's time, relative to the first frame, has
+ * passed on the wall clock (scaled by the speed), in steps short enough to
+ * notice a stop and to keep timers running. Returns false when stopped. */
+static bool replay_wait(sw_capture *c, sw_time_us ts, sw_idle_fn on_idle, void *user, volatile sig_atomic_t *stop)
+{
+    if (!c->replay_first) {
+        c->replay_first = ts ? ts : 1;
+        clock_gettime(CLOCK_MONOTONIC, &c->replay_start);
+        return true;
+    }
+    if (ts <= c->replay_first)
+        return true;
+    double due = (double)(ts - c->replay_first) / 1e6 / c->replay_speed;
+    for (;;) {
+        if (stop && *stop)
+            return false;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double elapsed = (double)(now.tv_sec - c->replay_start.tv_sec) +
+                         (double)(now.tv_nsec - c->replay_start.tv_nsec) / 1e9;
+        if (elapsed >= due)
+            return true;
+        double left = due - elapsed;
+        if (left > 0.1)
+            left = 0.1;
+        nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = (long)(left * 1e9)}, NULL);
+        if (on_idle)
+            on_idle(user, c->replay_first + (sw_time_us)((elapsed + left) * c->replay_speed * 1e6));
+    }
+}
+
 sw_capture_end sw_capture_run(sw_capture *c, sw_frame_fn on_frame, sw_idle_fn on_idle, void *user,
                               volatile sig_atomic_t *stop)
 {
@@ -204,6 +240,8 @@ sw_capture_end sw_capture_run(sw_capture *c, sw_frame_fn on_frame, sw_idle_fn on
             sw_time_us ts = (sw_time_us)hdr->ts.tv_sec * SW_USEC_PER_SEC + (sw_time_us)hdr->ts.tv_usec;
             if (hdr->ts.tv_sec < 0)
                 ts = 0;
+            if (c->replay_speed > 0 && !replay_wait(c, ts, on_idle, user, stop))
+                return SW_CAPTURE_STOPPED;
             size_t caplen = hdr->caplen;
             on_frame(user, ts, data, caplen, hdr->len > caplen ? hdr->len : caplen);
         } else if (rc == 0) {

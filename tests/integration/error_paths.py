@@ -141,6 +141,23 @@ def case_json_stats_fields():
     expect(s["first_packet"] <= s["last_packet"], "first_packet <= last_packet")
 
 
+def case_replay():
+    """--replay paces a file by its timestamps and changes nothing else."""
+    import time
+    pcap = os.path.join(PCAPS, "refer-no-notify-udp.pcap")
+    fast = stats_of(run(["-r", pcap, "--json"]))
+    start = time.monotonic()
+    paced = stats_of(run(["-r", pcap, "--json", "--replay=8"]))
+    took = time.monotonic() - start
+    span = fast["duration_s"]
+    expect(span > 4, f"the capture spans some seconds: {span}")
+    expect(took >= span / 8 * 0.8, f"paced: {took:.2f}s for {span:.1f}s of capture at 8x")
+    for k in ("packets", "sip_messages", "requests", "responses"):
+        expect(fast[k] == paced[k], f"{k} is the same when paced")
+    r = run(["-i", "lo", "--replay"])
+    expect(r.returncode == 2 and b"--replay" in r.stderr, "--replay is for files")
+
+
 def case_live_capture():
     """Live on lo: sees SIP sent to a loopback port, stops promptly on SIGTERM."""
     import socket
