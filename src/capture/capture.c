@@ -14,11 +14,14 @@
 #include <sys/time.h>
 #include <time.h>
 
+#define SW_FILE_BUFFER (1024 * 1024)
+
 struct sw_capture {
     pcap_t *pcap;
     bool live;
     int fd;                         /* live: selectable descriptor, polled between frames */
     long long file_size;            /* file: its size, for progress; 0 when unknown */
+    char *file_buf;                 /* stdio buffer of the capture file */
     double replay_speed;
     sw_time_us replay_first;        /* capture time of the first frame replayed */
     struct timespec replay_start;   /* wall time it was replayed at */
@@ -122,7 +125,19 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
     sw_capture_open_error e = SW_CAPTURE_OPEN_OK;
     if (cfg->file) {
         char ebuf[PCAP_ERRBUF_SIZE] = "";
-        c->pcap = pcap_open_offline_with_tstamp_precision(cfg->file, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+        /* Our own FILE with a large buffer: libpcap's default reads a capture
+         * a few KiB at a time, a system call every few packets. */
+        FILE *fp = strcmp(cfg->file, "-") == 0 ? stdin : fopen(cfg->file, "rb");
+        if (fp) {
+            c->file_buf = malloc(SW_FILE_BUFFER);
+            if (c->file_buf)
+                setvbuf(fp, c->file_buf, _IOFBF, SW_FILE_BUFFER);
+            c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+            if (!c->pcap && fp != stdin)
+                fclose(fp);
+        } else {
+            snprintf(ebuf, sizeof ebuf, "%s: %s", cfg->file, strerror(errno));
+        }
         if (!c->pcap) {
             snprintf(err, errlen, "cannot read %s: %s",
                      strcmp(cfg->file, "-") == 0 ? "standard input" : cfg->file, ebuf);
@@ -295,7 +310,8 @@ void sw_capture_close(sw_capture *c)
     if (!c)
         return;
     if (c->pcap)
-        pcap_close(c->pcap);
+        pcap_close(c->pcap);        /* closes the FILE too */
+    free(c->file_buf);
     free(c->filter);
     free(c);
 }

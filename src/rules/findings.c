@@ -33,16 +33,21 @@ struct sw_findings {
     rule_count open_by_rule[MAX_RULES];
 };
 
+/* Rule ids are the static strings of the sw_rule definitions: compared by
+ * address first (this runs for every message), by content only then. */
 static rule_count *rule_slot(sw_findings *fs, const char *rule)
 {
+    for (int i = 0; i < MAX_RULES && fs->open_by_rule[i].rule; i++)
+        if (fs->open_by_rule[i].rule == rule)
+            return &fs->open_by_rule[i];
     for (int i = 0; i < MAX_RULES; i++) {
         rule_count *rc = &fs->open_by_rule[i];
-        if (rc->rule == rule || (rc->rule && strcmp(rc->rule, rule) == 0))
-            return rc;
         if (!rc->rule) {
             rc->rule = rule;
             return rc;
         }
+        if (strcmp(rc->rule, rule) == 0)
+            return rc;
     }
     return NULL;
 }
@@ -57,7 +62,10 @@ static void open_delta(sw_findings *fs, const char *rule, int delta)
 size_t sw_findings_open_count(const sw_findings *fs, const char *rule)
 {
     for (int i = 0; i < MAX_RULES && fs->open_by_rule[i].rule; i++)
-        if (fs->open_by_rule[i].rule == rule || strcmp(fs->open_by_rule[i].rule, rule) == 0)
+        if (fs->open_by_rule[i].rule == rule)
+            return fs->open_by_rule[i].open;
+    for (int i = 0; i < MAX_RULES && fs->open_by_rule[i].rule; i++)
+        if (strcmp(fs->open_by_rule[i].rule, rule) == 0)
             return fs->open_by_rule[i].open;
     return 0;
 }

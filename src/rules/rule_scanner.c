@@ -37,11 +37,13 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     if (!p)
         return;
     char ip[SW_IP_STRLEN], key[64];
-    sw_ip_format(&p->ip, ip, sizeof ip);
-    snprintf(key, sizeof key, "%s", ip);
     if (!m->is_request && m->status >= 200 && m->status < 300 && !ev->retransmission &&
         (m->cseq_method == SW_METHOD_REGISTER || m->cseq_method == SW_METHOD_INVITE)) {
         /* A scanner's attempt succeeded: that account's password is known to it. */
+        if (!sw_findings_open_count(ctx->findings, sw_rule_scanner.id))
+            return;
+        sw_ip_format(&p->ip, ip, sizeof ip);
+        snprintf(key, sizeof key, "%s", ip);
         sw_finding *open = sw_findings_find(ctx->findings, sw_rule_scanner.id, key);
         if (open && open->state == SW_FINDING_OPEN && ev->flow && ev->flow->auth[0] && ev->flow->auth[0]->rejected) {
             char user[160];
@@ -64,6 +66,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     bool enumeration = users >= ctx->cfg->scanner_users && failures >= ctx->cfg->scanner_failures;
     if (!tool && !enumeration)
         return;
+    sw_ip_format(&p->ip, ip, sizeof ip);
+    snprintf(key, sizeof key, "%s", ip);
     bool created;
     sw_severity old;
     sw_finding *f = rule_finding(ctx, &sw_rule_scanner, key, ev->now, &created, &old);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SW_BATCH_MSGS 64
+#define SW_BATCH_MSGS 128
 #define SW_BATCHES 8
 #define SW_BATCH_BYTES (128 * 1024)
 
