@@ -58,6 +58,24 @@ typedef struct sw_txn {
 
 #define SW_FLOW_TXNS 8
 
+/* A request still waiting for its final response, whose no-answer deadline
+ * is not yet judged. An INVITE that got a provisional response is ringing,
+ * not waiting: it may take minutes. Shared by the correlator (deadlines) and
+ * the rule that judges them. */
+static inline bool sw_txn_awaits_final(const sw_txn *t)
+{
+    return t->requests && !t->final_status && !t->timeout_settled && t->method != SW_METHOD_ACK &&
+           !(t->method == SW_METHOD_INVITE && t->provisional);
+}
+
+/* An INVITE answered 2xx whose ACK has not been seen, and whose missing-ACK
+ * deadline is not yet judged. */
+static inline bool sw_txn_awaits_ack(const sw_txn *t)
+{
+    return t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
+           !t->ack_settled;
+}
+
 /* ---- digest authentication --------------------------------------------------
  * Attempts are counted once per (CSeq number, credentials fingerprint): a
  * retransmission, a second capture point, or the next hop of a proxy carries

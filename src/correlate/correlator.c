@@ -42,6 +42,13 @@ struct sw_correlator {
 
 /* ---- small helpers ------------------------------------------------------- */
 
+/* Counted in the pending_txns gauge: a request with no final response yet
+ * whose timeout was not judged (ringing INVITEs included). */
+static bool txn_pending(const sw_txn *t)
+{
+    return t->requests && !t->final_status && !t->timeout_settled;
+}
+
 static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -267,7 +274,7 @@ static void flow_free(sw_correlator *c, sw_flow *f)
     if (f->dialog == SW_DIALOG_CONFIRMED)
         c->stats.active_dialogs--;
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
-        if (f->txns[i].requests && !f->txns[i].final_status && !f->txns[i].timeout_settled)
+        if (txn_pending(&f->txns[i]))
             c->stats.pending_txns--;
     c->stats.active_flows--;
     free(f->auth[0]);
@@ -336,16 +343,9 @@ static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool 
     } while (0)
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         const sw_txn *t = &f->txns[i];
-        if (!t->requests || t->final_status || t->timeout_settled)
-            continue;
-        if (t->method == SW_METHOD_INVITE && t->provisional)
-            continue;       /* ringing: the INVITE may wait for minutes */
-        CONSIDER(t->first_ts + c->cfg.txn_timeout);
-    }
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
-        const sw_txn *t = &f->txns[i];
-        if (t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
-            !t->ack_settled)
+        if (sw_txn_awaits_final(t))
+            CONSIDER(t->first_ts + c->cfg.txn_timeout);
+        if (sw_txn_awaits_ack(t))
             CONSIDER(t->final_ts + c->cfg.txn_timeout);
     }
     for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
@@ -390,19 +390,11 @@ static void settle_due(sw_correlator *c, sw_flow *f, sw_time_us now)
 {
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         sw_txn *t = &f->txns[i];
-        if (!t->requests || t->final_status || t->timeout_settled)
-            continue;
-        if (t->method == SW_METHOD_INVITE && t->provisional)
-            continue;
-        if (t->first_ts + c->cfg.txn_timeout <= now) {
+        if (sw_txn_awaits_final(t) && t->first_ts + c->cfg.txn_timeout <= now) {
             t->timeout_settled = true;
             c->stats.pending_txns--;
         }
-    }
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
-        sw_txn *t = &f->txns[i];
-        if (t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
-            !t->ack_settled && t->final_ts + c->cfg.txn_timeout <= now)
+        if (sw_txn_awaits_ack(t) && t->final_ts + c->cfg.txn_timeout <= now)
             t->ack_settled = true;
     }
     for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
@@ -450,11 +442,7 @@ static void count_timeouts(sw_correlator *c, sw_flow *f, sw_time_us now)
 {
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         sw_txn *t = &f->txns[i];
-        if (!t->requests || t->final_status || t->timeout_settled)
-            continue;
-        if (t->method == SW_METHOD_INVITE && t->provisional)
-            continue;
-        if (t->first_ts + c->cfg.txn_timeout <= now) {
+        if (sw_txn_awaits_final(t) && t->first_ts + c->cfg.txn_timeout <= now) {
             minute_count(c, SW_MIN_TIMEOUTS);
             if (t->method == SW_METHOD_REGISTER)
                 minute_count(c, SW_MIN_REG_FAILED);
@@ -574,6 +562,7 @@ static void peer_note_user(sw_peer *p, const char *user, sw_time_us now)
 
 /* ---- transactions ------------------------------------------------------------ */
 
+
 static uint8_t txn_method(const sw_sip_msg *m)
 {
     /* The ACK to a non-2xx final belongs to the INVITE transaction (RFC 3261 §17.1.1.3). */
@@ -626,7 +615,7 @@ static sw_txn *txn_find(sw_flow *f, uint64_t key)
 static sw_txn *txn_new(sw_correlator *c, sw_flow *f, uint64_t key)
 {
     sw_txn *t = &f->txns[f->txn_next++ % SW_FLOW_TXNS];
-    if (t->requests && !t->final_status && !t->timeout_settled) {
+    if (txn_pending(t)) {
         c->stats.txns_evicted_pending++;
         c->stats.pending_txns--;
     }
@@ -843,10 +832,7 @@ static void update_completed(sw_flow *f)
     bool pending = false;
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         const sw_txn *t = &f->txns[i];
-        if (t->requests && !t->final_status && !t->timeout_settled && t->method != SW_METHOD_ACK)
-            pending = true;
-        if (t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
-            !t->ack_settled)
+        if ((txn_pending(t) && t->method != SW_METHOD_ACK) || sw_txn_awaits_ack(t))
             pending = true;
     }
     for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
@@ -951,7 +937,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
             t->last_request_ts = now;
         } else {
             /* New, or the same branch and CSeq with other credentials: a new attempt. */
-            if (t && t->requests && !t->final_status && !t->timeout_settled)
+            if (t && txn_pending(t))
                 c->stats.pending_txns--;
             if (!t)
                 t = txn_new(c, f, key);
@@ -994,7 +980,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
                 ev.duplicate = now - t->last_final_ts < SW_DUPLICATE_WINDOW;
                 t->finals++;
             } else {
-                if (t->requests && !t->final_status && !t->timeout_settled)
+                if (txn_pending(t))
                     c->stats.pending_txns--;
                 t->final_status = (uint16_t)m->status;
                 t->final_ts = now;

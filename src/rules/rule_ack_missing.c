@@ -46,12 +46,6 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
     sw_findings_commit(ctx->findings, f, created, old);
 }
 
-static bool waiting(const sw_txn *t)
-{
-    return t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
-           !t->ack_settled;
-}
-
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     const sw_flow *flow = ev->flow;
@@ -69,7 +63,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     }
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         const sw_txn *t = &flow->txns[i];
-        if (!waiting(t))
+        if (!sw_txn_awaits_ack(t))
             continue;
         if (ev->kind == SW_EVENT_DEADLINE && t->final_ts + ctx->corr->txn_timeout <= ev->now && t->finals >= 2)
             report(ctx, ev, flow, t, false);

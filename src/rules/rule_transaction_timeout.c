@@ -66,12 +66,6 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
     sw_findings_commit(ctx->findings, f, created, old);
 }
 
-static bool due(const sw_txn *t)
-{
-    return t->requests && !t->final_status && !t->timeout_settled && t->method != SW_METHOD_ACK &&
-           !(t->method == SW_METHOD_INVITE && t->provisional);
-}
-
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     const sw_flow *flow = ev->flow;
@@ -91,7 +85,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     }
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         const sw_txn *t = &flow->txns[i];
-        if (!due(t))
+        if (!sw_txn_awaits_final(t))
             continue;
         if (ev->kind == SW_EVENT_DEADLINE && t->first_ts + ctx->corr->txn_timeout <= ev->now)
             report(ctx, ev, flow, t, false);
