@@ -308,7 +308,6 @@ void sw_correlate_advance(sw_correlator *c, sw_time_us now);
 void sw_correlate_finish(sw_correlator *c, sw_time_us now);
 
 void sw_correlate_get_stats(const sw_correlator *c, sw_correlate_stats *stats);
-const sw_correlate_config *sw_correlate_get_config(const sw_correlator *c);
 
 /* Helpers for rules. */
 uint32_t sw_window_sum(const sw_window *w, sw_time_us now);

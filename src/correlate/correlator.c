@@ -166,11 +166,6 @@ sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn 
     return c;
 }
 
-const sw_correlate_config *sw_correlate_get_config(const sw_correlator *c)
-{
-    return &c->cfg;
-}
-
 /* ---- the wake-up heap ------------------------------------------------------ */
 
 static void heap_swap(sw_correlator *c, size_t a, size_t b)
