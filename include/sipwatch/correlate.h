@@ -91,7 +91,11 @@ typedef struct sw_auth_attempt {
     uint64_t nonce_hash;            /* nonce the request presented (0 = no credentials) */
     bool rejected;                  /* the request carried credentials of this kind */
     bool stale;                     /* the challenge said stale=true */
+    uint8_t account;                /* index into the track's accounts[] */
 } sw_auth_attempt;
+
+#define SW_AUTH_ACCOUNTS 4
+#define SW_AUTH_ACCOUNT_LEN 64
 
 typedef struct sw_auth_track {
     uint32_t challenges;            /* distinct attempts challenged, in total */
@@ -111,6 +115,10 @@ typedef struct sw_auth_track {
     char cred_realm[64];            /* realm in the credentials */
     char username[64];              /* digest username presented */
     char last_nonce[64];            /* last nonce presented (truncated) */
+    /* The accounts the challenged requests were for (REGISTER: the To AOR,
+     * other methods: the From user), "user@host": one UA may try several. */
+    char accounts[SW_AUTH_ACCOUNTS][SW_AUTH_ACCOUNT_LEN];
+    unsigned account_next;
 } sw_auth_track;
 
 /* ---- REFER subscriptions (RFC 3515, 4488) -------------------------------- */
@@ -314,6 +322,11 @@ uint32_t sw_window_sum(const sw_window *w, sw_time_us now);
 /* Auth attempts of one kind in the window ending at `now`. */
 void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
                     uint32_t *challenges, uint32_t *rejected, uint32_t *stale);
+/* The distinct accounts of the attempts in that window whose credentials
+ * were refused (all challenged ones when none was), oldest first:
+ * fills out[] with up to max pointers into the track, returns the count. */
+unsigned sw_auth_window_accounts(const sw_auth_track *a, sw_time_us now, sw_time_us window, const char *out[],
+                                 unsigned max);
 /* Evidence in chronological order: fills out[] with up to max entries,
  * returns the count. */
 unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max);

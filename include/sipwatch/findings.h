@@ -1,7 +1,10 @@
 /* Findings: what the rules conclude, with a lifecycle. A finding is one
- * problem on one flow or peer (keyed by rule and key); when the same problem
- * is seen again it is updated (count, last seen, evidence), never
- * duplicated; when the flow recovers it is resolved. The store is bounded:
+ * problem on one flow or peer (keyed by rule and key); while it is open and
+ * the same problem is seen again it is updated (count, last seen, evidence),
+ * never duplicated; when the flow recovers it is resolved. A resolved
+ * finding is history: if the problem comes back, a new finding (a new id)
+ * opens, and no finding's Call-ID, endpoints or first_seen ever change after
+ * it opened. The store is bounded:
  * past its cap the oldest resolved findings are dropped first, and what is
  * dropped is counted. Every change is reported to an optional listener
  * (dashboard, alert sinks). */
@@ -69,13 +72,14 @@ typedef void (*sw_finding_fn)(void *user, const sw_finding *finding, sw_finding_
 sw_findings *sw_findings_create(size_t max_findings, sw_finding_fn listener, void *user);
 void sw_findings_destroy(sw_findings *fs);
 
-/* Finds the finding (rule, key), or opens it. *created tells which. The
- * caller fills or refreshes its fields, then calls sw_findings_commit. */
+/* Finds the open finding (rule, key), or opens a new one (also when the
+ * last one with that key is resolved). *created tells which. The caller
+ * fills or refreshes its fields, then calls sw_findings_commit. */
 sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, sw_time_us now, bool *created);
 /* Reports the change to the listener and keeps the counters right. Call after
  * sw_findings_get and filling; severity may have been raised. */
 void sw_findings_commit(sw_findings *fs, sw_finding *f, bool created, sw_severity old_severity);
-/* Looks up without creating. */
+/* Looks up the open or latest finding (rule, key) without creating. */
 sw_finding *sw_findings_find(sw_findings *fs, const char *rule, const char *key);
 /* Marks an open finding resolved, with the reason. */
 void sw_findings_resolve(sw_findings *fs, const char *rule, const char *key, sw_time_us now, const char *why);

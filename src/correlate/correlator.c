@@ -10,6 +10,7 @@
  * list and idle expiry. Nothing keeps a message: flows hold summaries. */
 #include "sipwatch/correlate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -663,8 +664,8 @@ void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
     unsigned n = a->challenges < SW_AUTH_RING ? a->challenges : SW_AUTH_RING;
     for (unsigned i = 0; i < n; i++) {
         const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
-        if (at->ts + window < now)
-            continue;
+        if (at->ts + window < now || at->ts <= a->success_ts)
+            continue;       /* out of the window, or before the last success */
         ch++;
         if (at->stale)
             st++;
@@ -674,6 +675,46 @@ void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
     *challenges = ch;
     *rejected = rj;
     *stale = st;
+}
+
+unsigned sw_auth_window_accounts(const sw_auth_track *a, sw_time_us now, sw_time_us window, const char *out[],
+                                 unsigned max)
+{
+    unsigned n = a->challenges < SW_AUTH_RING ? a->challenges : SW_AUTH_RING, count = 0;
+    /* The accounts whose credentials were refused make the loop; only when
+     * none was, the accounts merely challenged. */
+    for (int pass = 0; pass < 2 && count == 0; pass++) {
+        for (unsigned i = n; i-- > 0 && count < max;) {      /* oldest first */
+            const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
+            if (at->ts + window < now || at->ts <= a->success_ts || !a->accounts[at->account][0])
+                continue;
+            if (pass == 0 && !at->rejected)
+                continue;
+            const char *acct = a->accounts[at->account];
+            bool seen = false;
+            for (unsigned k = 0; k < count; k++)
+                seen |= out[k] == acct;
+            if (!seen)
+                out[count++] = acct;
+        }
+    }
+    return count;
+}
+
+/* The account a request authenticates for: "user@host" of the To AOR for a
+ * REGISTER, of From otherwise. Returns its slot in the track's accounts. */
+static uint8_t auth_account(sw_auth_track *a, const sw_sip_msg *m)
+{
+    bool reg = m->cseq_method == SW_METHOD_REGISTER;
+    const char *user = reg ? m->to_user : m->from_user, *host = reg ? m->to_host : m->from_host;
+    char label[SW_AUTH_ACCOUNT_LEN];
+    snprintf(label, sizeof label, "%s%s%s", user ? user : "", user && host ? "@" : "", host ? host : "");
+    for (unsigned i = 0; i < SW_AUTH_ACCOUNTS; i++)
+        if (strcmp(a->accounts[i], label) == 0)
+            return (uint8_t)i;
+    uint8_t slot = (uint8_t)(a->account_next++ % SW_AUTH_ACCOUNTS);
+    memcpy(a->accounts[slot], label, sizeof label);
+    return slot;
 }
 
 static void note_credentials(sw_flow *f, const sw_sip_msg *m)
@@ -726,6 +767,7 @@ static sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_t
     at->nonce_hash = nonce_hash;
     at->rejected = had_creds;
     at->stale = m->challenge.stale;
+    at->account = auth_account(a, m);
     a->challenges++;
     if (at->stale)
         a->stale++;

@@ -1,8 +1,12 @@
-/* Findings store: one entry per (rule, key), kept in opening order, found
- * through a hash table, capped (oldest resolved dropped first, then oldest
- * open), with every change reported to the listener. */
+/* Findings store: one entry per problem, kept in opening order, the open or
+ * latest one of each (rule, key) found through a hash table, capped (oldest
+ * resolved dropped first, then oldest open), with every change reported to
+ * the listener. A resolved finding is history: it is never reopened or
+ * rewritten, and the identity a finding was opened with (Call-ID, endpoints,
+ * first seen) never changes. */
 #include "sipwatch/findings.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,11 @@ typedef struct entry {
     sw_finding f;
     uint64_t hash;
     struct entry *hnext;
+    bool hashed;            /* reachable by (rule, key): false once superseded */
+    bool frozen;            /* identity below taken at the first commit */
+    char call_id[sizeof ((sw_finding *)0)->call_id];
+    sw_endpoint src, dst;
+    sw_time_us first_seen;
 } entry;
 
 struct sw_findings {
@@ -120,14 +129,22 @@ static entry *lookup(const sw_findings *fs, const char *rule, const char *key, u
     return NULL;
 }
 
-static void drop_at(sw_findings *fs, size_t i)
+static void unhash(sw_findings *fs, entry *e)
 {
-    entry *e = fs->order[i];
+    if (!e->hashed)
+        return;
     entry **pp = &fs->buckets[e->hash & (fs->nbuckets - 1)];
     while (*pp && *pp != e)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = e->hnext;
+    e->hashed = false;
+}
+
+static void drop_at(sw_findings *fs, size_t i)
+{
+    entry *e = fs->order[i];
+    unhash(fs, e);
     if (e->f.state == SW_FINDING_OPEN) {
         fs->stats.open_by_severity[e->f.severity]--;
         open_delta(fs, e->f.rule, -1);
@@ -149,19 +166,13 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
     uint64_t h = key_hash(rule, key);
     entry *e = lookup(fs, rule, key, h);
     *created = false;
-    if (e) {
-        if (e->f.state == SW_FINDING_RESOLVED) {
-            /* The problem is back: reopen it. */
-            e->f.state = SW_FINDING_OPEN;
-            e->f.resolution[0] = '\0';
-            e->f.resolved_at = 0;
-            fs->stats.open_by_severity[e->f.severity]++;
-            open_delta(fs, e->f.rule, +1);
-        }
+    if (e && e->f.state == SW_FINDING_OPEN) {
         if (now > e->f.last_seen)
             e->f.last_seen = now;
         return &e->f;
     }
+    if (e)
+        unhash(fs, e);      /* resolved: history; the problem is back as a new finding */
     if (fs->len >= fs->max) {
         size_t victim = 0;
         for (size_t i = 0; i < fs->len; i++)
@@ -175,6 +186,7 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
     if (!e)
         return NULL;
     e->hash = h;
+    e->hashed = true;
     e->f.id = ++fs->next_id;
     e->f.rule = rule;
     snprintf(e->f.key, sizeof e->f.key, "%s", key);
@@ -189,8 +201,28 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
     return &e->f;
 }
 
+/* The identity a finding was opened with is kept: a rule refreshing it
+ * from state that moved on (a flow re-created, another account) cannot
+ * rewrite it. */
+static void keep_identity(entry *e)
+{
+    if (!e->frozen) {
+        e->frozen = true;
+        memcpy(e->call_id, e->f.call_id, sizeof e->call_id);
+        e->src = e->f.src;
+        e->dst = e->f.dst;
+        e->first_seen = e->f.first_seen;
+        return;
+    }
+    memcpy(e->f.call_id, e->call_id, sizeof e->call_id);
+    e->f.src = e->src;
+    e->f.dst = e->dst;
+    e->f.first_seen = e->first_seen;
+}
+
 void sw_findings_commit(sw_findings *fs, sw_finding *f, bool created, sw_severity old_severity)
 {
+    keep_identity((entry *)((char *)f - offsetof(entry, f)));
     if (f->state == SW_FINDING_OPEN && f->severity != old_severity) {
         fs->stats.open_by_severity[old_severity]--;
         fs->stats.open_by_severity[f->severity]++;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, bool proxy, bool stale_loop,
-                    const char *challenger, bool scanner)
+                    const char *challenger, bool scanner, const char *from_user)
 {
     char *s = f->suggestion;
     size_t cap = sizeof f->suggestion;
@@ -51,13 +51,13 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
                     challenger, user);
     }
     if (!stale_loop) {
-        if (a->username[0] && flow->from_user[0] && strcmp(a->username, flow->from_user) != 0)
+        if (a->username[0] && from_user[0] && strcmp(a->username, from_user) != 0)
             rule_append(s, cap, "The auth username ('%s') differs from the extension in From ('%s'): "
                                 "check the phone uses the account's auth username. ",
-                        a->username, flow->from_user);
+                        a->username, from_user);
         else
             rule_append(s, cap, "Check the password, and the auth username (which may differ from the "
-                                "extension '%s'). ", flow->from_user[0] ? flow->from_user : "?");
+                                "extension '%s'). ", from_user[0] ? from_user : "?");
         if (a->realm_mismatch)
             rule_append(s, cap, "The UA answers for realm '%s' but is challenged for realm '%s': fix the "
                                 "realm (or domain) configured on the UA first. ",
@@ -117,32 +117,38 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding *f = rule_finding(ctx, &sw_rule_auth_loop, key, ev->now, &created, &old);
     if (!f)
         return;
-    char challenger[RULE_EP_LEN], client[RULE_EP_LEN], aor[160], from[160];
+    char challenger[RULE_EP_LEN], client[RULE_EP_LEN], accounts[200];
     rule_ep(&a->challenger, challenger, sizeof challenger);
     rule_ep(&a->client, client, sizeof client);
-    rule_user_at(flow->to_user, flow->to_host, aor, sizeof aor);
-    rule_user_at(flow->from_user, flow->from_host, from, sizeof from);
+    /* Named from the attempts that make the loop: a UA may try several accounts. */
+    const char *acct[SW_AUTH_ACCOUNTS];
+    unsigned nacct = sw_auth_window_accounts(a, ev->now, ctx->cfg->auth_loop_window, acct, SW_AUTH_ACCOUNTS);
+    rule_join(accounts, sizeof accounts, acct, nacct);
     const char *method = sw_sip_method_name((sw_sip_method)a->method);
+    const sw_auth_attempt *last = &a->ring[(a->ring_next - 1) % SW_AUTH_RING];
 
     f->severity = SW_SEV_CRITICAL;
-    f->count = a->challenges;
-    f->first_seen = a->first_ts;
+    f->count = created ? ch : f->count + 1;
+    uint32_t rejected = created ? rj : (uint32_t)rule_detail_number(f, "rejected_credentials") + last->rejected;
+    if (created) {
+        f->first_seen = a->ring[(a->ring_next - ch) % SW_AUTH_RING].ts;
+        sw_finding_set_detail(f, "aor", nacct ? acct[0] : "");
+    }
     rule_from_flow(f, flow, &a->client, &a->challenger);
     rule_printf(f->summary, sizeof f->summary,
              "%s for %s from %s challenged %u times by %s %s (%u with credentials rejected%s), realm \"%s\"",
-             method, flow->first_method == SW_METHOD_REGISTER ? aor : from, client, a->challenges,
-             proxy ? "proxy" : "registrar/UAS", challenger, a->rejected,
-             a->stale ? ", some stale=true" : "", a->realm);
+             method, accounts, client, f->count, proxy ? "proxy" : "registrar/UAS", challenger, rejected,
+             st ? ", some stale=true" : "", a->realm);
     sw_finding_set_detail(f, "method", method);
-    sw_finding_set_detail(f, "user", flow->from_user);
-    sw_finding_set_detail(f, "aor", aor);
+    sw_finding_set_detail(f, "user", m->from_user ? m->from_user : "");
+    sw_finding_set_detail(f, "accounts", accounts);
     sw_finding_set_detail(f, "auth_username", a->username);
     sw_finding_set_detail(f, "realm", a->realm);
     if (a->realm_mismatch)
         sw_finding_set_detail(f, "credentials_realm", a->cred_realm);
-    sw_finding_set_number(f, "challenges", a->challenges);
-    sw_finding_set_number(f, "rejected_credentials", a->rejected);
-    sw_finding_set_number(f, "stale_challenges", a->stale);
+    sw_finding_set_number(f, "challenges", f->count);
+    sw_finding_set_number(f, "rejected_credentials", rejected);
+    sw_finding_set_number(f, "stale_challenges", st);
     sw_finding_set_bool(f, "nonce_reused", a->nonce_reused);
     sw_finding_set_bool(f, "nonce_ignored", a->nonce_ignored);
     sw_finding_set_detail(f, "challenger", proxy ? "proxy (407)" : "registrar/UAS (401)");
@@ -151,7 +157,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     const sw_finding *scan = sw_findings_find(ctx->findings, "scanner", client_ip);
     bool scanner = scan && scan->state == SW_FINDING_OPEN;
     sw_finding_set_bool(f, "source_is_scanner", scanner);
-    suggest(f, flow, a, proxy, stale_loop, challenger, scanner);
+    suggest(f, flow, a, proxy, stale_loop, challenger, scanner, m->from_user ? m->from_user : "");
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

@@ -13,12 +13,11 @@ static bool refusal(const sw_sip_msg *m)
     return m->status == 403 || (m->status == 404 && m->cseq_method == SW_METHOD_REGISTER);
 }
 
-static void fill_common(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, const char *method)
+/* Details named from the account the refused request was for. */
+static void fill_common(sw_finding *f, const char *user, const char *aor, const sw_auth_track *a, const char *method)
 {
-    char aor[160];
-    rule_user_at(flow->to_user, flow->to_host, aor, sizeof aor);
     sw_finding_set_detail(f, "method", method);
-    sw_finding_set_detail(f, "user", flow->from_user);
+    sw_finding_set_detail(f, "user", user);
     sw_finding_set_detail(f, "aor", aor);
     if (a) {
         sw_finding_set_detail(f, "auth_username", a->username);
@@ -40,11 +39,12 @@ static void on_refusal(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding *f = rule_finding(ctx, &sw_rule_auth_rejected, key, ev->now, &created, &old);
     if (!f)
         return;
-    char server[RULE_EP_LEN], client[RULE_EP_LEN], who[160];
+    char server[RULE_EP_LEN], client[RULE_EP_LEN], who[160], aor[160];
     rule_ep(&m->src, server, sizeof server);
     rule_ep(&m->dst, client, sizeof client);
-    rule_user_at(flow->first_method == SW_METHOD_REGISTER ? flow->to_user : flow->from_user,
-                 flow->first_method == SW_METHOD_REGISTER ? flow->to_host : flow->from_host, who, sizeof who);
+    bool reg = m->cseq_method == SW_METHOD_REGISTER;
+    rule_user_at(reg ? m->to_user : m->from_user, reg ? m->to_host : m->from_host, who, sizeof who);
+    rule_user_at(m->to_user, m->to_host, aor, sizeof aor);
     f->severity = SW_SEV_WARNING;
     f->count++;
     rule_from_flow(f, flow, &m->dst, &m->src);
@@ -52,7 +52,7 @@ static void on_refusal(const sw_rule_ctx *ctx, const sw_event *ev)
              "%s for %s from %s refused by %s with %d %s after credentials were presented (auth user '%s')",
              method, who, client, server, m->status, m->reason ? m->reason : "",
              a && a->username[0] ? a->username : "?");
-    fill_common(f, flow, a, method);
+    fill_common(f, m->from_user ? m->from_user : "", aor, a, method);
     sw_finding_set_number(f, "status", m->status);
     char *s = f->suggestion;
     s[0] = '\0';
@@ -102,12 +102,16 @@ static void on_flow_end(const sw_rule_ctx *ctx, const sw_event *ev)
         f->first_seen = a->first_ts;
         f->last_seen = a->last_ts;
         rule_from_flow(f, flow, &a->client, &a->challenger);
+        const sw_auth_attempt *last = &a->ring[(a->ring_next - 1) % SW_AUTH_RING];
+        const char *account = a->accounts[last->account];
         rule_printf(f->summary, sizeof f->summary,
-                 "%s from %s: credentials for '%s' rejected by %s %s (challenged again with %s), "
+                 "%s for %s from %s: credentials for '%s' rejected by %s %s (challenged again with %s), "
                  "and the UA gave up without succeeding",
-                 method, client, a->username[0] ? a->username : "?", k ? "proxy" : "registrar/UAS",
-                 challenger, k ? "407" : "401");
-        fill_common(f, flow, a, method);
+                 method, account[0] ? account : "?", client, a->username[0] ? a->username : "?",
+                 k ? "proxy" : "registrar/UAS", challenger, k ? "407" : "401");
+        char user[SW_AUTH_ACCOUNT_LEN];
+        rule_printf(user, sizeof user, "%.*s", (int)strcspn(account, "@"), account);
+        fill_common(f, user, account, a, method);
         sw_finding_set_number(f, "status", k ? 407 : 401);
         rule_printf(f->suggestion, sizeof f->suggestion,
                  "The %s at %s did not accept the %s credentials the UA sent and challenged it again; the UA "

@@ -41,6 +41,16 @@ const char *rule_user_at(const char *user, const char *host, char *buf, size_t n
     return buf;
 }
 
+const char *rule_join(char *buf, size_t n, const char *const *items, unsigned count)
+{
+    buf[0] = '\0';
+    for (unsigned i = 0; i < count; i++)
+        rule_append(buf, n, "%s%s", i == 0 ? "" : i + 1 == count ? " and " : ", ", items[i]);
+    if (!count)
+        rule_append(buf, n, "?");
+    return buf;
+}
+
 const char *rule_ep(const sw_endpoint *ep, char *buf, size_t n)
 {
     return sw_endpoint_format(ep, buf, n);

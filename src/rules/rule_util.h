@@ -18,6 +18,8 @@ void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, 
 
 /* "alice@pbx.test", or "alice", or "?" */
 const char *rule_user_at(const char *user, const char *host, char *buf, size_t n);
+/* Joins labels as "a", "a and b", "a, b and c" into buf. */
+const char *rule_join(char *buf, size_t n, const char *const *items, unsigned count);
 /* "1.2.3.4:5060" */
 const char *rule_ep(const sw_endpoint *ep, char *buf, size_t n);
 /* "12.3 s" from microseconds */
