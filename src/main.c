@@ -6,9 +6,29 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
+
+/* Columns to lay text out for: COLUMNS when set, else the terminal's width
+ * when standard output is one, else 80. */
+static int output_width(void)
+{
+    const char *env = getenv("COLUMNS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v > 0 && v < 10000)
+            return (int)v;
+    }
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
 static volatile sig_atomic_t hup_requested;
 
 static void on_signal(int sig)
@@ -24,7 +44,7 @@ int main(int argc, char **argv)
     sw_options opt;
     char err[256];
     if (sw_options_parse(argc, argv, &opt, err, sizeof err) != 0) {
-        fprintf(stderr, "sipwatch: %s\nTry 'sipwatch --help'.\n", err);
+        fprintf(stderr, "sipwatch: %s (see sipwatch --help)\n", err);
         sw_options_free(&opt);
         return SW_EXIT_USAGE;
     }
@@ -37,7 +57,7 @@ int main(int argc, char **argv)
         return SW_EXIT_OK;
     }
     if (opt.explain_first) {
-        int rc = sw_explain(stdout, stderr, opt.explain_count, argv + opt.explain_first, 0);
+        int rc = sw_explain(stdout, stderr, opt.explain_count, argv + opt.explain_first, output_width());
         sw_options_free(&opt);
         return rc ? SW_EXIT_USAGE : SW_EXIT_OK;
     }
@@ -61,6 +81,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
+    opt.width = output_width();
     int status = sw_run(&opt, &stop_requested, &hup_requested);
     sw_options_free(&opt);
     return status;

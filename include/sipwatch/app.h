@@ -51,6 +51,7 @@ typedef struct sw_options {
     char **config_args;         /* arguments read from --config, owned */
     int config_nargs;
     bool help, version;
+    int width;                  /* columns for the report (COLUMNS or the terminal), 0 = 80 */
 } sw_options;
 
 /* Applies one NAME=VALUE threshold (--set, and later the configuration

@@ -50,6 +50,7 @@ typedef struct sw_txn {
     uint16_t requests;              /* copies of the request seen (1 + retransmissions) */
     uint16_t finals;                /* copies of the final response */
     uint8_t method;
+    uint8_t transport;              /* sw_transport of the request */
     bool credentials, proxy_credentials;
     bool timeout_settled;           /* the no-final-response deadline was judged */
     bool acked;                     /* INVITE: an ACK with this CSeq was seen */
@@ -68,12 +69,11 @@ static inline bool sw_txn_awaits_final(const sw_txn *t)
            !(t->method == SW_METHOD_INVITE && t->provisional);
 }
 
-/* An INVITE answered 2xx whose ACK has not been seen, and whose missing-ACK
- * deadline is not yet judged. */
+/* An INVITE answered with a final response (2xx or not) whose ACK has not
+ * been seen, and whose missing-ACK deadline is not yet judged. */
 static inline bool sw_txn_awaits_ack(const sw_txn *t)
 {
-    return t->method == SW_METHOD_INVITE && t->final_status >= 200 && t->final_status < 300 && !t->acked &&
-           !t->ack_settled;
+    return t->method == SW_METHOD_INVITE && t->final_status >= 200 && !t->acked && !t->ack_settled;
 }
 
 /* ---- digest authentication --------------------------------------------------
@@ -143,7 +143,7 @@ typedef struct sw_refer {
     sw_time_us refer_ts, accepted_ts, first_notify_ts, last_notify_ts, final_ts, bye_ts;
     sw_endpoint referrer, referee;  /* REFER source and destination */
     char tags[2][64];               /* the dialog's tags */
-    char refer_to[96];
+    char refer_to[256];
 } sw_refer;
 
 #define SW_FLOW_REFERS 4
@@ -157,6 +157,15 @@ typedef enum sw_dialog_state {
     SW_DIALOG_FAILED,               /* final non-2xx to the INVITE */
     SW_DIALOG_TERMINATED,           /* BYE (or CANCEL) */
 } sw_dialog_state;
+
+/* Where the answer to an INVITE and its ACK travel, for advice that names
+ * them: allocated on the flow's first INVITE. */
+typedef struct sw_invite_route {
+    char via[96];                   /* the INVITE's top Via sent-by: responses go there */
+    bool via_rport;                 /* ... with rport (RFC 3581): to the source port instead */
+    char contact[128];              /* Contact of the last final response: where a 2xx's ACK goes */
+    char record_route[128];         /* its first Record-Route: the ACK goes through it */
+} sw_invite_route;
 
 typedef struct sw_flow sw_flow;
 struct sw_flow {
@@ -174,6 +183,7 @@ struct sw_flow {
     unsigned txn_next;
     sw_auth_track *auth[2];         /* allocated on the first challenge */
     sw_refer *refers;               /* SW_FLOW_REFERS, allocated on the first REFER */
+    sw_invite_route *route;         /* allocated on the first INVITE */
     unsigned nrefers;
     sw_evidence evidence[SW_FLOW_EVIDENCE];
     unsigned ev_count, ev_next;

@@ -36,7 +36,7 @@ typedef enum sw_finding_change {
 
 typedef struct sw_finding_detail {
     char name[32];                  /* JSON field name, e.g. "realm" */
-    char value[96];
+    char value[256];                /* a longer value is cut with an ellipsis */
     bool is_number;                 /* emit as a JSON number / boolean literal */
 } sw_finding_detail;
 

@@ -23,6 +23,9 @@ typedef struct sw_monitor_counters {
     sw_time_us capture_clock;           /* time of the latest packet */
     uint64_t packets, sip_messages, parse_errors;
     uint64_t kernel_drops, interface_drops;
+    uint64_t tls_connections;           /* TCP connections that carried TLS (not inspected) */
+    bool truncated;                     /* the capture file ends early */
+    char truncated_why[128];
     uint64_t active_dialogs, pending_transactions, active_flows;
     uint64_t open_by_severity[3];       /* indexed by sw_severity */
     uint32_t rate[SW_MONITOR_HISTORY];  /* SIP messages in each of the last 60 s; [59] = newest */

@@ -31,6 +31,11 @@ typedef struct sw_run_summary {
     sw_alert_stats alerts;
 } sw_run_summary;
 
+/* What the run could not inspect (TLS, no SIP at all, a truncated file,
+ * drops, limits hit), from its summary. */
+#include "sipwatch/visibility.h"
+void sw_summary_blind_spots(const sw_run_summary *summary, sw_blind_spots *out);
+
 /* One {"type":"stats",...} line. */
 void sw_json_write_stats(FILE *out, const sw_run_summary *summary);
 
@@ -43,6 +48,8 @@ void sw_report_write(FILE *out, const sw_findings *findings, const sw_run_summar
 
 /* Word-wraps text to width columns, every line indented by indent spaces. */
 void sw_text_wrap(FILE *out, const char *text, int indent, int width);
+/* The same, the first line starting with `bullet` in the indent ("- "). */
+void sw_text_wrap_bullet(FILE *out, const char *bullet, const char *text, int indent, int width);
 
 /* "REGISTER", "401 Unauthorized"-style label of an evidence entry. */
 const char *sw_evidence_label(const sw_evidence *e, char *buf, size_t n);

@@ -64,8 +64,10 @@ typedef struct sw_sip_msg {
     const char *via_host;           /* top Via's sent-by */
     uint16_t via_port;
     const char *via_transport;
+    bool via_rport;                 /* top Via has the rport parameter (RFC 3581) */
 
     const char *contact;            /* first Contact URI, as text */
+    const char *record_route;       /* first Record-Route URI, as text */
     const char *user_agent;         /* User-Agent, or Server for responses */
     int expires;                    /* Expires header, -1 when absent */
 

@@ -27,6 +27,11 @@ typedef struct sw_method_ref {
 
 /* Exact entry for a status code, or NULL when the code has none. */
 const sw_status_ref *sw_reference_status(int code);
+/* The meaning of a status code as an answer to `method` (NULL or "" = any):
+ * the entry's meaning, or for codes whose meaning is about the SDP offer
+ * (488, 606) answering a request without one (REFER, NOTIFY ...), words
+ * that fit it. NULL when the code has no entry. */
+const char *sw_reference_status_meaning(int code, const char *method);
 /* Entry for a class (1..6: "1xx Provisional" ...), used when a code has none. */
 const sw_status_ref *sw_reference_status_class(int code);
 /* Method entry (case-insensitive), or NULL. */

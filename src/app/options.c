@@ -412,8 +412,8 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
             }
             return 0;
         case OPT_LIST_RULES:
-            o->list_rules = true;
-            return 0;
+            o->list_rules = true;       /* after every other option: --set changes what it lists */
+            break;
         case OPT_QUIET:
             o->quiet = true;
             break;
@@ -545,6 +545,10 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
         }
     }
 
+    if (o->list_rules && optind < argc) {
+        snprintf(err, errlen, "--list-rules takes no arguments, got '%s'", argv[optind]);
+        return -1;
+    }
     if (o->explain_first || o->list_rules)
         return 0;
     if (!o->capture.file == !o->capture.iface) {

@@ -16,6 +16,7 @@
 #include "sipwatch/rules.h"
 #include "sipwatch/sip_message.h"
 #include "sipwatch/sip_stats.h"
+#include "sipwatch/text.h"
 #include "sipwatch/tui.h"
 
 #include <errno.h>
@@ -108,6 +109,11 @@ static void publish(sw_pipeline *pl, bool finished)
     sw_capture_get_stats(pl->capture, &cs);
     c.kernel_drops = cs.kernel_drops;
     c.interface_drops = cs.if_drops;
+    c.truncated = cs.truncated;
+    sw_copy_cut(c.truncated_why, sizeof c.truncated_why, cs.truncated ? cs.error : "");
+    sw_tcp_stats ts;
+    sw_decoder_get_stats(pl->decoder, NULL, NULL, &ts);
+    c.tls_connections = ts.tls_connections;
     sw_correlate_stats st;
     sw_correlate_get_stats(pl->correlator, &st);
     c.active_dialogs = st.active_dialogs;
@@ -363,12 +369,21 @@ static int write_check(FILE *out, const sw_findings *fs, const sw_run_summary *s
             by_sev[f->severity]++;
     }
     int code = by_sev[SW_SEV_CRITICAL] ? SW_CHECK_CRITICAL : by_sev[SW_SEV_WARNING] ? SW_CHECK_WARNING : SW_CHECK_OK;
-    static const char *const names[] = {"OK", "WARNING", "CRITICAL"};
-    fprintf(out, "SIPWATCH %s - %s | critical=%u warning=%u info=%u sip_messages=%llu parse_errors=%llu "
-                 "kernel_drops=%llu\n",
-            names[code], used ? detail : "no open problems", by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING],
-            by_sev[SW_SEV_INFO], (unsigned long long)sum->sip->messages,
-            (unsigned long long)sum->sip->parse_errors, (unsigned long long)sum->capture.kernel_drops);
+    /* "OK" only about traffic sipwatch could read; nothing read at all is UNKNOWN. */
+    sw_blind_spots blind;
+    sw_summary_blind_spots(sum, &blind);
+    if (blind.saw_nothing && code == SW_CHECK_OK)
+        code = SW_CHECK_UNKNOWN;
+    char seen[320] = "";
+    for (unsigned i = 0, at = 0; i < blind.count && at < sizeof seen; i++)
+        at += (unsigned)snprintf(seen + at, sizeof seen - at, "%s%s", i ? ", " : "; not inspected: ", blind.labels[i]);
+    static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+    fprintf(out, "SIPWATCH %s - %s%s | critical=%u warning=%u info=%u sip_messages=%llu parse_errors=%llu "
+                 "kernel_drops=%llu tls_connections=%llu\n",
+            names[code], used ? detail : blind.saw_nothing ? "nothing could be checked" : "no open problems", seen,
+            by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING], by_sev[SW_SEV_INFO],
+            (unsigned long long)sum->sip->messages, (unsigned long long)sum->sip->parse_errors,
+            (unsigned long long)sum->capture.kernel_drops, (unsigned long long)sum->tcp.tls_connections);
     return code;
 }
 
@@ -525,7 +540,9 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             sw_json_write_finding(pl->out, sw_findings_at(pl->findings, i));
         sw_json_write_stats(pl->out, &sum);
     } else if (!opt->dump) {
-        sw_report_write(pl->out, pl->findings, &sum, 80);
+        /* Prose stays readable on very wide terminals. */
+        int width = opt->width <= 0 ? 80 : opt->width < 60 ? 60 : opt->width > 100 ? 100 : opt->width;
+        sw_report_write(pl->out, pl->findings, &sum, width);
     }
     fflush(pl->out);
     if (status == SW_EXIT_OK)

@@ -132,11 +132,19 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
             c->file_buf = malloc(SW_FILE_BUFFER);
             if (c->file_buf)
                 setvbuf(fp, c->file_buf, _IOFBF, SW_FILE_BUFFER);
-            c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+            /* libpcap's words for an empty file ("tried to read 4 file header bytes") help nobody. */
+            int c0 = getc(fp);
+            if (c0 == EOF) {
+                snprintf(ebuf, sizeof ebuf, "%s", ferror(fp) ? strerror(errno)
+                                                             : "the file is empty (not a pcap or pcapng capture)");
+            } else {
+                ungetc(c0, fp);
+                c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+            }
             if (!c->pcap && fp != stdin)
                 fclose(fp);
-        } else {
-            snprintf(ebuf, sizeof ebuf, "%s: %s", cfg->file, strerror(errno));
+        } else if (!ebuf[0]) {
+            snprintf(ebuf, sizeof ebuf, "%s", strerror(errno));
         }
         if (!c->pcap) {
             snprintf(err, errlen, "cannot read %s: %s",

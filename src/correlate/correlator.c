@@ -9,6 +9,7 @@
  * expiry a FLOW_END event. Peers are a second, simpler table with an LRU
  * list and idle expiry. Nothing keeps a message: flows hold summaries. */
 #include "sipwatch/correlate.h"
+#include "sipwatch/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,15 +71,7 @@ static uint64_t hash_str(uint64_t h, const char *s)
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-    if (!src) {
-        dst[0] = '\0';
-        return;
-    }
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+    sw_copy_cut(dst, cap, src);
 }
 
 static bool endpoint_equal(const sw_endpoint *a, const sw_endpoint *b)
@@ -276,6 +269,7 @@ static void flow_free(sw_correlator *c, sw_flow *f)
     free(f->auth[0]);
     free(f->auth[1]);
     free(f->refers);
+    free(f->route);
     free(f->call_id);
     free(f);
 }
@@ -864,6 +858,30 @@ static sw_refer *refer_for_notify(sw_flow *f, const sw_sip_msg *m)
 
 /* ---- the message path ---------------------------------------------------------- */
 
+/* Records where an INVITE's responses and their ACK must travel. */
+static void note_invite_route(sw_flow *f, const sw_sip_msg *m)
+{
+    bool invite = m->is_request && m->method == SW_METHOD_INVITE;
+    bool final = !m->is_request && m->cseq_method == SW_METHOD_INVITE && m->status >= 200;
+    if (!invite && !final)
+        return;
+    if (!f->route && !(f->route = calloc(1, sizeof *f->route)))
+        return;
+    sw_invite_route *r = f->route;
+    if (invite) {
+        char via[sizeof r->via];
+        if (m->via_port)
+            snprintf(via, sizeof via, "%s:%u", m->via_host ? m->via_host : "?", m->via_port);
+        else
+            snprintf(via, sizeof via, "%s", m->via_host ? m->via_host : "?");
+        copy_str(r->via, sizeof r->via, via);
+        r->via_rport = m->via_rport;
+    } else {
+        copy_str(r->contact, sizeof r->contact, m->contact);
+        copy_str(r->record_route, sizeof r->record_route, m->record_route);
+    }
+}
+
 static void update_completed(sw_flow *f)
 {
     bool pending = false;
@@ -981,6 +999,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
             else
                 memset(t, 0, sizeof *t), t->key = key;
             t->method = (uint8_t)m->method;
+            t->transport = (uint8_t)m->transport;
             t->cseq = m->cseq;
             t->first_ts = t->last_request_ts = now;
             t->client = m->src;
@@ -1006,6 +1025,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
             /* A response whose request we did not see: track it, expecting nothing. */
             t = txn_new(c, f, key);
             t->method = (uint8_t)m->cseq_method;
+            t->transport = (uint8_t)m->transport;
             t->cseq = m->cseq;
             t->first_ts = now;
             t->client = m->dst;
@@ -1081,6 +1101,9 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
         if (ev.dst_peer && refused)
             window_add(&ev.dst_peer->auth_failures, now);
     }
+
+    if (!ev.retransmission)
+        note_invite_route(f, m);
 
     /* Dialog. */
     if (!ev.retransmission) {

@@ -71,6 +71,12 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(o, "duration_s",
                         json_real(r->last_ts > r->first_ts ? (double)(r->last_ts - r->first_ts) / 1e6 : 0.0));
     json_object_set_new(o, "truncated", json_boolean(r->capture.truncated));
+    sw_blind_spots blind;
+    sw_summary_blind_spots(r, &blind);
+    json_t *ni = json_array();
+    for (unsigned i = 0; i < blind.count; i++)
+        json_array_append_new(ni, json_string(blind.lines[i]));
+    json_object_set_new(o, "not_inspected", ni);
     json_object_set_new(o, "capture_error", r->capture.error[0] ? json_string(r->capture.error) : json_null());
 
     json_t *tr = json_object();

@@ -3,6 +3,7 @@
  * to the width, and the key messages; then the run's totals. Written for
  * the support engineer reading a customer's capture. */
 #include "sipwatch/output.h"
+#include "sipwatch/text.h"
 #include "sipwatch/timefmt.h"
 
 #include <stdio.h>
@@ -22,10 +23,16 @@ const char *sw_evidence_label(const sw_evidence *e, char *buf, size_t n)
 
 void sw_text_wrap(FILE *out, const char *text, int indent, int width)
 {
+    sw_text_wrap_bullet(out, NULL, text, indent, width);
+}
+
+void sw_text_wrap_bullet(FILE *out, const char *bullet, const char *text, int indent, int width)
+{
     int avail = width - indent;
     if (avail < 20)
         avail = 20;
     const char *p = text;
+    bool first = true;
     while (*p) {
         while (*p == ' ')
             p++;
@@ -40,7 +47,11 @@ void sw_text_wrap(FILE *out, const char *text, int indent, int width)
             if (take == 0)
                 take = avail;
         }
-        fprintf(out, "%*s%.*s\n", indent, "", take, p);
+        if (first && bullet)
+            fprintf(out, "%*s%s%.*s\n", indent - (int)strlen(bullet), "", bullet, take, p);
+        else
+            fprintf(out, "%*s%.*s\n", indent, "", take, p);
+        first = false;
         p += take;
     }
 }
@@ -88,6 +99,41 @@ static void write_finding(FILE *out, const sw_finding *f, int width)
     fputc('\n', out);
 }
 
+void sw_summary_blind_spots(const sw_run_summary *sum, sw_blind_spots *out)
+{
+    sw_visibility_input in = {
+        .packets = sum->decode.packets,
+        .sip_messages = sum->sip ? sum->sip->messages : 0,
+        .parse_errors = sum->sip ? sum->sip->parse_errors : 0,
+        .tls_connections = sum->tcp.tls_connections,
+        .capture_drops = sum->capture.kernel_drops + sum->capture.if_drops,
+        .flows_evicted = sum->correlate.flows_evicted,
+        .truncated = sum->capture.truncated,
+        .truncated_why = sum->capture.error,
+    };
+    sw_visibility_assess(&in, out);
+}
+
+/* The opening verdict: findings, or "no problems" only as far as sipwatch could see. */
+static void write_verdict(FILE *out, size_t n, const unsigned by_sev[3], const sw_blind_spots *blind, int width)
+{
+    if (n)
+        fprintf(out, "%zu %s: %u critical, %u warning, %u info\n", n, sw_plural(n, "finding", "findings"),
+                by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING], by_sev[SW_SEV_INFO]);
+    else if (blind->saw_nothing)
+        fputs("No verdict: there was nothing sipwatch could inspect.\n", out);
+    else if (blind->count)
+        fputs("No problems found in the traffic sipwatch could inspect, but not everything could be.\n", out);
+    else
+        fputs("No problems found.\n", out);
+    if (blind->count) {
+        fputs("Not inspected:\n", out);
+        for (unsigned i = 0; i < blind->count; i++)
+            sw_text_wrap_bullet(out, "- ", blind->lines[i], 4, width);
+    }
+    fputc('\n', out);
+}
+
 void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum, int width)
 {
     if (width <= 0)
@@ -97,11 +143,9 @@ void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum
     for (size_t i = 0; i < n; i++)
         by_sev[sw_findings_at(fs, i)->severity]++;
     fprintf(out, "sipwatch report: %s\n", sum->source ? sum->source : "?");
-    if (n == 0)
-        fputs("No problems found.\n\n", out);
-    else
-        fprintf(out, "%zu finding%s: %u critical, %u warning, %u info\n\n", n, n == 1 ? "" : "s",
-                by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING], by_sev[SW_SEV_INFO]);
+    sw_blind_spots blind;
+    sw_summary_blind_spots(sum, &blind);
+    write_verdict(out, n, by_sev, &blind, width);
     static const char *const titles[3] = {"INFO", "WARNING", "CRITICAL"};
     for (int sev = SW_SEV_CRITICAL; sev >= SW_SEV_INFO; sev--) {
         if (!by_sev[sev])

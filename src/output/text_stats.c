@@ -2,6 +2,7 @@
  * decoded, and whether the capture was complete. Printed by the default
  * summary output and at the end of the report. */
 #include "sipwatch/output.h"
+#include "sipwatch/text.h"
 #include "sipwatch/timefmt.h"
 
 void sw_text_write_stats(FILE *out, const sw_run_summary *r)
@@ -15,11 +16,12 @@ void sw_text_write_stats(FILE *out, const sw_run_summary *r)
     if (r->first_ts)
         fprintf(out, "Time:          %s .. %s (%.1f s)\n", sw_time_iso(r->first_ts, a, sizeof a),
                 sw_time_iso(r->last_ts, b, sizeof b), (double)(r->last_ts - r->first_ts) / 1e6);
-    fprintf(out, "Packets:       %llu (%llu bytes)\n", (unsigned long long)r->decode.packets,
-            (unsigned long long)r->decode.bytes);
-    fprintf(out, "SIP messages:  %llu (%llu requests, %llu responses, %llu parse errors)\n",
-            (unsigned long long)s->messages, (unsigned long long)s->requests,
-            (unsigned long long)s->responses, (unsigned long long)s->parse_errors);
+    unsigned long long packets = r->decode.packets;
+    fprintf(out, "Packets:       %llu (%llu bytes)\n", packets, (unsigned long long)r->decode.bytes);
+    fprintf(out, "SIP messages:  %llu (%llu %s, %llu %s, %llu parse %s)\n", (unsigned long long)s->messages,
+            (unsigned long long)s->requests, sw_plural(s->requests, "request", "requests"),
+            (unsigned long long)s->responses, sw_plural(s->responses, "response", "responses"),
+            (unsigned long long)s->parse_errors, sw_plural(s->parse_errors, "error", "errors"));
     if (s->requests) {
         fputs("Requests:     ", out);
         for (int m = 1; m < SW_METHOD_COUNT; m++)
@@ -38,15 +40,26 @@ void sw_text_write_stats(FILE *out, const sw_run_summary *r)
             fprintf(out, " other %llu", (unsigned long long)s->by_status[0]);
         fputc('\n', out);
     }
-    fprintf(out, "TCP streams:   %llu with SIP (%llu connections, %llu TLS, %llu gaps)\n",
-            (unsigned long long)r->tcp.sip_connections, (unsigned long long)r->tcp.connections,
-            (unsigned long long)r->tcp.tls_connections, (unsigned long long)r->tcp.gaps);
-    fprintf(out, "IP fragments:  %llu datagrams reassembled from %llu fragments (%llu timed out)\n",
-            (unsigned long long)r->ipfrag.reassembled, (unsigned long long)r->ipfrag.fragments,
-            (unsigned long long)r->ipfrag.timed_out);
-    fprintf(out, "Flows:         %llu Call-IDs (%llu retransmissions, %llu duplicate copies; %llu evicted)\n",
-            (unsigned long long)r->correlate.flows, (unsigned long long)r->correlate.retransmissions,
-            (unsigned long long)r->correlate.duplicates, (unsigned long long)r->correlate.flows_evicted);
+    const sw_tcp_stats *t = &r->tcp;
+    fprintf(out, "TCP streams:   %llu with SIP (%llu %s, %llu TLS, %llu %s)\n",
+            (unsigned long long)t->sip_connections, (unsigned long long)t->connections,
+            sw_plural(t->connections, "connection", "connections"), (unsigned long long)t->tls_connections,
+            (unsigned long long)t->gaps, sw_plural(t->gaps, "gap", "gaps"));
+    const sw_ipfrag_stats *fr = &r->ipfrag;
+    fprintf(out, "IP fragments:  %llu %s reassembled from %llu %s (%llu timed out)\n",
+            (unsigned long long)fr->reassembled, sw_plural(fr->reassembled, "datagram", "datagrams"),
+            (unsigned long long)fr->fragments, sw_plural(fr->fragments, "fragment", "fragments"),
+            (unsigned long long)fr->timed_out);
+    /* A flow is a Call-ID's state while it is tracked: one forgotten after
+     * its idle time and seen again is tracked (and counted) again. */
+    const sw_correlate_stats *c = &r->correlate;
+    fprintf(out, "Call-ID flows: %llu tracked, %llu evicted at the limit\n", (unsigned long long)c->flows,
+            (unsigned long long)c->flows_evicted);
+    if (c->flows)
+        fputs("               (a Call-ID that returns after its flow idled out is tracked again)\n", out);
+    fprintf(out, "Copies:        %llu %s, %llu duplicate %s (the same message captured twice)\n",
+            (unsigned long long)c->retransmissions, sw_plural(c->retransmissions, "retransmission", "retransmissions"),
+            (unsigned long long)c->duplicates, sw_plural(c->duplicates, "copy", "copies"));
     if (r->have_alerts)
         fprintf(out, "Alerts:        %llu sent, %llu failed, %llu held back (%llu storms), %llu commands killed\n",
                 (unsigned long long)r->alerts.sent, (unsigned long long)r->alerts.failed,

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
@@ -789,6 +790,38 @@ static int cmp_status(const void *key, const void *elem)
 const sw_status_ref *sw_reference_status(int code)
 {
     return bsearch(&code, status_table, STATUS_COUNT, sizeof status_table[0], cmp_status);
+}
+
+/* Codes whose general meaning speaks of the session offer (SDP), said again
+ * for the requests that carry none. */
+static const struct {
+    int code;
+    const char *meaning;
+} no_offer_meanings[] = {
+    {488, "The request was understood, but something it carries is not acceptable here. This request has no "
+          "session offer, so it is not about SDP: for a REFER, the Refer-To (such as an attended transfer's "
+          "Replaces); for a NOTIFY or SUBSCRIBE, the event package, its parameters or its body."},
+    {606, "The user does not accept the request as made, anywhere. This request has no session offer, so it "
+          "is not about SDP: look at what the request asks for (Refer-To, Event, body)."},
+};
+
+/* The methods whose requests or answers carry SDP offers and answers. */
+static bool carries_offer(const char *method)
+{
+    return !method || !*method || strcasecmp(method, "INVITE") == 0 || strcasecmp(method, "UPDATE") == 0 ||
+           strcasecmp(method, "PRACK") == 0 || strcasecmp(method, "ACK") == 0;
+}
+
+const char *sw_reference_status_meaning(int code, const char *method)
+{
+    const sw_status_ref *r = sw_reference_status(code);
+    if (!r)
+        return NULL;
+    if (!carries_offer(method))
+        for (size_t i = 0; i < sizeof no_offer_meanings / sizeof no_offer_meanings[0]; i++)
+            if (no_offer_meanings[i].code == code)
+                return no_offer_meanings[i].meaning;
+    return r->meaning;
 }
 
 const sw_status_ref *sw_reference_status_class(int code)

@@ -5,6 +5,7 @@
  * rewritten, and the identity a finding was opened with (Call-ID, endpoints,
  * first seen) never changes. */
 #include "sipwatch/findings.h"
+#include "sipwatch/text.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -286,7 +287,7 @@ void sw_finding_set_detail(sw_finding *f, const char *name, const char *value)
 {
     sw_finding_detail *d = detail_slot(f, name);
     if (d) {
-        snprintf(d->value, sizeof d->value, "%s", value ? value : "");
+        sw_copy_cut(d->value, sizeof d->value, value);
         d->is_number = false;
     }
 }

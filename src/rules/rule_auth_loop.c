@@ -73,7 +73,7 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
     }
     rule_append(s, cap, "Stop the loop soon: repeated failures can lock the account and get the UA's address "
                         "banned by fail2ban or similar protection.");
-    rule_append_reference(s, cap, proxy ? 407 : 401);
+    rule_append_reference(s, cap, proxy ? 407 : 401, a->method);
 }
 
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)

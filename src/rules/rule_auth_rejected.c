@@ -71,7 +71,7 @@ static void on_refusal(const sw_rule_ctx *ctx, const sw_event *ev)
     rule_append(s, sizeof f->suggestion,
                 "Check the account and its credentials on the server, the auth username and password on the "
                 "UA, and the server's log for the reason it gave ('%s').", m->reason ? m->reason : "");
-    rule_append_reference(s, sizeof f->suggestion, m->status);
+    rule_append_reference(s, sizeof f->suggestion, m->status, m->cseq_method);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

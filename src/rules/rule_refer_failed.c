@@ -55,7 +55,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
             rule_append(s, cap, "The transferee does not implement REFER at all. ");
         rule_append(s, cap, "Check the transferee's log for the reason and whether the transfer method (blind "
                             "or attended) matches what it supports.");
-        rule_append_reference(s, cap, m->status);
+        rule_append_reference(s, cap, m->status, SW_METHOD_REFER);
     } else {
         if (r->last_sipfrag >= 300)
             rule_printf(f->summary, sizeof f->summary,
@@ -70,7 +70,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
                             "(486), declining (603), or unknown (404)? The transferor should take the call "
                             "back when a transfer fails.",
                     target, r->last_sipfrag);
-        rule_append_reference(s, cap, r->last_sipfrag);
+        rule_append_reference(s, cap, r->last_sipfrag, SW_METHOD_INVITE);
     }
     sw_finding_set_detail(f, "failure", refused ? "refer-refused" : "target-failed");
     sw_findings_commit(ctx->findings, f, created, old);

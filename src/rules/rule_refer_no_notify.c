@@ -56,7 +56,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
                             "hangs up as soon as the REFER is accepted loses the report. ", t_bye);
     }
     rule_append(s, cap, "If the UAs support RFC 4488, 'Refer-Sub: false' removes the need for the NOTIFY.");
-    rule_append_reference(s, cap, 202);
+    rule_append_reference(s, cap, 202, SW_METHOD_REFER);
     rule_note_capture_loss(ctx, f);
     sw_findings_commit(ctx->findings, f, created, old);
 }

@@ -6,6 +6,8 @@
  * threshold. */
 #include "rule_util.h"
 
+#include "sipwatch/text.h"
+
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     if (ev->kind != SW_EVENT_MESSAGE || !ev->msg->is_request || !ev->src_peer)
@@ -41,8 +43,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     if (ev->flow)
         rule_from_flow(f, ev->flow, &ev->msg->src, &ev->msg->dst);
     rule_printf(f->summary, sizeof f->summary,
-             "%s retransmitted %u requests in the last minute (%u new requests), the latest %s to %s",
-             ip, n, sent, ev->msg->method_name ? ev->msg->method_name : "?", dst);
+             "%s retransmitted %u requests in the last minute (%u new %s), the latest %s to %s",
+             ip, n, sent, sw_plural(sent, "request", "requests"), ev->msg->method_name ? ev->msg->method_name : "?", dst);
     sw_finding_set_number(f, "retransmissions_per_minute", n);
     sw_finding_set_number(f, "new_requests_per_minute", sent);
     sw_finding_set_detail(f, "last_destination", dst);

@@ -4,6 +4,8 @@
  * while most attempts are refused (enumeration or password guessing). */
 #include "rule_util.h"
 
+#include "sipwatch/text.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -99,8 +101,9 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         ;                                   /* keep the summary and advice that say so */
     else if (t)
         rule_printf(f->summary, sizeof f->summary,
-                 "%s is scanning with %s (User-Agent \"%s\"): %llu requests, %u users tried and %u refused in "
-                 "the last minute", ip, t->value, p->user_agent, (unsigned long long)p->total_requests, users,
+                 "%s is scanning with %s (User-Agent \"%s\"): %llu %s, %u %s tried and %u refused in "
+                 "the last minute", ip, t->value, p->user_agent, (unsigned long long)p->total_requests,
+                 sw_plural(p->total_requests, "request", "requests"), users, sw_plural(users, "user", "users"),
                  failures);
     else
         rule_printf(f->summary, sizeof f->summary,

@@ -67,7 +67,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
                     m->status);
     }
     rule_append(s, cap, "Many calls or registrations through it fail at once while this lasts.");
-    rule_append_reference(s, cap, m->status);
+    rule_append_reference(s, cap, m->status, m->cseq_method);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 

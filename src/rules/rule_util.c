@@ -3,6 +3,7 @@
 #include "rule_util.h"
 
 #include "sipwatch/sip_reference.h"
+#include "sipwatch/text.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -70,18 +71,15 @@ void rule_printf(char *buf, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, cap, fmt, ap);
+    sw_vformat_cut(buf, cap, 0, fmt, ap);
     va_end(ap);
 }
 
 void rule_append(char *buf, size_t cap, const char *fmt, ...)
 {
-    size_t len = strlen(buf);
-    if (len + 1 >= cap)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + len, cap - len, fmt, ap);
+    sw_vformat_cut(buf, cap, strlen(buf), fmt, ap);
     va_end(ap);
 }
 
@@ -105,12 +103,13 @@ void rule_refer_details(sw_finding *f, const sw_flow *flow, const sw_refer *r)
         sw_finding_set_number(f, "last_sipfrag", r->last_sipfrag);
 }
 
-void rule_append_reference(char *buf, size_t cap, int status)
+void rule_append_reference(char *buf, size_t cap, int status, int method)
 {
     const sw_status_ref *r = sw_reference_status(status);
     if (!r)
         return;
-    rule_append(buf, cap, " [%d %s: %s More: sipwatch --explain %d]", r->code, r->reason, r->meaning, r->code);
+    const char *meaning = sw_reference_status_meaning(status, method ? sw_sip_method_name((sw_sip_method)method) : NULL);
+    rule_append(buf, cap, " [%d %s: %s More: sipwatch --explain %d]", r->code, r->reason, meaning, r->code);
 }
 
 void rule_note_capture_loss(const sw_rule_ctx *ctx, sw_finding *f)

@@ -27,17 +27,19 @@ const char *rule_secs(sw_time_us us, char *buf, size_t n);
 
 #define RULE_EP_LEN SW_ENDPOINT_STRLEN
 
-/* Formats into a fixed buffer, truncating silently (summaries have a cap). */
+/* Formats into a fixed buffer; what does not fit is cut visibly (an
+ * ellipsis at the end), never silently. */
 void rule_printf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Appends to a fixed buffer (suggestions are built in pieces). */
+/* Appends to a fixed buffer (suggestions are built in pieces), cut the same way. */
 void rule_append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 
 
-/* Ends a suggestion with the built-in reference's meaning of a status code,
- * so rules and --explain use the same words: " (403 Forbidden: ...; more:
- * sipwatch --explain 403)". */
-void rule_append_reference(char *buf, size_t cap, int status);
+/* Ends a suggestion with the built-in reference's meaning of a status code
+ * as an answer to `method` (an sw_sip_method; 0 = any), so rules and
+ * --explain use the same words: " [403 Forbidden: ... More: sipwatch
+ * --explain 403]". */
+void rule_append_reference(char *buf, size_t cap, int status, int method);
 
 /* For findings that rest on a message NOT being seen: when the capture
  * itself is dropping packets, says so first and lowers the severity to info

@@ -293,6 +293,8 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
             m->via_branch = arena_str(m, generic_param(&via->via_params, "branch"), 127);
             m->via_host = arena_str(m, via->host, 127);
             m->via_transport = arena_str(m, via->protocol, 15);
+            osip_generic_param_t *rport = NULL;
+            m->via_rport = osip_generic_param_get_byname(&via->via_params, "rport", &rport) == OSIP_SUCCESS;
             if (via->port) {
                 long port = strtol(via->port, NULL, 10);
                 m->via_port = (port > 0 && port < 65536) ? (uint16_t)port : 0;
@@ -306,6 +308,11 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
         osip_contact_t *c = osip_list_get(&msg->contacts, 0);
         if (c)
             copy_uri_text(m, c->url, &m->contact);
+    }
+    if (osip_list_size(&msg->record_routes) > 0) {
+        osip_record_route_t *rr = osip_list_get(&msg->record_routes, 0);
+        if (rr)
+            copy_uri_text(m, rr->url, &m->record_route);
     }
     /* The headers libosip2 does not model, found in one pass over its list. */
     const char *ua = NULL, *server = NULL, *expires = NULL, *event = NULL, *substate = NULL,

@@ -173,6 +173,13 @@ void tui_findings_draw(tui *t, int y, int h)
             char num[32];
             if (!t->ctr.live && !t->ctr.finished)
                 tui_put(my, 2, cols - 4, "Analysing the capture... no problem found so far.", A_BOLD);
+            else if (!t->ctr.sip_messages && t->ctr.finished)
+                tui_put(my, 2, cols - 4, "No verdict: no SIP message was seen, so nothing could be checked.",
+                        tui_attr(t, TUI_A_WARN) | A_BOLD);
+            else if (t->ctr.truncated || t->ctr.tls_connections || t->ctr.flows_evicted)
+                tui_putf(my, 2, cols - 4, tui_attr(t, TUI_A_WARN) | A_BOLD,
+                         "No problem found in the %s SIP messages that could be inspected (see Not inspected).",
+                         tui_fmt_count(t->ctr.sip_messages, num, sizeof num));
             else
                 tui_putf(my, 2, cols - 4, tui_attr(t, TUI_A_OK) | A_BOLD,
                          "No problem found: %s SIP messages analysed, every rule is quiet.",

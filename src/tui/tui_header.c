@@ -1,18 +1,55 @@
 /* Header (three lines): the source and its progress or live state, the
  * capture clock and PAUSED; packets, SIP messages per second with a
  * sparkline of the last minute, parse errors, drops (highlighted when not
- * zero); dialogs, transactions and open findings by severity. */
+ * zero); dialogs, transactions and open findings by severity; and a fourth
+ * line, only when something could not be inspected (a truncated file, TLS,
+ * no SIP at all, state evicted at its limits). */
 #include "tui_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "sipwatch/timefmt.h"
+#include "sipwatch/visibility.h"
+
+/* What could not be inspected, as the fourth line shows it. "No SIP
+ * seen" only once the input is finished: a live capture may be quiet. */
+static void blind_spots(const tui *t, sw_blind_spots *out)
+{
+    const sw_monitor_counters *c = &t->ctr;
+    sw_visibility_input in = {
+        .packets = c->packets,
+        .sip_messages = c->sip_messages || !c->finished ? 1 : 0,
+        .parse_errors = 0,                  /* shown on line 1 already */
+        .tls_connections = c->tls_connections,
+        .capture_drops = 0,                 /* shown on line 1 already */
+        .flows_evicted = c->flows_evicted,
+        .truncated = c->truncated,
+        .truncated_why = c->truncated_why,
+    };
+    sw_visibility_assess(&in, out);
+}
 
 int tui_header_height(const tui *t)
 {
-    (void)t;
-    return 3;
+    sw_blind_spots b;
+    blind_spots(t, &b);
+    return b.count ? 4 : 3;
+}
+
+/* Line 3, when something could not be inspected: a truncated file, TLS ... */
+static void draw_blind_spots(tui *t)
+{
+    sw_blind_spots b;
+    blind_spots(t, &b);
+    if (!b.count)
+        return;
+    int x = 1;
+    x += tui_put(3, x, t->cols - x, "Not inspected: ", A_BOLD);
+    for (unsigned i = 0; i < b.count && x < t->cols; i++) {
+        x += tui_put(3, x, t->cols - x, i ? ", " : "", A_NORMAL);
+        x += tui_put(3, x, t->cols - x, b.labels[i], tui_attr(t, TUI_A_ALERT));
+    }
 }
 
 /* Draws "label value" at x; returns the new x. */
@@ -186,4 +223,5 @@ void tui_header_draw(tui *t)
             x += tui_put(2, x, cols - x, buf, tui_attr(t, TUI_A_CRIT_BADGE));
         }
     }
+    draw_blind_spots(t);
 }
