@@ -55,6 +55,7 @@ typedef struct sw_txn {
     bool timeout_settled;           /* the no-final-response deadline was judged */
     bool acked;                     /* INVITE: an ACK with this CSeq was seen */
     bool ack_settled;               /* INVITE 2xx: the missing-ACK deadline was judged */
+    uint8_t unreachable;            /* an ICMP error (sw_unreachable) came back for the request */
 } sw_txn;
 
 #define SW_FLOW_TXNS 8
@@ -140,6 +141,14 @@ typedef struct sw_refer {
     bool terminated;                /* a NOTIFY said Subscription-State: terminated */
     bool notify_before_accept;      /* a NOTIFY came before the 2xx (allowed) */
     bool no_notify_settled, stalled_settled;
+    uint32_t notify_cseq[4];        /* CSeqs of the last NOTIFYs, to match their responses */
+    unsigned notify_next;
+    uint16_t notifies_rejected;     /* NOTIFYs answered with an error (not 401/407) */
+    uint16_t notifies_accepted;     /* NOTIFYs answered 2xx */
+    uint16_t reject_status;         /* the last error that answered a NOTIFY */
+    uint32_t reject_cseq;           /* ... and that NOTIFY's CSeq */
+    sw_time_us reject_ts, last_accept_ts;
+    char reject_reason[48];
     sw_time_us refer_ts, accepted_ts, first_notify_ts, last_notify_ts, final_ts, bye_ts;
     sw_endpoint referrer, referee;  /* REFER source and destination */
     char tags[2][64];               /* the dialog's tags */
@@ -253,6 +262,7 @@ typedef enum sw_event_kind {
     SW_EVENT_DEADLINE,              /* capture time passed one of the flow's deadlines */
     SW_EVENT_FLOW_END,              /* the flow is about to be forgotten */
     SW_EVENT_MINUTE,                /* a minute of capture clock closed: see sw_event.minutes */
+    SW_EVENT_UNREACHABLE,           /* an ICMP error said a request could not be delivered: see msg */
 } sw_event_kind;
 
 typedef enum sw_flow_end {
@@ -275,6 +285,8 @@ typedef struct sw_event {
     bool new_attempt;               /* MESSAGE, 401/407: a new auth attempt was challenged */
     sw_flow_end end;                /* FLOW_END */
     const sw_minutes *minutes;      /* MINUTE */
+    sw_unreachable unreachable;     /* UNREACHABLE: why (msg holds the quoted request's keys) */
+    const sw_ip_addr *reporter;     /* UNREACHABLE: who sent the ICMP error */
 } sw_event;
 
 #define SW_DUPLICATE_WINDOW (20 * 1000)     /* 20 ms */
@@ -301,6 +313,7 @@ typedef struct sw_correlate_stats {
     uint64_t peers, peers_evicted;
     uint64_t txns_evicted_pending;              /* pushed out of a flow's ring unanswered */
     uint64_t clock_jumps;                       /* capture clock leapt forward by more than a day */
+    uint64_t unreachable;                       /* requests returned in ICMP destination-unreachable errors */
     uint64_t active_flows, active_peers;        /* gauges */
     uint64_t active_dialogs;                    /* gauge: confirmed, not terminated */
     uint64_t pending_txns;                      /* gauge: transactions awaiting a final response */
@@ -317,6 +330,12 @@ void sw_correlator_destroy(sw_correlator *c);
 /* Correlates one parsed message (in capture order); deadlines up to its
  * time fire first. Rules see it through on_event. */
 void sw_correlate_message(sw_correlator *c, const sw_sip_msg *msg);
+
+/* A request (its keys, as much as the quote holds) came back inside an ICMP
+ * destination-unreachable error from `reporter`: marks its transaction,
+ * if tracked, and tells the rules (SW_EVENT_UNREACHABLE). Not a message. */
+void sw_correlate_unreachable(sw_correlator *c, const sw_sip_msg *quoted, sw_unreachable why,
+                              const sw_ip_addr *reporter);
 
 /* Advances the capture clock without a message (live capture when idle). */
 void sw_correlate_advance(sw_correlator *c, sw_time_us now);

@@ -2,7 +2,9 @@
  * Walks the link layer (Ethernet/VLAN/QinQ/MPLS/PPPoE, Linux cooked v1/v2, raw
  * IP, BSD null/loopback), IPv4/IPv6 (extension headers, fragments), tunnels
  * (IP-in-IP, GRE, ERSPAN, VXLAN, GTP-U), then UDP, SCTP and TCP (via the stream
- * reassembler), and hands every SIP message it recognises to a callback. */
+ * reassembler), and hands every SIP message it recognises to a callback;
+ * also the start of SIP datagrams quoted in ICMP destination-unreachable
+ * errors, marked as such. */
 #ifndef SIPWATCH_DECODE_H
 #define SIPWATCH_DECODE_H
 
@@ -33,6 +35,8 @@ typedef struct sw_decode_stats {
     uint64_t oversize_messages;         /* SIP messages over max_message_len */
     uint64_t sctp_fragmented;           /* SCTP DATA chunks split over several chunks (skipped) */
     uint64_t ws_frames;                 /* WebSocket frames carrying SIP */
+    uint64_t icmp_unreachable;          /* ICMP/ICMPv6 destination unreachable errors seen */
+    uint64_t icmp_sip;                  /* ... quoting a SIP datagram (handed on, not counted as SIP) */
 } sw_decode_stats;
 
 typedef struct sw_decoder sw_decoder;

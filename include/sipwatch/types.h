@@ -30,6 +30,18 @@ typedef struct sw_endpoint {
     uint16_t port;
 } sw_endpoint;
 
+/* Why an ICMP error came back for a datagram (RFC 792, RFC 4443). */
+typedef enum sw_unreachable {
+    SW_UNREACH_NONE = 0,
+    SW_UNREACH_PORT,                    /* nothing listens on that port */
+    SW_UNREACH_HOST,                    /* host (or address) unreachable */
+    SW_UNREACH_NET,                     /* no route to the network */
+    SW_UNREACH_PROHIBITED,              /* a firewall rejected it */
+    SW_UNREACH_OTHER,
+} sw_unreachable;
+
+const char *sw_unreachable_name(sw_unreachable u);
+
 /* One SIP message's worth of bytes, as found on the wire, handed from the
  * decode stage to the SIP stage. The bytes are borrowed: valid only for the
  * duration of the callback that receives them. */
@@ -40,6 +52,11 @@ typedef struct sw_payload {
     sw_transport transport;
     const uint8_t *data;
     size_t len;
+    /* Set when these bytes are the start of a SIP datagram quoted inside an
+     * ICMP error (src/dst are then the quoted datagram's): not a SIP message
+     * seen on the wire, but news that it could not be delivered. */
+    uint8_t icmp;                       /* sw_unreachable */
+    sw_ip_addr icmp_from;               /* who sent the ICMP error */
 } sw_payload;
 
 const char *sw_transport_name(sw_transport t);

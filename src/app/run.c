@@ -193,6 +193,19 @@ static void housekeeping(sw_pipeline *pl, sw_time_us capture_now)
 static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
 {
     sw_pipeline *pl = user;
+    if (p->icmp) {
+        /* A request quoted in an ICMP error: news for the correlator, not a SIP message. */
+        const sw_sip_msg *quoted = msg;
+        if (r != SW_SIP_OK) {
+            quoted = &pl->fallback;
+            if (!sw_sip_scan_keys(p, &pl->fallback)) {
+                sw_sip_msg_start(&pl->fallback, p);     /* too short a quote for keys: the addresses still tell */
+                pl->fallback.is_request = true;
+            }
+        }
+        sw_correlate_unreachable(pl->correlator, quoted, (sw_unreachable)p->icmp, &p->icmp_from);
+        return;
+    }
     sw_sip_stats_count(&pl->sip, r, msg, p);
     if (pl->monitor) {
         count_rate(pl, p->ts);

@@ -42,11 +42,13 @@ void sw_capture_config_default(sw_capture_config *cfg)
 
 /* Non-first IPv4 fragments carry no port, and RTP is most of a PBX's UDP:
  * the default keeps every fragment and tunnel, TCP and SCTP, and UDP unless
- * its payload starts like RTP/RTCP (version 2), which SIP's ASCII never does. */
+ * its payload starts like RTP/RTCP (version 2), which SIP's ASCII never does;
+ * and ICMP destination-unreachable errors, which tell a dead SIP port. */
 char *sw_capture_default_filter(const sw_capture_config *cfg)
 {
     static const char *const always =
-        "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or ip proto 4 or ip proto 41 or ip proto 47";
+        "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or ip proto 4 or ip proto 41 or ip proto 47 "
+        "or (icmp and icmp[0] == 3) or (icmp6 and ip6[40] == 1)";
     char buf[2048];
     if (cfg->ports && cfg->ports[0]) {
         size_t off = (size_t)snprintf(buf, sizeof buf, "(");

@@ -856,6 +856,34 @@ static sw_refer *refer_for_notify(sw_flow *f, const sw_sip_msg *m)
     return NULL;
 }
 
+/* A response to a NOTIFY of a refer subscription: the transferor accepted
+ * or rejected the transferee's report. Returns the subscription, or NULL. */
+static sw_refer *note_notify_answer(sw_flow *f, const sw_sip_msg *m, sw_time_us now, bool retransmission)
+{
+    for (unsigned i = 0; f->refers && i < f->nrefers; i++) {
+        sw_refer *r = &f->refers[i];
+        bool ours = false;
+        for (unsigned k = 0; k < 4 && k < r->notify_next; k++)
+            ours |= r->notify_cseq[k] == m->cseq;
+        if (!ours)
+            continue;
+        if (retransmission)
+            return r;
+        if (m->status < 300) {
+            r->notifies_accepted++;
+            r->last_accept_ts = now;
+        } else if (m->status != 401 && m->status != 407) {
+            r->notifies_rejected++;
+            r->reject_status = (uint16_t)m->status;
+            r->reject_cseq = m->cseq;
+            r->reject_ts = now;
+            copy_str(r->reject_reason, sizeof r->reject_reason, m->reason);
+        }
+        return r;
+    }
+    return NULL;
+}
+
 /* ---- the message path ---------------------------------------------------------- */
 
 /* Records where an INVITE's responses and their ACK must travel. */
@@ -1181,13 +1209,33 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
                 r->terminated = true;
             if ((m->sipfrag_status >= 200 || r->terminated) && !r->final_ts)
                 r->final_ts = now;
+            r->notify_cseq[r->notify_next++ % 4] = m->cseq;
         }
         ev.refer = r;
+    } else if (!m->is_request && m->cseq_method == SW_METHOD_NOTIFY && m->status >= 200) {
+        ev.refer = note_notify_answer(f, m, now, ev.retransmission);
     }
 
     evidence_push(f, m, flags);
     update_completed(f);
     flow_reschedule(c, f);
+    if (c->on_event)
+        c->on_event(c->user, &ev);
+}
+
+void sw_correlate_unreachable(sw_correlator *c, const sw_sip_msg *m, sw_unreachable why, const sw_ip_addr *reporter)
+{
+    sw_correlate_advance(c, m->ts);
+    c->stats.unreachable++;
+    sw_event ev = {.kind = SW_EVENT_UNREACHABLE, .now = c->now, .msg = m, .unreachable = why, .reporter = reporter};
+    if (m->call_id && m->has_cseq && m->is_request) {
+        sw_flow *f = flow_lookup(c, m->call_id, hash_str(FNV_SEED, m->call_id));
+        sw_txn *t = f ? txn_find(f, txn_key(m)) : NULL;
+        if (t)
+            t->unreachable = (uint8_t)why;
+        ev.flow = f;
+        ev.txn = t;
+    }
     if (c->on_event)
         c->on_event(c->user, &ev);
 }

@@ -347,9 +347,85 @@ static void decode_gre(sw_decoder *d, const uint8_t *p, size_t n)
     }
 }
 
+static sw_unreachable icmp_kind(bool v6, uint8_t type, uint8_t code)
+{
+    if (!v6) {
+        if (type != 3)
+            return SW_UNREACH_NONE;
+        switch (code) {
+        case 0: case 6: case 11: return SW_UNREACH_NET;
+        case 1: case 7: case 12: return SW_UNREACH_HOST;
+        case 3: return SW_UNREACH_PORT;
+        case 9: case 10: case 13: return SW_UNREACH_PROHIBITED;
+        default: return SW_UNREACH_OTHER;
+        }
+    }
+    if (type != 1)
+        return SW_UNREACH_NONE;
+    switch (code) {
+    case 0: return SW_UNREACH_NET;
+    case 1: case 5: case 6: return SW_UNREACH_PROHIBITED;
+    case 3: return SW_UNREACH_HOST;
+    case 4: return SW_UNREACH_PORT;
+    default: return SW_UNREACH_OTHER;
+    }
+}
+
+/* ICMP destination unreachable quoting a UDP datagram that carried SIP:
+ * the quoted start of the message is handed on, marked, with the quoted
+ * datagram's addresses (the request that could not be delivered). */
+static void decode_icmp(sw_decoder *d, const ip_ctx *outer, const uint8_t *p, size_t n, bool v6)
+{
+    if (n < 8)
+        return;
+    sw_unreachable kind = icmp_kind(v6, p[0], p[1]);
+    if (kind == SW_UNREACH_NONE)
+        return;
+    d->stats.icmp_unreachable++;
+    const uint8_t *q = p + 8;
+    size_t qn = n - 8, ihl;
+    ip_ctx ip;
+    memset(&ip, 0, sizeof ip);
+    uint8_t proto;
+    if (!v6 && qn >= 20 && (q[0] >> 4) == 4) {
+        ihl = (size_t)(q[0] & 0x0f) * 4;
+        if (ihl < 20 || ihl > qn || (rd16(q + 6) & 0x1fff))
+            return;                 /* not the first fragment: no UDP header quoted */
+        ip.src.family = ip.dst.family = 4;
+        memcpy(ip.src.bytes, q + 12, 4);
+        memcpy(ip.dst.bytes, q + 16, 4);
+        proto = q[9];
+    } else if (v6 && qn >= 40 && (q[0] >> 4) == 6) {
+        ihl = 40;
+        ip.src.family = ip.dst.family = 6;
+        memcpy(ip.src.bytes, q + 8, 16);
+        memcpy(ip.dst.bytes, q + 24, 16);
+        proto = q[6];
+    } else {
+        return;
+    }
+    q += ihl;
+    qn -= ihl;
+    if (proto != IPPROTO_V_UDP || qn < 8)
+        return;
+    const uint8_t *data = q + 8;
+    size_t len = qn - 8;
+    if (!len || sw_sip_start_line(data, len) != SW_START_YES)
+        return;
+    d->stats.icmp_sip++;
+    sw_payload pl = {
+        .ts = d->ts, .frame = d->frame, .transport = SW_TRANSPORT_UDP, .data = data, .len = len,
+        .src = {.ip = ip.src, .port = rd16(q)}, .dst = {.ip = ip.dst, .port = rd16(q + 2)},
+        .icmp = (uint8_t)kind, .icmp_from = outer->src,
+    };
+    d->on_payload(d->user, &pl);
+}
+
 static void decode_l4(sw_decoder *d, uint8_t proto, const ip_ctx *ip, const uint8_t *p, size_t n)
 {
     switch (proto) {
+    case 1: decode_icmp(d, ip, p, n, false); break;
+    case 58: decode_icmp(d, ip, p, n, true); break;
     case IPPROTO_V_UDP: decode_udp(d, ip, p, n); break;
     case IPPROTO_V_TCP: decode_tcp(d, ip, p, n); break;
     case IPPROTO_V_SCTP: decode_sctp(d, ip, p, n); break;

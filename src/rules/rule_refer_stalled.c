@@ -67,6 +67,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         const sw_refer *r = &flow->refers[i];
         if (r->state != SW_REFER_ACCEPTED || !r->notifies || r->final_ts || r->stalled_settled)
             continue;
+        if (r->notifies_rejected)
+            continue;               /* the reports were refused: refer-notify-rejected says so */
         if (ev->kind == SW_EVENT_DEADLINE && r->last_notify_ts + ctx->corr->refer_final_timeout <= ev->now)
             report(ctx, ev, flow, r, false);
         else if (ev->kind == SW_EVENT_FLOW_END)

@@ -75,7 +75,14 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding *f = rule_finding(ctx, &sw_rule_scanner, key, ev->now, &created, &old);
     if (!f)
         return;
-    f->severity = SW_SEV_CRITICAL;
+    /* Discovery alone (an OPTIONS ping from a scanning tool) is a warning;
+     * probing accounts or passwords is critical, and stays so. */
+    bool probing = enumeration || rule_detail_number(f, "probing_accounts") > 0 ||
+                   (tool && (m->credentials.present || m->method == SW_METHOD_REGISTER ||
+                             m->method == SW_METHOD_INVITE || m->method == SW_METHOD_SUBSCRIBE ||
+                             m->method == SW_METHOD_MESSAGE));
+    f->severity = probing ? SW_SEV_CRITICAL : SW_SEV_WARNING;
+    sw_finding_set_bool(f, "probing_accounts", probing);
     f->count = (uint32_t)p->total_requests;
     if (created) {
         f->src = m->is_request ? m->src : m->dst;
@@ -99,6 +106,11 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
             compromised = true;
     if (compromised)
         ;                                   /* keep the summary and advice that say so */
+    else if (t && !probing)
+        rule_printf(f->summary, sizeof f->summary,
+                 "%s is probing for SIP services with %s (User-Agent \"%s\"): %llu %s, no account tried yet",
+                 ip, t->value, p->user_agent, (unsigned long long)p->total_requests,
+                 sw_plural(p->total_requests, "request", "requests"));
     else if (t)
         rule_printf(f->summary, sizeof f->summary,
                  "%s is scanning with %s (User-Agent \"%s\"): %llu %s, %u %s tried and %u refused in "
@@ -109,7 +121,15 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         rule_printf(f->summary, sizeof f->summary,
                  "%s tried %u different users in a minute and was refused %u times: enumeration or password "
                  "guessing", ip, users, failures);
-    if (!compromised)
+    if (!compromised && !probing)
+        rule_printf(f->suggestion, sizeof f->suggestion,
+             "%s is a scanning tool that found this SIP service (a discovery probe such as svmap's OPTIONS). "
+             "Nothing was tried against accounts yet, but the next step of such tools is to enumerate "
+             "extensions and guess passwords: block it at the firewall (fail2ban, the PBX's ban list or a "
+             "pike/ratelimit module can do it automatically), do not expose SIP to the whole internet if the "
+             "phones come from known networks, and make sure every account has a strong password.",
+             ip);
+    else if (!compromised)
         rule_printf(f->suggestion, sizeof f->suggestion,
              "%s is probing the SIP service for accounts and passwords, not using it. Block it at the firewall "
              "(and let fail2ban, the PBX's own ban list or a pike/ratelimit module do that automatically); do "

@@ -147,8 +147,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     }
     for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
         const sw_txn *t = &flow->txns[i];
-        if (!sw_txn_awaits_final(t))
-            continue;
+        if (!sw_txn_awaits_final(t) || t->unreachable)
+            continue;               /* ICMP said why: destination-unreachable reports it */
         sw_time_us waited = ev->now - t->first_ts;
         if (ev->kind == SW_EVENT_DEADLINE && waited >= ctx->corr->txn_timeout)
             report(ctx, ev, flow, t, false);

@@ -138,6 +138,6 @@ double rule_detail_number(const sw_finding *f, const char *name)
 {
     for (unsigned i = 0; i < f->ndetails; i++)
         if (strcmp(f->details[i].name, name) == 0)
-            return atof(f->details[i].value);
+            return strcmp(f->details[i].value, "true") == 0 ? 1 : atof(f->details[i].value);
     return 0;
 }

@@ -50,3 +50,15 @@ bool sw_ip_equal(const sw_ip_addr *a, const sw_ip_addr *b)
         return false;
     return memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
 }
+
+const char *sw_unreachable_name(sw_unreachable u)
+{
+    switch (u) {
+    case SW_UNREACH_PORT: return "port unreachable";
+    case SW_UNREACH_HOST: return "host unreachable";
+    case SW_UNREACH_NET: return "network unreachable";
+    case SW_UNREACH_PROHIBITED: return "administratively prohibited";
+    case SW_UNREACH_OTHER: return "unreachable";
+    default: return "none";
+    }
+}
