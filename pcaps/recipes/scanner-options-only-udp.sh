@@ -18,4 +18,4 @@ HOME="$SW_WORK" nsx timeout 30 svmap -P 5079 -x 127.0.0.1 -p 5070 127.0.0.10 2>&
 	| tee -a "$SW_WORK/sipvicious.log" >&2 || true
 sleep 1
 sw_capture_finish "$NAME"
-sw_expect "$NAME" scanner
+sw_expect "$NAME" "scanner warning"

@@ -39,4 +39,4 @@ sleep 1
 sv svcrack -u alice -d "$SW_WORK/words.txt" -t 0.05
 sleep 1
 sw_capture_finish "$NAME"
-sw_expect "$NAME" scanner auth-loop
+sw_expect "$NAME" "scanner critical" auth-loop

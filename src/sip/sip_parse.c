@@ -5,6 +5,7 @@
  * captured bytes, and URIs are rebuilt from their parsed parts. */
 #include "sipwatch/sip_message.h"
 #include "sipwatch/sip_framing.h"
+#include "sipwatch/text.h"
 #include "osip_arena.h"
 
 #include <osipparser2/osip_parser.h>
@@ -74,17 +75,23 @@ static const char *arena_copy(sw_sip_msg *m, const char *s, size_t len, size_t m
         s++;
         len -= 2;
     }
-    if (len > maxlen)
+    /* A value longer than its cap is cut visibly: an ellipsis ends it. */
+    static const char ell[] = SW_ELLIPSIS;
+    size_t ellen = 0;
+    if (len > maxlen && maxlen > sizeof ell) {
+        len = sw_utf8_boundary(s, maxlen - (sizeof ell - 1));
+        ellen = sizeof ell - 1;
+    } else if (len > maxlen) {
         len = maxlen;
+    }
     size_t room = sizeof m->arena - m->arena_used;
-    if (room == 0)
-        return NULL;
-    if (len >= room)
-        len = room - 1;
+    if (len + ellen >= room)
+        return NULL;                /* a full arena: the field is left out, never half-written */
     char *dst = m->arena + m->arena_used;
     memcpy(dst, s, len);
-    dst[len] = '\0';
-    m->arena_used += len + 1;
+    memcpy(dst + len, ell, ellen);
+    dst[len + ellen] = '\0';
+    m->arena_used += len + ellen + 1;
     return dst;
 }
 

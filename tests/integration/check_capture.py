@@ -3,9 +3,10 @@
 against the capture's .expect file (counts verified with tshark when the
 capture was made; keys: packets, sip_messages, requests.METHOD,
 responses.CODE, ip_fragments_reassembled, tcp_streams), and its findings
-against the `finding RULE` lines (`finding none` = a healthy capture): the
-set of rules that fired must be exactly the expected set, and the exit
-status 1 exactly when a finding is of warning severity or worse."""
+against the `finding RULE [SEVERITY]` lines (`finding none` = a healthy
+capture): the set of rules that fired must be exactly the expected set, a
+rule given a severity must have that as its worst, and the exit status 1
+exactly when a finding is of warning severity or worse."""
 import json
 import subprocess
 import sys
@@ -21,8 +22,11 @@ def load_expect(path):
             key, value = line.split(None, 1)
             if key == "finding":
                 expect.setdefault("__findings", set())
-                if value.split()[0] != "none":
-                    expect["__findings"].add(value.split()[0])
+                words = value.split()
+                if words[0] != "none":
+                    expect["__findings"].add(words[0])
+                    if len(words) > 1:      # "finding RULE SEVERITY": its worst severity
+                        expect.setdefault("__severity", {})[words[0]] = words[1]
                 continue
             expect[key] = int(value.split()[0])
     return expect
@@ -48,6 +52,7 @@ def main():
         return 1
     expect = load_expect(expect_path)
     want_rules = expect.pop("__findings", None)
+    want_severity = expect.pop("__severity", {})
     # Every request and response kind seen must be expected too.
     for group in ("requests", "responses"):
         for name in stats.get(group, {}):
@@ -68,6 +73,12 @@ def main():
         failures += not ok
         for f in findings:
             print(f"         [{f['severity']}] {f['rule']}: {f['summary']}")
+    order = ["info", "warning", "critical"]
+    for rule, sev in sorted(want_severity.items()):
+        worst = max((order.index(f["severity"]) for f in findings if f["rule"] == rule), default=-1)
+        got = order[worst] if worst >= 0 else "none"
+        print(f"{'ok' if got == sev else 'MISMATCH':8} severity of {rule:16} expected {sev:8} got {got}")
+        failures += got != sev
     serious = any(f["severity"] in ("warning", "critical") for f in findings)
     if run.returncode != (1 if serious else 0):
         print(f"MISMATCH exit status {run.returncode}, expected {1 if serious else 0}")

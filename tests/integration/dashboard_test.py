@@ -6,7 +6,7 @@ the text and severity filters, pause, help, saving a pcap, a window resize,
 and that quitting (or a signal, or losing the terminal) restores the
 terminal.
 
-usage: dashboard_test.py SIPWATCH PCAPS_DIR [80x24 | 200x50 | ascii | signal | hangup]
+usage: dashboard_test.py SIPWATCH PCAPS_DIR [80x24 | 200x50 | ascii | signal | hangup | truncated]
 Exit 0 = pass, 1 = fail, 77 = skipped (tmux not installed).
 """
 import os
@@ -309,12 +309,22 @@ def main():
     args = ""
     if mode == "ascii":
         env.update({"LANG": "C", "LC_ALL": "C", "NO_COLOR": "1", "TERM": "screen"})
+    if mode == "truncated":
+        data = open(pcap, "rb").read()
+        pcap = os.path.join(cwd, "cut.pcap")
+        with open(pcap, "wb") as f:
+            f.write(data[: len(data) - 100])
     command = "%s -r %s%s; echo EXIT=$? > %s; echo SIPWATCH-DONE; sleep 60" % (
         shlex_quote(sipwatch), shlex_quote(pcap), args, shlex_quote(status))
     try:
         pane.start(command, env)
         if mode in ("signal", "hangup"):
             signal_flow(pane, status, mode == "hangup")
+        elif mode == "truncated":
+            # The warning that the file is cut is in the header, as in the report.
+            pane.wait_for("analysed", "Not inspected", "capture file truncated")
+            pane.keys("q")
+            read_status(status)
         else:
             main_flow(pane, status, cwd, mode == "ascii")
     except Fail as e:

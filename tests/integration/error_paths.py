@@ -52,7 +52,9 @@ def pcap_header(linktype):
 
 
 def case_missing_file():
-    one_line_error(run(["-r", os.path.join(TMP, "nope.pcap")]), 3, "nope.pcap", "no such file")
+    r = run(["-r", os.path.join(TMP, "nope.pcap")])
+    one_line_error(r, 3, "nope.pcap", "no such file")
+    expect(r.stderr.decode().count("nope.pcap") == 1, f"the path once: {r.stderr!r}")
 
 
 def case_corrupt_file():
@@ -61,7 +63,9 @@ def case_corrupt_file():
 
 
 def case_empty_file():
-    one_line_error(run(["-r", write("empty.pcap", b"")]), 3, "empty.pcap")
+    r = run(["-r", write("empty.pcap", b"")])
+    one_line_error(r, 3, "empty.pcap", "empty")
+    expect(b"tried to read" not in r.stderr, f"libpcap's header words: {r.stderr!r}")
 
 
 def case_unknown_linktype():
@@ -80,10 +84,74 @@ def case_usage():
     one_line_error(run(["-r", GOOD, "-c", "many"]), 2, "count")
     one_line_error(run(["-r", GOOD, "-p", "70000"]), 2, "port")
     one_line_error(run(["-r"]), 2, "needs a value")
+    for args in (["--frobnicate"], ["-r"], [], ["-r", GOOD, "--json", "--dump"]):
+        r = run(args)
+        expect(len(r.stderr.decode().splitlines()) == 1, f"{args}: one line, got {r.stderr!r}")
     r = run(["--help"])
     expect(r.returncode == 0 and b"-r, --read FILE" in r.stdout, "--help prints the usage")
     r = run(["--version"])
     expect(r.returncode == 0 and r.stdout.startswith(b"sipwatch "), "--version")
+
+
+def case_list_rules():
+    r = run(["--list-rules", "--set", "auth-loop.challenges=5"])
+    line = [l for l in r.stdout.decode().splitlines() if "auth-loop.challenges" in l]
+    expect(r.returncode == 0 and line and line[0].split()[1] == "5", f"--set applies to --list-rules: {line}")
+    one_line_error(run(["--list-rules", "--bogus"]), 2, "bogus")
+    rules = run(["--list-rules"]).stdout.decode()
+    for rule in ("refer-notify-rejected", "destination-unreachable"):
+        expect(rule in rules, f"{rule} listed")
+
+
+def case_explain_width():
+    def run_cols(cols):
+        env = dict(os.environ, COLUMNS=str(cols))
+        return subprocess.run([SIPWATCH, "--explain", "202", "401"], capture_output=True, timeout=60, env=env)
+    wide = run_cols(200).stdout.decode()
+    expect(any("202 Accepted" in l and "401 Unauthorized" in l for l in wide.splitlines()),
+           "side by side at 200 columns")
+    narrow = run_cols(80).stdout.decode()
+    expect(not any("202 Accepted" in l and "401 Unauthorized" in l for l in narrow.splitlines()),
+           "one after the other at 80 columns")
+    expect(max(len(l) for l in narrow.splitlines()) <= 80, "fits 80 columns")
+
+
+def tls_only_pcap():
+    """A TCP connection to port 5061 carrying only TLS records: nothing to read."""
+    def ip_tcp(src, dst, sport, dport, seq, flags, payload=b""):
+        tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0) + payload
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes(src), bytes(dst))
+        return b"\x00\x01\x02\x03\x04\x05\x00\x01\x02\x03\x04\x06\x08\x00" + ip + tcp
+    a, b = [127, 0, 0, 11], [127, 0, 0, 10]
+    hello = b"\x16\x03\x01\x00\x40" + b"\x01\x00\x00\x3c\x03\x03" + bytes(58)
+    app = b"\x17\x03\x03\x00\x20" + bytes(range(32))
+    frames = [ip_tcp(a, b, 40000, 5061, 1000, 0x02), ip_tcp(b, a, 5061, 40000, 5000, 0x12),
+              ip_tcp(a, b, 40000, 5061, 1001, 0x18, hello), ip_tcp(a, b, 40000, 5061, 1001 + len(hello), 0x18, app)]
+    data = pcap_header(1)
+    for i, fr in enumerate(frames):
+        data += struct.pack("<IIII", 1700000000, i * 1000, len(fr), len(fr)) + fr
+    return write("tls-only.pcap", data)
+
+
+def case_nothing_inspected():
+    path = tls_only_pcap()
+    r = run(["-r", path, "--check"])
+    out = r.stdout.decode()
+    expect(r.returncode == 3 and out.startswith("SIPWATCH UNKNOWN - "), f"--check UNKNOWN: {r.returncode} {out!r}")
+    expect("TLS" in out and "tls_connections=1" in out, f"names the TLS connection: {out!r}")
+    rep = run(["-r", path, "--report"]).stdout.decode()
+    expect("No verdict" in rep and "No problems found" not in rep and "TLS connection" in rep, rep[:400])
+    s = stats_of(run(["-r", path, "--json"]))
+    expect(len(s["not_inspected"]) == 2, f"not_inspected: {s['not_inspected']}")
+    # A clean capture: "No problems found." and nothing listed.
+    rep = run(["-r", GOOD, "--report"]).stdout.decode()
+    expect("No problems found." in rep and "Not inspected" not in rep, rep[:300])
+    expect(stats_of(run(["-r", GOOD, "--json"]))["not_inspected"] == [], "nothing missed on a clean capture")
+    # A truncated one says so first.
+    data = open(GOOD, "rb").read()
+    rep = run(["-r", write("cut2.pcap", data[: len(data) - 100]), "--report"]).stdout.decode()
+    expect("Not inspected" in rep and "ends early" in rep, rep[:400])
+    expect("Call-ID flows:" in rep and "tracked" in rep, "the flows line says what it counts")
 
 
 def case_missing_interface():

@@ -29,6 +29,7 @@ typedef struct world {
     sw_rule_ctx ctx;
     sw_sip_msg msg;
     sw_time_us now;
+    sw_transport transport;         /* of the messages fed: UDP unless a test says otherwise */
 } world;
 
 static inline void on_event(void *user, const sw_event *ev)
@@ -80,7 +81,7 @@ static inline void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoin
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     w->now += after_ms * MS;
-    sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = SW_TRANSPORT_UDP,
+    sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = w->transport,
                     .data = (const uint8_t *)text, .len = strlen(text)};
     assert_int_equal(sw_sip_parse(&p, 65536, &w->msg), SW_SIP_OK);
     sw_correlate_message(w->corr, &w->msg);

@@ -494,9 +494,53 @@ static void test_every_truncation_and_garbage(void **state)
     sw_decoder_destroy(d);
 }
 
+/* ICMP port unreachable quoting a SIP datagram: handed on marked, with the
+ * quoted datagram's addresses, and not counted as a SIP payload. */
+static void test_icmp_unreachable_quotes_sip(void **state)
+{
+    (void)state;
+    collected c = {0};
+    sw_decoder *d = decoder(&c, DLT_EN10MB);
+    frame f = {0};
+    static const uint8_t router[4] = {192, 0, 2, 1};
+    size_t sip_len = strlen(SIP);
+    eth(&f, 0x0800);
+    ipv4(&f, 1, router, IP_A, 8 + 20 + 8 + sip_len, 9, 0);
+    put8(&f, 3);                    /* destination unreachable */
+    put8(&f, 3);                    /* port */
+    put16(&f, 0);
+    put32(&f, 0);
+    udp4(&f, SIP);                  /* the quoted datagram: A -> B */
+    run_frame(d, &f);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.msg[0], SIP);
+    assert_int_equal(c.p[0].icmp, SW_UNREACH_PORT);
+    assert_memory_equal(c.p[0].icmp_from.bytes, router, 4);
+    assert_memory_equal(c.p[0].src.ip.bytes, IP_A, 4);
+    assert_memory_equal(c.p[0].dst.ip.bytes, IP_B, 4);
+    assert_int_equal(c.p[0].dst.port, 5070);
+    sw_decode_stats ds;
+    sw_decoder_get_stats(d, &ds, NULL, NULL);
+    assert_int_equal(ds.icmp_unreachable, 1);
+    assert_int_equal(ds.icmp_sip, 1);
+    assert_int_equal(ds.sip_payloads, 0);
+    /* An echo request, or an error quoting TCP, hands on nothing. */
+    frame g = {0};
+    eth(&g, 0x0800);
+    ipv4(&g, 1, router, IP_A, 8, 10, 0);
+    put8(&g, 8);
+    put8(&g, 0);
+    put16(&g, 0);
+    put32(&g, 0);
+    run_frame(d, &g);
+    assert_int_equal(c.n, 1);
+    sw_decoder_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_icmp_unreachable_quotes_sip),
         cmocka_unit_test(test_ethernet_ipv4_udp),
         cmocka_unit_test(test_vlan_qinq_and_mpls),
         cmocka_unit_test(test_linux_cooked_raw_and_null),
