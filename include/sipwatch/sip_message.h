@@ -1,7 +1,13 @@
 /* SIP stage: the compact, parser-independent view of one SIP message that
  * every later stage works on. sw_sip_parse() runs libosip2 over the bytes,
  * copies out the fields the correlator and rules need into the message's own
- * small string arena, and frees the libosip2 tree at once. */
+ * small string arena, and frees the libosip2 tree at once.
+ *
+ * This is the sanitising boundary for captured text: every string field of
+ * a sw_sip_msg went through sw_sip_msg_copy, so it is valid UTF-8 with no
+ * control or escape characters, safe for every text sink (report, JSON,
+ * syslog, alert commands, the dashboard, --dump). Only raw and body point
+ * at the captured bytes themselves. */
 #ifndef SIPWATCH_SIP_MESSAGE_H
 #define SIPWATCH_SIP_MESSAGE_H
 
@@ -101,6 +107,12 @@ void sw_sip_init(void);
 /* Releases the calling thread's parse scratch memory; call before a thread
  * that parsed messages ends (and once on the main thread at exit). */
 void sw_sip_thread_done(void);
+
+/* Copies captured bytes s[0..len) into the message's string arena as
+ * sanitised text (sw_text_sanitize: control characters and invalid UTF-8
+ * become '?'), cut visibly with an ellipsis past maxlen. NULL when s is NULL
+ * or the arena is full. */
+const char *sw_sip_msg_copy(sw_sip_msg *m, const char *s, size_t len, size_t maxlen);
 
 /* Clears a message's fields (not its string arena) and sets where and when
  * it was seen from the payload: the common start of every way of reading one. */

@@ -1,17 +1,26 @@
 /* --dump output: one line per SIP message, in capture order, for a quick
  * look or grep: time, source -> destination, transport, method or status,
- * CSeq and Call-ID. Unprintable bytes from the wire are shown as '?'. */
+ * CSeq and Call-ID. Control characters and invalid UTF-8 from the wire are
+ * shown as '?'. */
 #include "sipwatch/output.h"
+#include "sipwatch/text.h"
 #include "sipwatch/timefmt.h"
 
+#include <string.h>
+
+/* Message fields are sanitised text already (the SIP stage's boundary);
+ * passing them through the same sanitiser again costs little and keeps
+ * --dump safe on its own. */
 static void put_clean(FILE *out, const char *s)
 {
     if (!s) {
         fputc('-', out);
         return;
     }
-    for (; *s; s++)
-        fputc((*s >= 0x20 && *s < 0x7f) ? *s : '?', out);
+    char buf[512];
+    size_t n = strlen(s);
+    sw_text_sanitize(s, n < sizeof buf ? n : sizeof buf - 1, true, false, buf, sizeof buf);
+    fputs(buf, out);
 }
 
 void sw_dump_message(FILE *out, const sw_sip_msg *m)

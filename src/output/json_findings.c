@@ -7,12 +7,14 @@
 #include "sipwatch/timefmt.h"
 
 #include <jansson.h>
+
+#include "json_text.h"
 #include <stdlib.h>
 
 static json_t *time_json(sw_time_us t)
 {
     char buf[SW_TIME_STRLEN];
-    return t ? json_string(sw_time_iso(t, buf, sizeof buf)) : json_null();
+    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
 }
 
 static json_t *endpoint_json(const sw_endpoint *ep)
@@ -21,8 +23,8 @@ static json_t *endpoint_json(const sw_endpoint *ep)
     if (!ep->ip.family)
         return json_null();
     if (!ep->port)
-        return json_string(sw_ip_format(&ep->ip, buf, sizeof buf));
-    return json_string(sw_endpoint_format(ep, buf, sizeof buf));
+        return sw_json_text(sw_ip_format(&ep->ip, buf, sizeof buf));
+    return sw_json_text(sw_endpoint_format(ep, buf, sizeof buf));
 }
 
 static json_t *evidence_json(const sw_evidence *e)
@@ -33,14 +35,14 @@ static json_t *evidence_json(const sw_evidence *e)
     json_object_set_new(o, "frame", json_integer((json_int_t)e->frame));
     json_object_set_new(o, "src", endpoint_json(&e->src));
     json_object_set_new(o, "dst", endpoint_json(&e->dst));
-    json_object_set_new(o, "transport", json_string(sw_transport_name((sw_transport)e->transport)));
-    json_object_set_new(o, "message", json_string(sw_evidence_label(e, label, sizeof label)));
+    json_object_set_new(o, "transport", sw_json_text(sw_transport_name((sw_transport)e->transport)));
+    json_object_set_new(o, "message", sw_json_text(sw_evidence_label(e, label, sizeof label)));
     json_object_set_new(o, "cseq", json_integer(e->cseq));
     json_t *flags = json_array();
-    if (e->flags & SW_EVF_CREDENTIALS) json_array_append_new(flags, json_string("credentials"));
-    if (e->flags & SW_EVF_CHALLENGE) json_array_append_new(flags, json_string("challenge"));
-    if (e->flags & SW_EVF_RETRANSMISSION) json_array_append_new(flags, json_string("retransmission"));
-    if (e->flags & SW_EVF_DUPLICATE) json_array_append_new(flags, json_string("duplicate"));
+    if (e->flags & SW_EVF_CREDENTIALS) json_array_append_new(flags, sw_json_text("credentials"));
+    if (e->flags & SW_EVF_CHALLENGE) json_array_append_new(flags, sw_json_text("challenge"));
+    if (e->flags & SW_EVF_RETRANSMISSION) json_array_append_new(flags, sw_json_text("retransmission"));
+    if (e->flags & SW_EVF_DUPLICATE) json_array_append_new(flags, sw_json_text("duplicate"));
     json_object_set_new(o, "flags", flags);
     return o;
 }
@@ -48,29 +50,29 @@ static json_t *evidence_json(const sw_evidence *e)
 static json_t *finding_json(const sw_finding *f, const char *type)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "type", json_string(type));
+    json_object_set_new(o, "type", sw_json_text(type));
     json_object_set_new(o, "id", json_integer((json_int_t)f->id));
-    json_object_set_new(o, "rule", json_string(f->rule));
-    json_object_set_new(o, "severity", json_string(sw_severity_name(f->severity)));
-    json_object_set_new(o, "state", json_string(f->state == SW_FINDING_OPEN ? "open" : "resolved"));
-    json_object_set_new(o, "call_id", f->call_id[0] ? json_string(f->call_id) : json_null());
-    json_object_set_new(o, "summary", json_string(f->summary));
-    json_object_set_new(o, "suggestion", json_string(f->suggestion));
+    json_object_set_new(o, "rule", sw_json_text(f->rule));
+    json_object_set_new(o, "severity", sw_json_text(sw_severity_name(f->severity)));
+    json_object_set_new(o, "state", sw_json_text(f->state == SW_FINDING_OPEN ? "open" : "resolved"));
+    json_object_set_new(o, "call_id", f->call_id[0] ? sw_json_text(f->call_id) : json_null());
+    json_object_set_new(o, "summary", sw_json_text(f->summary));
+    json_object_set_new(o, "suggestion", sw_json_text(f->suggestion));
     json_object_set_new(o, "first_seen", time_json(f->first_seen));
     json_object_set_new(o, "last_seen", time_json(f->last_seen));
     json_object_set_new(o, "count", json_integer(f->count));
     json_object_set_new(o, "src", endpoint_json(&f->src));
     json_object_set_new(o, "dst", endpoint_json(&f->dst));
-    json_object_set_new(o, "key", json_string(f->key));
+    json_object_set_new(o, "key", sw_json_text(f->key));
     json_object_set_new(o, "resolved_at", time_json(f->resolved_at));
-    json_object_set_new(o, "resolution", f->resolution[0] ? json_string(f->resolution) : json_null());
+    json_object_set_new(o, "resolution", f->resolution[0] ? sw_json_text(f->resolution) : json_null());
     json_t *details = json_object();
     for (unsigned i = 0; i < f->ndetails; i++) {
         const sw_finding_detail *d = &f->details[i];
         json_t *v = NULL;
         if (d->is_number)
             v = json_loads(d->value, JSON_DECODE_ANY, NULL);
-        json_object_set_new(details, d->name, v ? v : json_string(d->value));
+        json_object_set_new(details, d->name, v ? v : sw_json_text(d->value));
     }
     json_object_set_new(o, "details", details);
     json_t *ev = json_array();
@@ -95,7 +97,7 @@ void sw_json_write_finding(FILE *out, const sw_finding *f)
 char *sw_alert_json(const sw_finding *f, const char *event)
 {
     json_t *o = finding_json(f, "alert");
-    json_object_set_new(o, "event", json_string(event));
+    json_object_set_new(o, "event", sw_json_text(event));
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return line;

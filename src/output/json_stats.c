@@ -7,16 +7,18 @@
 
 #include <jansson.h>
 
+#include "json_text.h"
+
 static json_t *ts_or_null(sw_time_us t)
 {
     char buf[SW_TIME_STRLEN];
-    return t ? json_string(sw_time_iso(t, buf, sizeof buf)) : json_null();
+    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
 }
 
 static json_t *endpoint_json(const sw_endpoint *ep)
 {
     char buf[SW_ENDPOINT_STRLEN];
-    return json_string(sw_endpoint_format(ep, buf, sizeof buf));
+    return sw_json_text(sw_endpoint_format(ep, buf, sizeof buf));
 }
 
 static json_t *requests_json(const sw_sip_stats *s)
@@ -51,11 +53,11 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
 {
     const sw_sip_stats *s = r->sip;
     json_t *o = json_object();
-    json_object_set_new(o, "type", json_string("stats"));
-    json_object_set_new(o, "source", json_string(r->source ? r->source : ""));
+    json_object_set_new(o, "type", sw_json_text("stats"));
+    json_object_set_new(o, "source", sw_json_text(r->source ? r->source : ""));
     json_object_set_new(o, "live", json_boolean(r->live));
-    json_object_set_new(o, "link_type", r->link_type ? json_string(r->link_type) : json_null());
-    json_object_set_new(o, "filter", r->filter ? json_string(r->filter) : json_null());
+    json_object_set_new(o, "link_type", r->link_type ? sw_json_text(r->link_type) : json_null());
+    json_object_set_new(o, "filter", r->filter ? sw_json_text(r->filter) : json_null());
     json_object_set_new(o, "packets", J(r->decode.packets));
     json_object_set_new(o, "bytes", J(r->decode.bytes));
     json_object_set_new(o, "sip_messages", J(s->messages));
@@ -75,9 +77,9 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     sw_summary_blind_spots(r, &blind);
     json_t *ni = json_array();
     for (unsigned i = 0; i < blind.count; i++)
-        json_array_append_new(ni, json_string(blind.lines[i]));
+        json_array_append_new(ni, sw_json_text(blind.lines[i]));
     json_object_set_new(o, "not_inspected", ni);
-    json_object_set_new(o, "capture_error", r->capture.error[0] ? json_string(r->capture.error) : json_null());
+    json_object_set_new(o, "capture_error", r->capture.error[0] ? sw_json_text(r->capture.error) : json_null());
 
     json_t *tr = json_object();
     for (int t = 0; t < SW_TRANSPORT_COUNT; t++)
@@ -98,9 +100,9 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
         json_object_set_new(x, "time", ts_or_null(e->ts));
         json_object_set_new(x, "src", endpoint_json(&e->src));
         json_object_set_new(x, "dst", endpoint_json(&e->dst));
-        json_object_set_new(x, "transport", json_string(sw_transport_name(e->transport)));
+        json_object_set_new(x, "transport", sw_json_text(sw_transport_name(e->transport)));
         json_object_set_new(x, "length", J(e->len));
-        json_object_set_new(x, "first_line", json_string(e->first_line));
+        json_object_set_new(x, "first_line", sw_json_text(e->first_line));
         json_array_append_new(samples, x);
     }
     json_object_set_new(sip, "parse_error_samples", samples);

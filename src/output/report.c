@@ -31,28 +31,14 @@ void sw_text_wrap_bullet(FILE *out, const char *bullet, const char *text, int in
     int avail = width - indent;
     if (avail < 20)
         avail = 20;
-    const char *p = text;
-    bool first = true;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        int len = (int)strlen(p);
-        int take = len;
-        if (len > avail) {
-            take = avail;
-            while (take > 0 && p[take] != ' ')
-                take--;
-            if (take == 0)
-                take = avail;
-        }
-        if (first && bullet)
-            fprintf(out, "%*s%s%.*s\n", indent - (int)strlen(bullet), "", bullet, take, p);
+    sw_text_span lines[256];
+    size_t n = sw_text_wrap_lines(text, avail, lines, 256);
+    for (size_t i = 0; i < n && i < 256; i++) {
+        if (i == 0 && bullet)
+            fprintf(out, "%*s%s%.*s\n", indent - (int)strlen(bullet), "", bullet, (int)lines[i].len,
+                    text + lines[i].off);
         else
-            fprintf(out, "%*s%.*s\n", indent, "", take, p);
-        first = false;
-        p += take;
+            fprintf(out, "%*s%.*s\n", indent, "", (int)lines[i].len, text + lines[i].off);
     }
 }
 

@@ -4,6 +4,7 @@
  * wraps one entry, or compares several side by side, to a terminal width.
  * All data is static const; nothing here keeps state between calls. */
 #include "sipwatch/sip_reference.h"
+#include "sipwatch/text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -925,61 +926,25 @@ static void class_label(int code, char *buf, size_t len)
 
 static int u8_cols(const char *s, size_t n)
 {
-    int c = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            c++;
-    return c;
+    return sw_text_width_n(s, n);
 }
 
-/* Next line of `text` from *pos that fits in `cols` columns: words are kept
- * whole unless one alone is wider than a line. Returns 0 at the end. */
-static int next_line(const char *text, size_t *pos, int cols, size_t *start, size_t *len,
-                     int *ncols)
+/* Next line of `text` from *pos that fits in `cols` columns (the text
+ * toolkit's word wrap: words are kept whole unless one alone is wider than
+ * a line). Returns 0 at the end. */
+static int next_line(const char *text, size_t *pos, int cols, size_t *start, size_t *len, int *ncols)
 {
     size_t p = *pos;
     while (text[p] == ' ')
         p++;
-    if (!text[p]) {
-        *pos = p;
+    if (!text[p])
         return 0;
-    }
-    size_t s = p, end = p, q = p;
-    int have = 0, used = 0;
-    for (;;) {
-        size_t we = q;
-        while (text[we] && text[we] != ' ')
-            we++;
-        int need = u8_cols(text + s, we - s);
-        if (need <= cols) {
-            have = 1;
-            end = we;
-            used = need;
-            q = we;
-            while (text[q] == ' ')
-                q++;
-            if (!text[q])
-                break;
-            continue;
-        }
-        if (!have) { /* a single word wider than the line: cut it */
-            size_t e = s;
-            int c = 0;
-            while (text[e] && c < cols) {
-                e++;
-                while (((unsigned char)text[e] & 0xC0) == 0x80)
-                    e++;
-                c++;
-            }
-            end = e;
-            used = c;
-        }
-        break;
-    }
-    *start = s;
-    *len = end - s;
-    *ncols = used;
-    *pos = end;
+    sw_text_span line;
+    sw_text_wrap_lines(text + p, cols, &line, 1);
+    *start = p + line.off;
+    *len = line.len;
+    *ncols = sw_text_width_n(text + *start, line.len);
+    *pos = *start + line.len;
     return 1;
 }
 

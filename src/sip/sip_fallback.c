@@ -12,16 +12,7 @@
 
 static const char *copy_span(sw_sip_msg *m, const char *s, size_t n, size_t max)
 {
-    if (n > max)
-        n = max;
-    size_t room = sizeof m->arena - m->arena_used;
-    if (room <= n)
-        return NULL;
-    char *d = m->arena + m->arena_used;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    m->arena_used += n + 1;
-    return d;
+    return sw_sip_msg_copy(m, s, n, max);
 }
 
 /* Value of header `name` (or its compact form) on the line at p, or NULL. */

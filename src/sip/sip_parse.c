@@ -65,8 +65,8 @@ void sw_sip_thread_done(void)
 
 /* ---- string arena ---------------------------------------------------------- */
 
-/* Copies at most maxlen bytes of s[0..len) into the arena, without surrounding
- * double quotes when unquote is set. Returns NULL for NULL input or a full arena. */
+/* Copies s[0..len) into the message's arena as sanitised text, without
+ * surrounding double quotes when unquote is set (see sw_sip_msg_copy). */
 static const char *arena_copy(sw_sip_msg *m, const char *s, size_t len, size_t maxlen, bool unquote)
 {
     if (!s)
@@ -75,6 +75,13 @@ static const char *arena_copy(sw_sip_msg *m, const char *s, size_t len, size_t m
         s++;
         len -= 2;
     }
+    return sw_sip_msg_copy(m, s, len, maxlen);
+}
+
+const char *sw_sip_msg_copy(sw_sip_msg *m, const char *s, size_t len, size_t maxlen)
+{
+    if (!s)
+        return NULL;
     /* A value longer than its cap is cut visibly: an ellipsis ends it. */
     static const char ell[] = SW_ELLIPSIS;
     size_t ellen = 0;
@@ -88,10 +95,20 @@ static const char *arena_copy(sw_sip_msg *m, const char *s, size_t len, size_t m
     if (len + ellen >= room)
         return NULL;                /* a full arena: the field is left out, never half-written */
     char *dst = m->arena + m->arena_used;
-    memcpy(dst, s, len);
-    memcpy(dst + len, ell, ellen);
-    dst[len + ellen] = '\0';
-    m->arena_used += len + ellen + 1;
+    /* The boundary where captured bytes become text: control and escape
+     * characters, NUL and invalid UTF-8 never get past it (sanitising never
+     * makes text longer). Plain printable ASCII, the usual case, is copied. */
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
+        i++;
+    size_t n = len;
+    if (i == len)
+        memcpy(dst, s, len);
+    else
+        n = sw_text_sanitize(s, len, true, false, dst, len + 1);
+    memcpy(dst + n, ell, ellen);
+    dst[n + ellen] = '\0';
+    m->arena_used += n + ellen + 1;
     return dst;
 }
 

@@ -3,6 +3,8 @@
  * from (frame, endpoints, first line), for the report and the JSON stats. */
 #include "sipwatch/sip_stats.h"
 
+#include "sipwatch/text.h"
+
 #include <string.h>
 
 static void sample_error(sw_sip_stats *s, const sw_payload *p)
@@ -17,12 +19,10 @@ static void sample_error(sw_sip_stats *s, const sw_payload *p)
     e->transport = p->transport;
     e->len = p->len;
     size_t n = 0;
-    while (n < p->len && n < sizeof e->first_line - 1 && p->data[n] != '\r' && p->data[n] != '\n') {
-        uint8_t c = p->data[n];
-        e->first_line[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    while (n < p->len && n < sizeof e->first_line - 1 && p->data[n] != '\r' && p->data[n] != '\n')
         n++;
-    }
-    e->first_line[n] = '\0';
+    n = sw_utf8_boundary((const char *)p->data, n);
+    sw_text_sanitize((const char *)p->data, n, true, false, e->first_line, sizeof e->first_line);
 }
 
 void sw_sip_stats_count(sw_sip_stats *s, sw_sip_parse_result result, const sw_sip_msg *m,

@@ -116,9 +116,9 @@ static void doc_push(doc *d, const char *s, size_t len, int indent, tui_role rol
 static void doc_para(const tui *t, doc *d, const char *text, int indent, int width, tui_role role)
 {
     char clean[4096];
-    tui_sanitize(text, strlen(text), t->utf8_text, true, clean, sizeof clean);
-    tui_span spans[128];
-    size_t n = tui_wrap(clean, width - indent, spans, 128);
+    sw_text_sanitize(text, strlen(text), t->utf8_text, true, clean, sizeof clean);
+    sw_text_span spans[128];
+    size_t n = sw_text_wrap_lines(clean, width - indent, spans, 128);
     for (size_t i = 0; i < n && i < 128; i++)
         doc_push(d, clean + spans[i].off, spans[i].len, indent, role);
 }
@@ -308,7 +308,7 @@ void tui_detail_draw(tui *t, int y, int h)
                  more_below ? (t->utf8 ? "\u25bc" : "v") : "", t->focus_text ? "\u2191\u2193 scroll" : "Tab: more");
         if (!t->utf8 && t->focus_text)
             snprintf(ind, sizeof ind, " %s%s arrows scroll ", more_above ? "^" : "", more_below ? "v" : "");
-        int iw = tui_text_width(ind);
+        int iw = sw_text_width(ind);
         tui_put(top + text_h - 1, cols - iw - 1, iw, ind, tui_attr(t, TUI_A_KEYLABEL));
     }
     free(d.lines);

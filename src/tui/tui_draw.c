@@ -109,7 +109,7 @@ int tui_put(int y, int x, int maxcols, const char *s, attr_t attr)
     if (x + maxcols > COLS)
         maxcols = COLS - x;
     int cols;
-    size_t n = tui_text_fit(s, maxcols, &cols);
+    size_t n = sw_text_fit(s, maxcols, &cols);
     if (n == 0)
         return 0;
     attr_t old;
@@ -148,7 +148,7 @@ void tui_fill(int y, int x, int n, attr_t attr)
 int tui_put_safe(const tui *t, int y, int x, int maxcols, const char *s, attr_t attr)
 {
     char buf[2048];
-    tui_sanitize(s, strlen(s), t->utf8_text, false, buf, sizeof buf);
+    sw_text_sanitize(s, strlen(s), t->utf8_text, false, buf, sizeof buf);
     return tui_put(y, x, maxcols, buf, attr);
 }
 

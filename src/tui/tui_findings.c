@@ -62,12 +62,12 @@ static int preview_height(const tui *t, int h)
         p = h - 1 - (int)shown;
     const sw_finding *f = t->sel[t->cur];
     int w = t->cols - 2;
-    int need = 1 + (int)tui_wrap(f->summary, w, NULL, 0);
+    int need = 1 + (int)sw_text_wrap_lines(f->summary, w, NULL, 0);
     if (need > 4)
         need = 4;
     char both[4096];
     snprintf(both, sizeof both, "What to do: %s", f->suggestion);
-    need += (int)tui_wrap(both, w, NULL, 0);
+    need += (int)sw_text_wrap_lines(both, w, NULL, 0);
     if (p > need)
         p = need;
     return p;
@@ -81,10 +81,10 @@ static void draw_preview(tui *t, const sw_finding *f, int y, int h)
     tui_rule(t, y, 0, t->cols, title, tui_attr(t, tui_severity_role(f->severity)));
     int w = t->cols - 2;
     char text[4096];
-    tui_span lines[64];
+    sw_text_span lines[64];
     int row = y + 1, end = y + h;
-    tui_sanitize(f->summary, strlen(f->summary), t->utf8_text, false, text, sizeof text);
-    size_t n = tui_wrap(text, w, lines, 64);
+    sw_text_sanitize(f->summary, strlen(f->summary), t->utf8_text, false, text, sizeof text);
+    size_t n = sw_text_wrap_lines(text, w, lines, 64);
     int max_summary = h - 3 > 3 ? 3 : h - 3 > 1 ? h - 3 : 1;
     for (size_t i = 0; i < n && i < 64 && row < end && (int)i < max_summary; i++, row++) {
         char line[1024];
@@ -97,8 +97,8 @@ static void draw_preview(tui *t, const sw_finding *f, int y, int h)
     const char *label = f->state == SW_FINDING_RESOLVED && f->resolution[0] ? "Resolved: " : "What to do: ";
     char both[4096];
     snprintf(both, sizeof both, "%s%s", label, fix);
-    tui_sanitize(both, strlen(both), t->utf8_text, false, text, sizeof text);
-    n = tui_wrap(text, w, lines, 64);
+    sw_text_sanitize(both, strlen(both), t->utf8_text, false, text, sizeof text);
+    n = sw_text_wrap_lines(text, w, lines, 64);
     for (size_t i = 0; i < n && i < 64 && row < end; i++, row++) {
         char line[1024];
         bool last = row == end - 1 && i + 1 < n;
@@ -160,7 +160,7 @@ void tui_findings_draw(tui *t, int y, int h)
         snprintf(right, sizeof right, " %zu/%zu ", t->cur + 1, t->nsel);
     else
         right[0] = '\0';
-    int rw = tui_text_width(right);
+    int rw = sw_text_width(right);
     if (x_sum + 8 + rw < cols)
         tui_put(y, cols - rw, rw, right, desc[0] ? tui_attr(t, TUI_A_PAUSED) : ha);
 
@@ -244,11 +244,11 @@ void tui_findings_draw(tui *t, int y, int h)
                 selected ? base : resolved ? tui_attr(t, TUI_A_DIM) : A_BOLD);
         int sw = cols - x_sum - 1;
         char sum[1024];
-        tui_sanitize(f->summary, strlen(f->summary), t->utf8_text, false, sum, sizeof sum);
+        sw_text_sanitize(f->summary, strlen(f->summary), t->utf8_text, false, sum, sizeof sum);
         int used;
-        size_t fit = tui_text_fit(sum, sw, &used);
+        size_t fit = sw_text_fit(sum, sw, &used);
         if (fit < strlen(sum) && sw > 1) {
-            fit = tui_text_fit(sum, sw - 1, &used);
+            fit = sw_text_fit(sum, sw - 1, &used);
             sum[fit] = '\0';
             int x = x_sum + tui_put(ry, x_sum, sw - 1, sum, base);
             tui_put(ry, x, 1, tui_glyph_ellipsis(t), base);

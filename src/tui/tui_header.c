@@ -128,7 +128,7 @@ void tui_header_draw(tui *t)
         snprintf(state, sizeof state, "analysed");
         state_attr = tui_attr(t, TUI_A_OK) | A_BOLD;
     }
-    int state_w = tui_text_width(state);
+    int state_w = sw_text_width(state);
     const char *kind = c->live ? "live " : "";
     const char *src = c->source;
     int room = cols - x - (int)strlen(kind) - state_w - 2 - right_w - 2 - paused_w;
@@ -153,7 +153,7 @@ void tui_header_draw(tui *t)
     if (room < 4)
         room = 4;
     int sw;
-    if (tui_text_width(src) > room) {
+    if (sw_text_width(src) > room) {
         sw = tui_put_safe(t, 0, x, room - 1, src, tui_attr(t, TUI_A_TITLE));
         sw += tui_put(0, x + sw, 1, tui_glyph_ellipsis(t), tui_attr(t, TUI_A_TITLE));
     } else {

@@ -68,7 +68,7 @@ void tui_keybar_draw(tui *t)
     for (;;) {
         int w = 0;
         for (int i = 0; i < n; i++)
-            w += tui_text_width(items[i].key) + tui_text_width(items[i].label) + 1;
+            w += sw_text_width(items[i].key) + sw_text_width(items[i].label) + 1;
         if (w <= t->cols || n <= 2)
             break;
         items[n - 2] = items[n - 1];

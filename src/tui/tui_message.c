@@ -14,7 +14,7 @@
 /* A document of wrapped lines, built from text with newlines. */
 typedef struct wrapped {
     char *text;                     /* sanitised copy */
-    tui_span *lines;
+    sw_text_span *lines;
     bool *first;                    /* the line starts a line of the original */
     size_t n;
 } wrapped;
@@ -25,7 +25,7 @@ static void wrap_text(const tui *t, const char *src, size_t len, int width, bool
     w->text = malloc(len * 3 + 1);
     if (!w->text)
         return;
-    tui_sanitize(src, len, t->utf8_text, true, w->text, len * 3 + 1);
+    sw_text_sanitize(src, len, t->utf8_text, true, w->text, len * 3 + 1);
     /* wrap each original line on its own, to know where they start */
     size_t cap = 64;
     w->lines = malloc(cap * sizeof *w->lines);
@@ -37,12 +37,12 @@ static void wrap_text(const tui *t, const char *src, size_t len, int width, bool
         char *nl = strchr(p, '\n');
         if (nl)
             *nl = '\0';
-        size_t (*wrap)(const char *, int, tui_span *, size_t) = chars ? tui_wrap_chars : tui_wrap;
+        size_t (*wrap)(const char *, int, sw_text_span *, size_t) = chars ? sw_text_wrap_chars : sw_text_wrap_lines;
         size_t need = wrap(p, width, NULL, 0);
         if (w->n + need > cap) {
             while (w->n + need > cap)
                 cap *= 2;
-            tui_span *l = realloc(w->lines, cap * sizeof *l);
+            sw_text_span *l = realloc(w->lines, cap * sizeof *l);
             bool *f = l ? realloc(w->first, cap * sizeof *f) : NULL;
             if (l)
                 w->lines = l;

@@ -10,42 +10,7 @@
 #include <stdint.h>
 
 #include "sipwatch/findings.h"
-
-/* ---- UTF-8 and columns ---------------------------------------------------- */
-
-/* Decodes one code point from s (len bytes, len > 0); returns the bytes
- * used (at least 1). Invalid or truncated sequences give U+FFFD and 1. */
-size_t tui_utf8_decode(const char *s, size_t len, uint32_t *cp);
-/* Terminal columns of a code point: 0 (combining), 1, or 2 (wide). */
-int tui_cp_width(uint32_t cp);
-/* Columns of a NUL-terminated UTF-8 string. */
-int tui_text_width(const char *s);
-/* Bytes of s (NUL-terminated) that fit in maxcols columns, never cutting a
- * character; *cols (optional) gets the columns they take. */
-size_t tui_text_fit(const char *s, int maxcols, int *cols);
-
-/* Makes captured text safe to draw: control characters become '?', a tab
- * one space, CR and LF are kept only when keep_newlines (CR LF becomes LF),
- * invalid UTF-8 (or, when !utf8, any byte above 0x7e) becomes '?'. Always
- * NUL-terminates out (outlen > 0); returns the bytes written. */
-size_t tui_sanitize(const char *in, size_t len, bool utf8, bool keep_newlines, char *out, size_t outlen);
-
-/* ---- wrapping --------------------------------------------------------------- */
-
-typedef struct tui_span {
-    size_t off, len;                /* bytes of the source text */
-} tui_span;
-
-/* Word-wraps text to `width` columns (values below 1 count as 1): breaks at
- * spaces, cuts words longer than a line, honours '\n', drops the spaces at
- * a break. Fills up to max spans and returns how many lines there are in all
- * (an empty text is one empty line). */
-size_t tui_wrap(const char *text, int width, tui_span *lines, size_t max);
-
-/* Cuts text into lines of exactly `width` columns (the last may be
- * shorter), honouring '\n'; for raw messages, where words do not matter.
- * Same conventions as tui_wrap. */
-size_t tui_wrap_chars(const char *text, int width, tui_span *lines, size_t max);
+#include "sipwatch/text.h"
 
 /* ---- numbers and the rate sparkline ----------------------------------------- */
 

@@ -288,15 +288,15 @@ static const char *SUGGESTION =
 /* Every line fits; joining the lines gives back the words in order. */
 static void check_wrap(const char *text, int width)
 {
-    tui_span lines[512];
-    size_t n = tui_wrap(text, width, lines, 512);
+    sw_text_span lines[512];
+    size_t n = sw_text_wrap_lines(text, width, lines, 512);
     assert_true(n >= 1 && n <= 512);
     char joined[4096] = "", words[4096] = "";
     size_t jo = 0, wo = 0;
     for (size_t i = 0; i < n; i++) {
         char line[1024];
         snprintf(line, sizeof line, "%.*s", (int)lines[i].len, text + lines[i].off);
-        assert_true(tui_text_width(line) <= (width < 1 ? 1 : width));
+        assert_true(sw_text_width(line) <= (width < 1 ? 1 : width));
         if (width > 20)             /* no line starts or ends with a space */
             assert_true(line[0] != ' ' && (lines[i].len == 0 || line[lines[i].len - 1] != ' '));
         for (const char *c = line; *c && jo + 1 < sizeof joined; c++)
@@ -314,50 +314,50 @@ static void check_wrap(const char *text, int width)
 static void test_wrap_widths(void **state)
 {
     (void)state;
-    tui_span lines[64];
-    assert_int_equal(tui_wrap("the quick brown fox", 10, lines, 64), 2);
+    sw_text_span lines[64];
+    assert_int_equal(sw_text_wrap_lines("the quick brown fox", 10, lines, 64), 2);
     assert_int_equal(lines[0].off, 0);
     assert_int_equal(lines[0].len, 9);                 /* "the quick" */
     assert_int_equal(lines[1].off, 10);
     assert_int_equal(lines[1].len, 9);                 /* "brown fox" */
-    assert_int_equal(tui_wrap("exactly ten", 11, lines, 64), 1);
-    assert_int_equal(tui_wrap("", 80, lines, 64), 1);
+    assert_int_equal(sw_text_wrap_lines("exactly ten", 11, lines, 64), 1);
+    assert_int_equal(sw_text_wrap_lines("", 80, lines, 64), 1);
     assert_int_equal(lines[0].len, 0);
     /* a word longer than the line is cut */
-    assert_int_equal(tui_wrap("abcdefghij", 4, lines, 64), 3);
+    assert_int_equal(sw_text_wrap_lines("abcdefghij", 4, lines, 64), 3);
     assert_int_equal(lines[2].len, 2);
     /* newlines are kept, blank lines too */
-    assert_int_equal(tui_wrap("a\n\nb", 80, lines, 64), 3);
+    assert_int_equal(sw_text_wrap_lines("a\n\nb", 80, lines, 64), 3);
     assert_int_equal(lines[1].len, 0);
     assert_int_equal(lines[2].off, 3);
     /* the count is right even when lines[] is short */
-    size_t all = tui_wrap(SUGGESTION, 20, lines, 2);
+    size_t all = sw_text_wrap_lines(SUGGESTION, 20, lines, 2);
     assert_true(all > 10);
-    assert_int_equal(tui_wrap(SUGGESTION, 20, NULL, 0), all);
+    assert_int_equal(sw_text_wrap_lines(SUGGESTION, 20, NULL, 0), all);
 
-    size_t at80 = tui_wrap(SUGGESTION, 78, lines, 64);
+    size_t at80 = sw_text_wrap_lines(SUGGESTION, 78, lines, 64);
     assert_true(at80 >= 4 && at80 <= 6);
     for (int w = 1; w <= 100; w++)
         check_wrap(SUGGESTION, w);
     check_wrap(SUGGESTION, 0);                          /* treated as 1 */
     check_wrap(SUGGESTION, -5);
     /* wider characters count as two columns */
-    assert_int_equal(tui_wrap("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4, lines, 64), 2);
+    assert_int_equal(sw_text_wrap_lines("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4, lines, 64), 2);
     /* UTF-8 is never cut inside a character */
-    assert_int_equal(tui_wrap("\xc3\xa9\xc3\xa9\xc3\xa9", 2, lines, 64), 2);
+    assert_int_equal(sw_text_wrap_lines("\xc3\xa9\xc3\xa9\xc3\xa9", 2, lines, 64), 2);
     assert_int_equal(lines[0].len, 4);
 }
 
 static void test_wrap_chars(void **state)
 {
     (void)state;
-    tui_span lines[16];
-    assert_int_equal(tui_wrap_chars("Via: SIP/2.0/UDP 127.0.0.11:5071;branch=z9", 10, lines, 16), 5);
+    sw_text_span lines[16];
+    assert_int_equal(sw_text_wrap_chars("Via: SIP/2.0/UDP 127.0.0.11:5071;branch=z9", 10, lines, 16), 5);
     assert_int_equal(lines[0].len, 10);
     assert_int_equal(lines[1].off, 10);
     assert_int_equal(lines[4].len, 2);
-    assert_int_equal(tui_wrap_chars("ab\ncd", 80, lines, 16), 2);
-    assert_int_equal(tui_wrap_chars("abc", 0, lines, 16), 3);
+    assert_int_equal(sw_text_wrap_chars("ab\ncd", 80, lines, 16), 2);
+    assert_int_equal(sw_text_wrap_chars("abc", 0, lines, 16), 3);
 }
 
 /* ---- text ------------------------------------------------------------------------ */
@@ -367,30 +367,30 @@ static void test_sanitize_and_width(void **state)
     (void)state;
     char out[64];
     /* an escape sequence from the wire never reaches the terminal */
-    tui_sanitize("ab\x1b[2Jc\td", 9, true, false, out, sizeof out);
+    sw_text_sanitize("ab\x1b[2Jc\td", 9, true, false, out, sizeof out);
     assert_string_equal(out, "ab?[2Jc d");
-    tui_sanitize("a\r\nb\rc", 6, true, true, out, sizeof out);
+    sw_text_sanitize("a\r\nb\rc", 6, true, true, out, sizeof out);
     assert_string_equal(out, "a\nb\nc");
-    tui_sanitize("a\r\nb", 4, true, false, out, sizeof out);
+    sw_text_sanitize("a\r\nb", 4, true, false, out, sizeof out);
     assert_string_equal(out, "a??b");
-    tui_sanitize("caf\xc3\xa9", 5, true, false, out, sizeof out);
+    sw_text_sanitize("caf\xc3\xa9", 5, true, false, out, sizeof out);
     assert_string_equal(out, "caf\xc3\xa9");
-    tui_sanitize("caf\xc3\xa9", 5, false, false, out, sizeof out);
+    sw_text_sanitize("caf\xc3\xa9", 5, false, false, out, sizeof out);
     assert_string_equal(out, "caf?");
-    tui_sanitize("x\xff\xc3", 3, true, false, out, sizeof out);
+    sw_text_sanitize("x\xff\xc3", 3, true, false, out, sizeof out);
     assert_string_equal(out, "x??");
-    tui_sanitize("\xc2\x9b" "1m", 4, true, false, out, sizeof out);    /* C1 CSI */
+    sw_text_sanitize("\xc2\x9b" "1m", 4, true, false, out, sizeof out);    /* C1 CSI */
     assert_string_equal(out, "?1m");
-    tui_sanitize("abcdef", 6, true, false, out, 4);
+    sw_text_sanitize("abcdef", 6, true, false, out, 4);
     assert_string_equal(out, "abc");
 
-    assert_int_equal(tui_text_width("abc"), 3);
-    assert_int_equal(tui_text_width("\u2500\u25ba"), 2);
-    assert_int_equal(tui_text_width("\xe6\x97\xa5"), 2);
+    assert_int_equal(sw_text_width("abc"), 3);
+    assert_int_equal(sw_text_width("\u2500\u25ba"), 2);
+    assert_int_equal(sw_text_width("\xe6\x97\xa5"), 2);
     int cols;
-    assert_int_equal(tui_text_fit("\u2500\u2500\u2500", 2, &cols), 6);
+    assert_int_equal(sw_text_fit("\u2500\u2500\u2500", 2, &cols), 6);
     assert_int_equal(cols, 2);
-    assert_int_equal(tui_text_fit("a\xe6\x97\xa5", 2, &cols), 1);     /* the wide one does not fit */
+    assert_int_equal(sw_text_fit("a\xe6\x97\xa5", 2, &cols), 1);     /* the wide one does not fit */
     assert_int_equal(cols, 1);
 
     char buf[16];
@@ -415,7 +415,7 @@ static void test_sparkline(void **state)
     assert_true(out[0] != '_' && out[0] != '#');        /* half the peak */
     assert_int_equal(out[10], '_');
     tui_sparkline(rate, 60, 60, true, out, sizeof out);
-    assert_int_equal(tui_text_width(out), 60);
+    assert_int_equal(sw_text_width(out), 60);
     assert_int_equal(strcmp(out + strlen(out) - 3, "\u2588"), 0);
 }
 
