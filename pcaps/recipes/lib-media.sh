@@ -5,8 +5,6 @@
 # nftables rules inside a namespace, extra namespaces joined by veth pairs
 # (for the NAT recipe), and the .rtp-streams file written with tshark.
 
-SW_MEDIA_EXTRA_NS=""           # namespaces made by sw_media_ns, deleted on exit
-
 # sw_media_trap: replace lib.sh's EXIT trap so that the extra namespaces are
 # deleted after every process (in any namespace) has been stopped by PID
 sw_media_trap() {
@@ -24,20 +22,22 @@ sw_media_cleanup() {
 		done
 		sw_stop capture
 	fi
-	for ns in $SW_MEDIA_EXTRA_NS; do
-		ip netns del "$ns" 2>/dev/null
-	done
+	if [ -n "$SW_WORK" ] && [ -f "$SW_WORK/netns.list" ]; then
+		for ns in $(cat "$SW_WORK/netns.list"); do
+			ip netns del "$ns" 2>/dev/null
+		done
+	fi
 	(exit $rc)
 	sw_cleanup
 }
 
 # sw_media_ns SUFFIX: create namespace swpcap-<pid>-SUFFIX with lo up and
-# print its name
+# print its name; its name goes to $SW_WORK/netns.list for the cleanup
 sw_media_ns() {
 	local ns="swpcap-$$-$1"
+	echo "$ns" >>"$SW_WORK/netns.list"
 	ip netns add "$ns"
 	ip netns exec "$ns" ip link set lo up
-	SW_MEDIA_EXTRA_NS="$SW_MEDIA_EXTRA_NS $ns"
 	echo "$ns"
 }
 
@@ -116,4 +116,15 @@ sw_rtp_streams() {
 # media would come from 127.0.0.1 rather than from the address in its SDP.
 sw_media_lo_src() {
 	nsx ip route add local "$1/32" dev lo src "$2" table local
+}
+
+# sw_media_capture_start IFACE FILTER: as sw_capture_start, on IFACE of $SW_NS
+sw_media_capture_start() {
+	local iface="$1" filter="$2" i
+	sw_bg capture dumpcap -q -P -i "$iface" -s 0 -f "$filter" -w "$SW_WORK/capture.pcap"
+	for i in $(seq 1 50); do
+		[ -s "$SW_WORK/capture.pcap" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
 }
