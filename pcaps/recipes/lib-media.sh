@@ -128,3 +128,19 @@ sw_media_capture_start() {
 	done
 	sleep 0.5
 }
+
+# sw_media_port_src PORTS SRC TABLE: inside the namespace, UDP sent from a
+# socket bound to the any-address with a source port in PORTS (e.g.
+# 10000-10019) leaves with source SRC, whatever its destination.  Needed when
+# two phones send media to the same address (a media relay), where
+# sw_media_lo_src cannot tell them apart.  Moves the "local" table's rule
+# from priority 0 to 100 so that the port rule (priority 10) comes first.
+sw_media_port_src() {
+	local ports="$1" src="$2" table="$3"
+	if ! nsx ip rule show pref 100 | grep -q 'lookup local'; then
+		nsx ip rule add pref 100 lookup local
+		nsx ip rule del pref 0
+	fi
+	nsx ip route add local 127.0.0.0/8 dev lo src "$src" table "$table"
+	nsx ip rule add pref 10 ipproto udp sport "$ports" lookup "$table"
+}
