@@ -1,5 +1,6 @@
 #!/bin/bash
-# Re-create every capture in pcaps/ (and its .expect), one recipe at a time.
+# Re-create every capture in pcaps/ and pcaps/pending/ (and its .expect),
+# one recipe at a time.
 # Needs root (network namespaces, capture).  Usage: recipes/run-all.sh [NAME...]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,7 +9,7 @@ if [ $# -gt 0 ]; then
 else
 	list=()
 	for f in *.sh; do
-		case "$f" in lib.sh|run-all.sh|verify.sh|expect.sh) continue ;; esac
+		case "$f" in lib.sh|lib-*.sh|run-all.sh|verify*.sh|expect.sh) continue ;; esac
 		list+=("${f%.sh}")
 	done
 fi
@@ -22,5 +23,6 @@ for n in "${list[@]}"; do
 	fi
 done
 ./verify.sh || rc=1
+./verify-media.sh || rc=1
 if [ $rc = 0 ]; then rm -rf "$logs"; else echo "logs kept in $logs"; fi
 exit $rc
