@@ -244,8 +244,11 @@ typedef enum sw_minute_counter {
     SW_MIN_5XX,                     /* 5xx responses */
     SW_MIN_TIMEOUTS,                /* transactions without a final response */
     SW_MIN_REQUESTS,                /* new requests */
+    SW_MIN_REG_REFUSED,             /* REGISTERs answered 401, 407, 403 or 404 */
     SW_MIN_COUNT
 } sw_minute_counter;
+
+#define SW_MINUTE_SOURCE_BITS 4096  /* distinct-source estimate (linear counting) */
 
 typedef struct sw_minutes {
     uint64_t minute;                /* capture-clock minute being counted */
@@ -253,7 +256,31 @@ typedef struct sw_minutes {
     uint32_t closed[SW_MIN_COUNT];  /* the minute that just closed */
     double baseline[SW_MIN_COUNT];  /* before the closed minute was folded in */
     unsigned history;               /* minutes in the baseline */
+    /* Distinct clients whose REGISTER was refused, per minute: counted on
+     * a bitmap (no per-source state to lose when the peer table evicts). */
+    uint8_t refused_sources[SW_MINUTE_SOURCE_BITS / 8];
+    uint32_t closed_refused_sources;  /* estimate for the minute that closed */
 } sw_minutes;
+
+/* ---- orphaned transactions --------------------------------------------------
+ * A request still waiting for its final response when its flow is evicted
+ * (flows.max reached: a flood of Call-IDs) or pushed out of its flow's
+ * transaction ring is not forgotten: it is counted per server and method,
+ * in aggregate, until a response without a known request comes back from
+ * that server (an answer to an evicted flow) or its timeout passes, when the
+ * rules judge it like any unanswered transaction. A dead server under a
+ * flood is the outage an operator most needs to hear about. */
+
+typedef struct sw_orphan {
+    sw_endpoint server, client;     /* the server, and the client of the latest */
+    uint8_t method, transport;
+    uint32_t unanswered;            /* evicted while waiting, not answered since */
+    uint64_t evicted;               /* in all */
+    sw_time_us first_ts, last_ts;   /* oldest and newest unanswered request */
+    char call_id[64];               /* the latest one's, as an example */
+} sw_orphan;
+
+#define SW_ORPHANS 64               /* server/method pairs tracked at once */
 
 /* ---- events handed to the rules ------------------------------------------ */
 
@@ -263,6 +290,7 @@ typedef enum sw_event_kind {
     SW_EVENT_FLOW_END,              /* the flow is about to be forgotten */
     SW_EVENT_MINUTE,                /* a minute of capture clock closed: see sw_event.minutes */
     SW_EVENT_UNREACHABLE,           /* an ICMP error said a request could not be delivered: see msg */
+    SW_EVENT_ORPHANS,               /* evicted transactions to one server are due: see orphan */
 } sw_event_kind;
 
 typedef enum sw_flow_end {
@@ -287,6 +315,7 @@ typedef struct sw_event {
     const sw_minutes *minutes;      /* MINUTE */
     sw_unreachable unreachable;     /* UNREACHABLE: why (msg holds the quoted request's keys) */
     const sw_ip_addr *reporter;     /* UNREACHABLE: who sent the ICMP error */
+    const sw_orphan *orphan;        /* ORPHANS: their aggregate; end = CAPTURE when the capture ended first */
 } sw_event;
 
 #define SW_DUPLICATE_WINDOW (20 * 1000)     /* 20 ms */
@@ -311,7 +340,9 @@ typedef struct sw_correlate_stats {
     uint64_t retransmissions, duplicates;
     uint64_t flows, flows_expired, flows_evicted;
     uint64_t peers, peers_evicted;
-    uint64_t txns_evicted_pending;              /* pushed out of a flow's ring unanswered */
+    uint64_t txns_evicted_pending;              /* evicted (with their flow, or from its ring) while waiting
+                                                   for a final response: judged in aggregate */
+    uint64_t orphans_dropped;                   /* ... whose server/method could not be tracked (table full) */
     uint64_t clock_jumps;                       /* capture clock leapt forward by more than a day */
     uint64_t unreachable;                       /* requests returned in ICMP destination-unreachable errors */
     uint64_t active_flows, active_peers;        /* gauges */

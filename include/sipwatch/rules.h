@@ -28,6 +28,7 @@ typedef struct sw_rules_config {
     /* scanner */
     unsigned scanner_users;             /* distinct users tried per minute (default 10) */
     unsigned scanner_failures;          /* with at least this many 401/403/407 back (default 10) */
+    unsigned scanner_distributed;       /* REGISTERs refused per minute, capture-wide, from many sources (300) */
     /* registration-outage, error-surge: a minute against the baseline */
     unsigned surge_factor;              /* this many times the baseline (default 3) */
     unsigned surge_minimum;             /* and at least this many per minute (default 10) */

@@ -629,6 +629,8 @@ static const setting settings[] = {
     {"server-errors.per-minute", SET_COUNT, IN_RULES(server_errors), "5xx per minute from one server"},
     {"scanner.users-per-minute", SET_COUNT, IN_RULES(scanner_users), "distinct users tried per minute"},
     {"scanner.refused-per-minute", SET_COUNT, IN_RULES(scanner_failures), "401/403/407 received per minute"},
+    {"scanner.distributed-per-minute", SET_COUNT, IN_RULES(scanner_distributed),
+     "REGISTERs refused per minute, from many sources, for a distributed scan"},
     {"surge.factor", SET_COUNT, IN_RULES(surge_factor), "a minute this many times its baseline is a surge"},
     {"surge.minimum", SET_COUNT, IN_RULES(surge_minimum), "and at least this many events in the minute"},
     {"surge.history", SET_COUNT, IN_RULES(baseline_minutes), "minutes of baseline before surges are judged"},

@@ -11,6 +11,7 @@
 #include "sipwatch/correlate.h"
 #include "sipwatch/text.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct sw_correlator {
     sw_peer *plru_head, *plru_tail;
     sw_correlate_stats stats;
     sw_minutes minutes;
+    sw_orphan orphans[SW_ORPHANS];
+    sw_time_us orphans_due;         /* earliest orphan deadline, 0 = none */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -73,6 +76,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
 {
     sw_copy_cut(dst, cap, src);
 }
+
+static uint64_t ip_hash(const sw_ip_addr *ip);
 
 static bool endpoint_equal(const sw_endpoint *a, const sw_endpoint *b)
 {
@@ -234,6 +239,94 @@ static void heap_set(sw_correlator *c, sw_flow *f, sw_time_us wake)
     heap_up(c, f->heap_index);
 }
 
+/* ---- orphaned transactions ---------------------------------------------------- */
+
+static void minute_count_n(sw_correlator *c, int k, uint32_t n);
+static void count_peer_timeouts(sw_correlator *c, const sw_ip_addr *server, uint32_t n, sw_time_us now);
+
+static sw_orphan *orphan_slot(sw_correlator *c, const sw_endpoint *server, uint8_t method, bool create)
+{
+    sw_orphan *free_slot = NULL, *oldest = NULL;
+    for (unsigned i = 0; i < SW_ORPHANS; i++) {
+        sw_orphan *o = &c->orphans[i];
+        if (o->evicted && o->method == method && o->server.port == server->port &&
+            sw_ip_equal(&o->server.ip, &server->ip))
+            return o;
+        if (!o->evicted && !free_slot)
+            free_slot = o;
+        if (!o->unanswered && (!oldest || o->last_ts < oldest->last_ts))
+            oldest = o;             /* a settled pair may be reused */
+    }
+    if (!create)
+        return NULL;
+    sw_orphan *o = free_slot ? free_slot : oldest;
+    if (o)
+        memset(o, 0, sizeof *o);
+    return o;
+}
+
+/* A transaction leaves tracking while still waiting for its final response. */
+static void orphan_add(sw_correlator *c, const sw_flow *f, const sw_txn *t)
+{
+    c->stats.txns_evicted_pending++;
+    sw_orphan *o = orphan_slot(c, &t->server, t->method, true);
+    if (!o) {
+        c->stats.orphans_dropped++;
+        return;
+    }
+    o->server = t->server;
+    o->client = t->client;
+    o->method = t->method;
+    o->transport = t->transport;
+    o->evicted++;
+    if (!o->unanswered || t->first_ts < o->first_ts)
+        o->first_ts = t->first_ts;
+    if (t->first_ts > o->last_ts)
+        o->last_ts = t->first_ts;
+    o->unanswered++;
+    copy_str(o->call_id, sizeof o->call_id, f->call_id);
+    sw_time_us due = o->first_ts + c->cfg.txn_timeout;
+    if (!c->orphans_due || due < c->orphans_due)
+        c->orphans_due = due;
+}
+
+/* A final response whose request is unknown, from a server with orphans:
+ * most likely the answer to one of them. */
+static void orphan_answered(sw_correlator *c, const sw_sip_msg *m)
+{
+    sw_orphan *o = orphan_slot(c, &m->src, (uint8_t)m->cseq_method, false);
+    if (o && o->unanswered)
+        o->unanswered--;
+}
+
+static void orphans_judge(sw_correlator *c, sw_time_us now, bool at_end)
+{
+    sw_time_us next = 0;
+    for (unsigned i = 0; i < SW_ORPHANS; i++) {
+        sw_orphan *o = &c->orphans[i];
+        if (!o->unanswered)
+            continue;
+        sw_time_us due = o->first_ts + c->cfg.txn_timeout;
+        if (due <= now || at_end) {
+            if (due <= now) {
+                minute_count_n(c, SW_MIN_TIMEOUTS, o->unanswered);
+                if (o->method == SW_METHOD_REGISTER)
+                    minute_count_n(c, SW_MIN_REG_FAILED, o->unanswered);
+                count_peer_timeouts(c, &o->server.ip, o->unanswered, now);
+            }
+            sw_event ev = {.kind = SW_EVENT_ORPHANS, .now = now, .orphan = o,
+                           .end = due <= now ? SW_END_EXPIRED : SW_END_CAPTURE};
+            if (c->on_event)
+                c->on_event(c->user, &ev);
+            o->unanswered = 0;
+            continue;
+        }
+        if (!next || due < next)
+            next = due;
+    }
+    c->orphans_due = next;
+}
+
 /* ---- flows ------------------------------------------------------------------ */
 
 static void flow_lru_remove(sw_correlator *c, sw_flow *f)
@@ -295,6 +388,9 @@ static sw_flow *flow_create(sw_correlator *c, const char *call_id, uint64_t h, s
         sw_flow *victim = c->lru_head;
         c->stats.flows_evicted++;
         emit_flow_end(c, victim, SW_END_EVICTED);
+        for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+            if (sw_txn_awaits_final(&victim->txns[i]))
+                orphan_add(c, victim, &victim->txns[i]);
         flow_free(c, victim);
     }
     sw_flow *f = calloc(1, sizeof *f);
@@ -403,6 +499,33 @@ static void minute_count(sw_correlator *c, sw_minute_counter k)
     c->minutes.current[k]++;
 }
 
+static void minute_count_n(sw_correlator *c, int k, uint32_t n)
+{
+    c->minutes.current[k] += n;
+}
+
+/* n transactions to `server` got no final response. */
+static void count_peer_timeouts(sw_correlator *c, const sw_ip_addr *server, uint32_t n, sw_time_us now)
+{
+    sw_peer *p = peer_get(c, server, now);
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        window_add(&p->timeouts, now);
+    p->total_timeouts += n;
+}
+
+/* Linear counting: distinct items hashed into a bitmap of `bits` bits. */
+static uint32_t distinct_estimate(const uint8_t *map, unsigned bits)
+{
+    unsigned zero = 0;
+    for (unsigned i = 0; i < bits / 8; i++)
+        zero += 8u - (unsigned)__builtin_popcount(map[i]);
+    if (zero == 0)
+        zero = 1;                   /* saturated: a lower bound */
+    return (uint32_t)(-(double)bits * log((double)zero / bits) + 0.5);
+}
+
 /* Closes the minutes the clock passed: each goes to the rules, then into the baseline. */
 static void minute_roll(sw_correlator *c, sw_time_us now)
 {
@@ -416,6 +539,8 @@ static void minute_roll(sw_correlator *c, sw_time_us now)
     while (m->minute < minute && steps++ < 10) {
         memcpy(m->closed, m->current, sizeof m->closed);
         memset(m->current, 0, sizeof m->current);
+        m->closed_refused_sources = distinct_estimate(m->refused_sources, SW_MINUTE_SOURCE_BITS);
+        memset(m->refused_sources, 0, sizeof m->refused_sources);
         sw_event ev = {.kind = SW_EVENT_MINUTE, .now = (m->minute + 1) * 60 * SW_USEC_PER_SEC, .minutes = m};
         if (c->on_event)
             c->on_event(c->user, &ev);
@@ -605,10 +730,10 @@ static sw_txn *txn_find(sw_flow *f, uint64_t key)
 static sw_txn *txn_new(sw_correlator *c, sw_flow *f, uint64_t key)
 {
     sw_txn *t = &f->txns[f->txn_next++ % SW_FLOW_TXNS];
-    if (txn_pending(t)) {
-        c->stats.txns_evicted_pending++;
+    if (sw_txn_awaits_final(t))
+        orphan_add(c, f, t);
+    if (txn_pending(t))
         c->stats.pending_txns--;
-    }
     memset(t, 0, sizeof *t);
     t->key = key;
     return t;
@@ -956,6 +1081,8 @@ void sw_correlate_advance(sw_correlator *c, sw_time_us now)
     if (now > c->now)
         c->now = now;
     run_due(c, c->now);
+    if (c->orphans_due && c->orphans_due <= c->now)
+        orphans_judge(c, c->now, false);
     minute_roll(c, c->now);
 }
 
@@ -1051,6 +1178,8 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
     } else if (!m->is_request) {
         if (!t) {
             /* A response whose request we did not see: track it, expecting nothing. */
+            if (m->status >= 200)
+                orphan_answered(c, m);
             t = txn_new(c, f, key);
             t->method = (uint8_t)m->cseq_method;
             t->transport = (uint8_t)m->transport;
@@ -1113,6 +1242,11 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
                 minute_count(c, SW_MIN_REG_OK);
             else if (m->status != 401 && m->status != 407)
                 minute_count(c, SW_MIN_REG_FAILED);
+            if (m->status == 401 || m->status == 407 || m->status == 403 || m->status == 404) {
+                minute_count(c, SW_MIN_REG_REFUSED);
+                uint64_t bit = ip_hash(&m->dst.ip) % SW_MINUTE_SOURCE_BITS;
+                c->minutes.refused_sources[bit / 8] |= (uint8_t)(1u << (bit % 8));
+            }
         }
         if (ev.src_peer) {
             window_add(&ev.src_peer->finals_sent, now);
@@ -1243,6 +1377,7 @@ void sw_correlate_unreachable(sw_correlator *c, const sw_sip_msg *m, sw_unreacha
 void sw_correlate_finish(sw_correlator *c, sw_time_us now)
 {
     sw_correlate_advance(c, now);
+    orphans_judge(c, c->now, true);
     while (c->lru_head) {
         sw_flow *f = c->lru_head;
         emit_flow_end(c, f, SW_END_CAPTURE);

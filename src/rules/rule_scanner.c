@@ -1,7 +1,11 @@
 /* Rule scanner: a source that probes the service rather than using it: a
  * known scanning tool's User-Agent (SIPVicious's "friendly-scanner" and its
  * kin), or many different users tried from one address within a minute
- * while most attempts are refused (enumeration or password guessing). */
+ * while most attempts are refused (enumeration or password guessing).
+ * Discovery alone (a tool's OPTIONS) is a warning; probing accounts is
+ * critical. A scan spread over thousands of addresses, each too quiet to
+ * count, is judged on the capture-wide minute: many REGISTERs refused from
+ * many sources, and few succeeding (key "distributed"). */
 #include "rule_util.h"
 
 #include "sipwatch/text.h"
@@ -29,8 +33,53 @@ static const char *known_scanner(const char *ua)
     return NULL;
 }
 
+/* A minute closed: REGISTERs refused capture-wide, from many sources. */
+static void on_minute(const sw_rule_ctx *ctx, const sw_event *ev)
+{
+    const sw_minutes *m = ev->minutes;
+    uint32_t refused = m->closed[SW_MIN_REG_REFUSED], ok = m->closed[SW_MIN_REG_OK];
+    uint32_t sources = m->closed_refused_sources;
+    const char *key = "distributed";
+    bool storm = refused >= ctx->cfg->scanner_distributed && refused > 3 * (ok + 1) && sources >= 20;
+    if (!storm) {
+        if (refused < ctx->cfg->scanner_distributed / 2 && sw_findings_open_count(ctx->findings, sw_rule_scanner.id))
+            sw_findings_resolve(ctx->findings, sw_rule_scanner.id, key, ev->now,
+                                "refused registrations fell back below half the threshold");
+        return;
+    }
+    bool created;
+    sw_severity old;
+    sw_finding *f = rule_finding(ctx, &sw_rule_scanner, key, ev->now, &created, &old);
+    if (!f)
+        return;
+    f->severity = SW_SEV_CRITICAL;
+    f->count += refused;
+    if (created)
+        f->first_seen = ev->now - 60 * SW_USEC_PER_SEC;
+    sw_finding_set_number(f, "refused_registrations_last_minute", refused);
+    sw_finding_set_number(f, "successful_registrations_last_minute", ok);
+    sw_finding_set_number(f, "sources_last_minute", sources);
+    sw_finding_set_bool(f, "probing_accounts", true);
+    rule_printf(f->summary, sizeof f->summary,
+                "REGISTERs refused %u times in the last minute (401, 403 ...) from about %u sources, while %u "
+                "succeeded: a distributed password-guessing scan, or a mass misconfiguration", refused, sources, ok);
+    rule_printf(f->suggestion, sizeof f->suggestion,
+                "Registrations are refused at a rate no single phone produces, from many addresses at once. If the "
+                "sources are not your phones, this is a distributed scan (a botnet guessing passwords, each "
+                "address too quiet to stand out): rate-limit REGISTER at the edge (pike/ratelimit, fail2ban on "
+                "the PBX's auth failures), allow SIP only from the networks your phones use, and check for "
+                "accounts whose guesses succeeded. If they are your phones, something changed for all of them "
+                "at once: a password or realm change on the server, a provisioning push with wrong credentials, "
+                "or a failed database behind the registrar.");
+    sw_findings_commit(ctx->findings, f, created, old);
+}
+
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
+    if (ev->kind == SW_EVENT_MINUTE) {
+        on_minute(ctx, ev);
+        return;
+    }
     if (ev->kind != SW_EVENT_MESSAGE || !ev->src_peer)
         return;
     const sw_sip_msg *m = ev->msg;

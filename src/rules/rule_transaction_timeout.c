@@ -123,6 +123,63 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
     sw_findings_commit(ctx->findings, f, created, old);
 }
 
+/* Transactions whose flows were evicted (flows.max under a flood) while
+ * waiting: judged in aggregate, into the same per-server finding. */
+static void report_orphans(const sw_rule_ctx *ctx, const sw_event *ev)
+{
+    const sw_orphan *o = ev->orphan;
+    bool open_at_end = ev->end == SW_END_CAPTURE;
+    sw_time_us waited = ev->now - o->first_ts;
+    if (open_at_end && waited < ctx->cfg->settle_grace * 2)
+        return;
+    char server[RULE_EP_LEN], client[RULE_EP_LEN], key[200], t_wait[32], t_limit[32];
+    rule_ep(&o->server, server, sizeof server);
+    rule_ep(&o->client, client, sizeof client);
+    const char *method = sw_sip_method_name((sw_sip_method)o->method);
+    rule_printf(key, sizeof key, "%s/%s%s", server, method, open_at_end ? "/open-at-end" : "");
+    bool created;
+    sw_severity old;
+    sw_finding *f = rule_finding(ctx, &sw_rule_transaction_timeout, key, ev->now, &created, &old);
+    if (!f)
+        return;
+    rule_secs(waited, t_wait, sizeof t_wait);
+    rule_secs(ctx->corr->txn_timeout, t_limit, sizeof t_limit);
+    f->count += o->unanswered;
+    if (created) {
+        f->first_seen = o->first_ts;
+        f->src = o->client;
+        f->dst = o->server;
+        sw_copy_cut(f->call_id, sizeof f->call_id, o->call_id);
+    }
+    sw_severity sev = f->count >= ctx->cfg->txn_timeout_critical ? SW_SEV_CRITICAL : SW_SEV_WARNING;
+    f->severity = open_at_end ? SW_SEV_INFO : created || sev > f->severity ? sev : f->severity;
+    sw_finding_set_detail(f, "method", method);
+    sw_finding_set_detail(f, "server", server);
+    sw_finding_set_number(f, "timeouts", f->count);
+    sw_finding_set_number(f, "tracked_in_aggregate", (long long)(rule_detail_number(f, "tracked_in_aggregate") +
+                                                                  o->unanswered));
+    sw_finding_set_bool(f, "open_at_end_of_capture", open_at_end);
+    rule_printf(f->summary, sizeof f->summary,
+                "%s to %s: %u %s %s (the oldest %s ago)%s; their Call-IDs were forgotten because flows.max was "
+                "reached, so they were tracked in aggregate; %u in all on this server",
+                method, server, o->unanswered, sw_plural(o->unanswered, "request", "requests"),
+                open_at_end ? "still had no final response when the capture ended" : "got no final response in time",
+                t_wait, open_at_end ? "" : "", f->count);
+    char *s = f->suggestion;
+    size_t cap = sizeof f->suggestion;
+    s[0] = '\0';
+    rule_append(s, cap, "So many new Call-IDs arrived that sipwatch had to forget the oldest before their %s "
+                        "timer ran out (raise flows.max to follow each one); %u %s to %s were still unanswered "
+                        "then, and no answer came from it for them. A server that stops answering under a flood "
+                        "of requests is overloaded or dead: check it first. If the flood itself is not legitimate "
+                        "traffic (a scanner, a looping proxy, a misbehaving trunk), rate-limit or block its "
+                        "source. ",
+                t_limit, o->unanswered, sw_plural(o->unanswered, "request", "requests"), server);
+    rule_append_reference(s, cap, 408, o->method);
+    rule_note_capture_loss(ctx, f);
+    sw_findings_commit(ctx->findings, f, created, old);
+}
+
 static void resolve_on_answer(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     const sw_sip_msg *m = ev->msg;
@@ -138,6 +195,10 @@ static void resolve_on_answer(const sw_rule_ctx *ctx, const sw_event *ev)
 
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
+    if (ev->kind == SW_EVENT_ORPHANS) {
+        report_orphans(ctx, ev);
+        return;
+    }
     const sw_flow *flow = ev->flow;
     if (!flow)
         return;

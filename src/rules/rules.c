@@ -34,6 +34,7 @@ void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *co
     cfg->server_errors = 10;
     cfg->scanner_users = 10;
     cfg->scanner_failures = 10;
+    cfg->scanner_distributed = 300;
     cfg->surge_factor = 3;
     cfg->surge_minimum = 10;
     cfg->baseline_minutes = 5;
