@@ -8,7 +8,7 @@ if [ $# -gt 0 ]; then
 else
 	list=()
 	for f in *.sh; do
-		case "$f" in lib.sh|run-all.sh|verify.sh|expect.sh) continue ;; esac
+		case "$f" in lib.sh|lib-tls.sh|run-all.sh|verify.sh|expect.sh|tls-expect.sh|tls-verify.sh) continue ;; esac
 		list+=("${f%.sh}")
 	done
 fi
