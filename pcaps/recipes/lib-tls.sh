@@ -64,3 +64,37 @@ sw_tls_drop_keys() {
 	awk -v cr="$cr" 'tolower($2) != tolower(cr)' "$keylog" >"$out"
 	sw_log "key log without stream $stream (client random ${cr:0:16}...): $(grep -c . "$out") lines"
 }
+
+# sw_tls_kamailio NAME [KAMAILIO-ARGS...]: kamailio's tls module on
+# 127.0.0.10:5061 with baresip alice and bob over TLS (see tls-kamailio.sh);
+# kamailio logs its TLS secrets through tls-keylog-preload.so
+sw_tls_kamailio() {
+	local name="$1"; shift
+	sw_setup "$name"
+	sw_tls_cert rsa
+	cc -shared -fPIC -O2 -Wall -o "$SW_WORK/keylog.so" "$SW_RECIPES/tls-keylog-preload.c" -lssl -ldl
+	cat "$SW_WORK/tls.key" "$SW_WORK/tls.crt" >"$SW_WORK/bob.pem"
+	sw_capture_start "tcp port $SW_TLS_PORT"
+	LD_PRELOAD="$SW_WORK/keylog.so" SIPWATCH_KEYLOG="$SW_WORK/keylog" \
+		sw_kamailio kam "tls:127.0.0.10:$SW_TLS_PORT" -A WITH_TLS \
+		-A "TLS_CERT=\"$SW_WORK/tls.crt\"" -A "TLS_KEY=\"$SW_WORK/tls.key\"" \
+		-A "BOB_ADDR=\"sip:127.0.0.12:$SW_TLS_PORT;transport=tls\"" "$@"
+	local tlsconf="sip_cafile		$SW_WORK/tls.crt"
+	# baresip listens for TLS on the sip_listen port + 1
+	sw_baresip bob "127.0.0.12:5060" 5583 \
+		"<sip:bob@127.0.0.10:$SW_TLS_PORT;transport=tls>;auth_pass=secret;regint=0;answermode=auto" \
+		"$tlsconf
+sip_certificate		$SW_WORK/bob.pem"
+	sw_baresip alice "127.0.0.11:5060" 5581 \
+		"<sip:alice@127.0.0.10:$SW_TLS_PORT;transport=tls>;auth_pass=secret;regint=300" "$tlsconf"
+	sleep 2
+	sw_cmd 5581 "/dial sip:bob@127.0.0.10:$SW_TLS_PORT"
+	sleep 3
+	sw_cmd 5581 "/hangup"
+	sleep 1
+	local p
+	for p in 5581 5583; do sw_cmd $p "/quit"; done
+	sleep 2
+	sw_stop kam
+	sw_tls_finish "$name" "$SW_WORK/keylog" none
+}
