@@ -22,5 +22,7 @@ for n in "${list[@]}"; do
 	fi
 done
 ./verify.sh || rc=1
+# TLS captures (pcaps/pending/, checked with their key logs)
+if [ -d ../pending ]; then ./tls-verify.sh || rc=1; fi
 if [ $rc = 0 ]; then rm -rf "$logs"; else echo "logs kept in $logs"; fi
 exit $rc

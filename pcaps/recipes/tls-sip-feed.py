@@ -10,7 +10,11 @@ makes it send a TLS 1.3 KeyUpdate that asks the peer to update too.
 
 Run inside the recipe's network namespace:
   tls-sip-feed.py --cert C --key K --keylog F --scenario register-loop,call-refer \
-      [--openssl-client ARGS] [--openssl-server ARGS] [--keyupdate] [--plain]
+      [--openssl-client ARGS] [--openssl-server ARGS] [--keyupdate] [--hold S]
+      [--pause-after-handshake DIR] [--plain]
+Scenarios (one TLS connection each, in order): register-loop (5 x REGISTER
+-> 401), call-refer (call, REFER -> 202, no NOTIFY, BYE after --hold s),
+call (healthy call).
 --plain sends the same SIP over plain TCP to port 5081 (no openssl), to
 check the verdicts sipwatch gives on the clear text.
 Every child is started with its PID kept, and stopped by that PID.
