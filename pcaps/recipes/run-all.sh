@@ -9,7 +9,7 @@ if [ $# -gt 0 ]; then
 else
 	list=()
 	for f in *.sh; do
-		case "$f" in lib.sh|lib-*.sh|run-all.sh|verify*.sh|expect.sh) continue ;; esac
+		case "$f" in lib.sh|lib-*.sh|run-all.sh|verify*.sh|expect.sh|tls-expect.sh|tls-verify.sh) continue ;; esac
 		list+=("${f%.sh}")
 	done
 fi
@@ -24,5 +24,7 @@ for n in "${list[@]}"; do
 done
 ./verify.sh || rc=1
 ./verify-media.sh || rc=1
+# TLS captures (pcaps/pending/, checked with their key logs)
+if [ -d ../pending ]; then ./tls-verify.sh || rc=1; fi
 if [ $rc = 0 ]; then rm -rf "$logs"; else echo "logs kept in $logs"; fi
 exit $rc
