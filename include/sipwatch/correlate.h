@@ -312,7 +312,7 @@ typedef struct sw_event {
     bool duplicate;                 /* ... seen within SW_DUPLICATE_WINDOW: a second capture point */
     bool new_attempt;               /* MESSAGE, 401/407: a new auth attempt was challenged */
     sw_flow_end end;                /* FLOW_END */
-    const sw_minutes *minutes;      /* MINUTE */
+    const sw_minutes *minutes;      /* MINUTE: the minute that closed; MESSAGE: the current one's counts */
     sw_unreachable unreachable;     /* UNREACHABLE: why (msg holds the quoted request's keys) */
     const sw_ip_addr *reporter;     /* UNREACHABLE: who sent the ICMP error */
     const sw_orphan *orphan;        /* ORPHANS: their aggregate; end = CAPTURE when the capture ended first */

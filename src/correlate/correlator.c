@@ -1094,7 +1094,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
     sw_time_us now = c->now;
     c->stats.messages++;
 
-    sw_event ev = {.kind = SW_EVENT_MESSAGE, .now = now, .msg = m};
+    sw_event ev = {.kind = SW_EVENT_MESSAGE, .now = now, .msg = m, .minutes = &c->minutes};
     ev.src_peer = peer_get(c, &m->src.ip, now);
     ev.dst_peer = peer_get(c, &m->dst.ip, now);
 

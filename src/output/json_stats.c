@@ -169,6 +169,8 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(corr, "peers_evicted", J(c->peers_evicted));
     json_object_set_new(corr, "transactions_evicted_pending", J(c->txns_evicted_pending));
     json_object_set_new(corr, "clock_jumps", J(c->clock_jumps));
+    json_object_set_new(corr, "orphans_dropped", J(c->orphans_dropped));
+    json_object_set_new(corr, "unreachable", J(c->unreachable));
     json_object_set_new(o, "correlator", corr);
 
     const sw_findings_stats *fs = &r->findings;

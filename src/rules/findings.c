@@ -1,6 +1,6 @@
 /* Findings store: one entry per problem, kept in opening order, the open or
  * latest one of each (rule, key) found through a hash table, capped (oldest
- * resolved dropped first, then oldest open), with every change reported to
+ * resolved dropped first, then the oldest open of the lowest severity), with every change reported to
  * the listener. A resolved finding is history: it is never reopened or
  * rewritten, and the identity a finding was opened with (Call-ID, endpoints,
  * first seen) never changes. */
@@ -156,6 +156,26 @@ static void drop_at(sw_findings *fs, size_t i)
     free(e);
 }
 
+/* What goes when the store is full: the oldest resolved finding; else the
+ * oldest open one of the lowest severity, so a flood of small findings
+ * never pushes out the critical one that explains it. */
+static size_t victim_index(const sw_findings *fs)
+{
+    size_t best = 0;
+    int best_rank = 99;
+    for (size_t i = 0; i < fs->len; i++) {
+        const sw_finding *f = &fs->order[i]->f;
+        int rank = f->state == SW_FINDING_RESOLVED ? 0 : 1 + (int)f->severity;
+        if (rank < best_rank) {
+            best_rank = rank;
+            best = i;
+            if (rank == 0)
+                break;
+        }
+    }
+    return best;
+}
+
 sw_finding *sw_findings_find(sw_findings *fs, const char *rule, const char *key)
 {
     entry *e = lookup(fs, rule, key, key_hash(rule, key));
@@ -174,15 +194,8 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
     }
     if (e)
         unhash(fs, e);      /* resolved: history; the problem is back as a new finding */
-    if (fs->len >= fs->max) {
-        size_t victim = 0;
-        for (size_t i = 0; i < fs->len; i++)
-            if (fs->order[i]->f.state == SW_FINDING_RESOLVED) {
-                victim = i;
-                break;
-            }
-        drop_at(fs, victim);
-    }
+    if (fs->len >= fs->max)
+        drop_at(fs, victim_index(fs));
     e = calloc(1, sizeof *e);
     if (!e)
         return NULL;

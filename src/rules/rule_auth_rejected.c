@@ -138,7 +138,15 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     const sw_sip_msg *m = ev->msg;
     if (m->is_request || ev->retransmission || !ev->txn)
         return;
-    if (refusal(m) && (ev->txn->credentials || ev->txn->proxy_credentials)) {
+    /* Refusals at a storm's rate are one problem (scanner, key "distributed"),
+     * not one finding per Call-ID that would flood the store. */
+    bool storm = false;
+    if (m->cseq_method == SW_METHOD_REGISTER && refusal(m)) {
+        const sw_finding *scan = sw_findings_find(ctx->findings, "scanner", "distributed");
+        storm = (scan && scan->state == SW_FINDING_OPEN) ||
+                (ev->minutes && ev->minutes->current[SW_MIN_REG_REFUSED] >= ctx->cfg->scanner_distributed);
+    }
+    if (refusal(m) && (ev->txn->credentials || ev->txn->proxy_credentials) && !storm) {
         on_refusal(ctx, ev);
     } else if (m->status >= 200 && m->status < 300 &&
                sw_findings_open_count(ctx->findings, sw_rule_auth_rejected.id)) {
