@@ -6,7 +6,9 @@
  * firewall that rejects. A better diagnosis than the transaction timeout
  * that follows, which this rule replaces for those requests. One finding
  * per destination (address, port), critical from txn_timeout_critical
- * errors. Resolves when the destination answers SIP again. */
+ * errors. A scanner's probes that meet a firewall are not reported: that
+ * is the firewall doing its job. Resolves when the destination answers SIP
+ * again. */
 #include "rule_util.h"
 
 #include "sipwatch/text.h"
@@ -65,6 +67,11 @@ static void suggest(sw_finding *f, sw_unreachable why, const char *target, const
 static void on_unreachable(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     const sw_sip_msg *m = ev->msg;
+    char source_ip[SW_IP_STRLEN];
+    sw_ip_format(&m->src.ip, source_ip, sizeof source_ip);
+    const sw_finding *scan = sw_findings_find(ctx->findings, "scanner", source_ip);
+    if (scan && scan->state == SW_FINDING_OPEN)
+        return;                     /* a scanner's probes meeting a firewall: no fault of ours */
     char target[RULE_EP_LEN], client[RULE_EP_LEN], reporter[SW_IP_STRLEN], key[200];
     rule_ep(&m->dst, target, sizeof target);
     rule_ep(&m->src, client, sizeof client);
