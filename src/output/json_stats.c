@@ -182,6 +182,11 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
         json_object_set_new(al, "suppressed", J(r->alerts.suppressed));
         json_object_set_new(al, "storms", J(r->alerts.storms));
         json_object_set_new(al, "exec_killed", J(r->alerts.exec_killed));
+        json_object_set_new(al, "dropped", J(r->alerts.dropped));
+        json_t *by_sink = json_object();
+        for (int k = 0; k < SW_ALERT_SINKS; k++)
+            json_object_set_new(by_sink, sw_alert_sink_name((sw_alert_sink)k), J(r->alerts.dropped_by_sink[k]));
+        json_object_set_new(al, "dropped_by_sink", by_sink);
         json_object_set_new(o, "alerts", al);
     }
 
