@@ -31,6 +31,8 @@ typedef struct sw_decode_stats {
     uint64_t non_sip_payloads;          /* UDP/SCTP payloads that were not SIP */
     uint64_t keepalives;                /* CRLF / empty keep-alives */
     uint64_t oversize_messages;         /* SIP messages over max_message_len */
+    uint64_t content_length_over_max;   /* of those on streams, a Content-Length over max_message_len:
+                                         * the header dropped, framing resumed at the next start line */
     uint64_t sctp_fragmented;           /* SCTP DATA chunks split over several chunks (skipped) */
     uint64_t ws_frames;                 /* WebSocket frames carrying SIP */
 } sw_decode_stats;

@@ -675,6 +675,7 @@ void sw_decoder_get_stats(const sw_decoder *d, sw_decode_stats *stats,
         sw_tcp_get_stats(d->tcp, &t);
         stats->sip_payloads += t.framing.messages;
         stats->oversize_messages += t.framing.oversize;
+        stats->content_length_over_max += t.framing.length_over_max;
         stats->keepalives += t.framing.keepalives;
         stats->ws_frames += t.framing.ws_frames;
     }

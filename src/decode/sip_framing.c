@@ -4,7 +4,8 @@
  * Design: a framer works on the bytes it is given directly and copies into
  * its own buffer only the tail it cannot frame yet, so a stream whose
  * segments hold whole messages is never copied. Every buffer is capped by the
- * sink's max_message_len; what exceeds it is counted and skipped. */
+ * sink's max_message_len; what exceeds it is counted and skipped: a message
+ * longer than that is dropped and framing resumes at the next start line. */
 #include "sipwatch/sip_framing.h"
 
 #include <stdlib.h>
@@ -449,10 +450,14 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             sink->stats->bad_content_length++;
         size_t total = hdr + body;
         if (total > sink->max_message_len) {
+            /* Never trust a length beyond the cap to skip bytes (999999999
+             * would blind the connection): drop this header and resynchronise
+             * on the next start line; the body is skipped and counted there. */
             sink->stats->oversize++;
-            size_t skip = total < avail ? total : avail;
-            f->discard = total - skip;
-            used += skip;
+            sink->stats->length_over_max++;
+            sink->stats->skipped_bytes += hdr;
+            f->resync = true;
+            used += hdr;
             continue;
         }
         if (avail < total)
@@ -465,12 +470,6 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
 
 size_t sw_framer_feed(sw_framer *f, const uint8_t *data, size_t len, const sw_framer_sink *sink)
 {
-    if (f->discard) {
-        size_t d = len < f->discard ? len : f->discard;
-        f->discard -= d;
-        data += d;
-        len -= d;
-    }
     if (len == 0)
         return f->len;
 
@@ -512,7 +511,6 @@ void sw_framer_gap(sw_framer *f)
 {
     f->len = 0;
     f->ws_len = 0;
-    f->discard = 0;
     if (f->mode == SW_FRAMER_SIP || f->mode == SW_FRAMER_DETECT)
         f->resync = true;
     else if (f->mode == SW_FRAMER_WEBSOCKET || f->mode == SW_FRAMER_HTTP_UPGRADE)

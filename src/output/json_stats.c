@@ -114,6 +114,7 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(dec, "non_sip_payloads", J(d->non_sip_payloads));
     json_object_set_new(dec, "keepalives", J(d->keepalives));
     json_object_set_new(dec, "oversize_messages", J(d->oversize_messages));
+    json_object_set_new(dec, "content_length_over_max", J(d->content_length_over_max));
     json_object_set_new(dec, "tls_segments", J(d->tls_segments));
     json_object_set_new(dec, "sctp_fragmented", J(d->sctp_fragmented));
     json_object_set_new(dec, "websocket_frames", J(d->ws_frames));

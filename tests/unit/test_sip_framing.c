@@ -236,6 +236,34 @@ static void test_oversize_is_skipped(void **state)
     sw_framer_release(&g.framer);
 }
 
+/* A Content-Length far beyond the cap must not make the framer skip that
+ * many bytes: the messages after it are framed, fed whole or in pieces. */
+static void test_huge_content_length_resyncs(void **state)
+{
+    (void)state;
+    static char stream[8192];
+    int n = snprintf(stream, sizeof stream,
+                     "INVITE sip:a@b SIP/2.0\r\nCall-ID: x@y\r\nContent-Length: 999999999\r\n\r\nv=0\r\no=- 1 1\r\n");
+    for (int i = 0; i < 12; i++)
+        n += snprintf(stream + n, sizeof stream - (size_t)n, "%s", OPTIONS_MSG);
+    const size_t pieces[] = {1, 7, 100, 1000, (size_t)n};
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+        size_t piece = pieces[p];
+        fixture f;
+        fixture_init(&f, 4096);
+        for (size_t at = 0; at < (size_t)n; at += piece) {
+            size_t len = (size_t)n - at < piece ? (size_t)n - at : piece;
+            sw_framer_feed(&f.framer, (const uint8_t *)stream + at, len, &f.sink);
+        }
+        assert_int_equal(f.got.n, 12);
+        assert_string_equal(f.got.msg[11], OPTIONS_MSG);
+        assert_int_equal(f.stats.length_over_max, 1);
+        assert_int_equal(f.stats.oversize, 1);
+        assert_true(f.stats.skipped_bytes >= strlen("v=0\r\no=- 1 1\r\n"));
+        sw_framer_release(&f.framer);
+    }
+}
+
 static void test_tls_and_http_are_not_framed(void **state)
 {
     (void)state;
@@ -335,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_split_byte_by_byte),
         cmocka_unit_test(test_mid_stream_start_and_gap_resync),
         cmocka_unit_test(test_oversize_is_skipped),
+        cmocka_unit_test(test_huge_content_length_resyncs),
         cmocka_unit_test(test_tls_and_http_are_not_framed),
         cmocka_unit_test(test_websocket),
         cmocka_unit_test(test_random_input_never_overflows),
