@@ -194,10 +194,19 @@ static void deliver(const sw_framer_sink *sink, const uint8_t *data, size_t len,
     sink->deliver(sink->user, &p);
 }
 
-static bool is_tls_record(const uint8_t *p, size_t n)
+/* A TLS record header (RFC 8446 5.1): ContentType 20..23, legacy version
+ * 3.0..3.4, a length of 1..2^14+2048. The stream's bytes decide, never the
+ * port: plain SIP from port 5061 is SIP. */
+static sw_start_line tls_record(const uint8_t *p, size_t n)
 {
-    /* ContentType 20..23, then legacy version 3.x */
-    return n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04;
+    static const uint8_t lo[5] = {0x14, 0x03, 0x00, 0x00, 0x00}, hi[5] = {0x17, 0x03, 0x04, 0x48, 0xff};
+    for (size_t i = 0; i < 3 && i < n; i++)
+        if (p[i] < lo[i] || p[i] > hi[i])
+            return SW_START_NO;
+    if (n < 5)
+        return SW_START_NEED_MORE;
+    unsigned len = ((unsigned)p[3] << 8) | p[4];
+    return len >= 1 && len <= 16384 + 2048 ? SW_START_YES : SW_START_NO;
 }
 
 /* When framing resumes at an unknown point, the previous body may end
@@ -401,7 +410,10 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             return used;
         if (st == SW_START_NO) {
             if (f->mode == SW_FRAMER_DETECT && !f->resync) {
-                if (is_tls_record(q, avail)) {
+                sw_start_line tls = tls_record(q, avail);
+                if (tls == SW_START_NEED_MORE)
+                    return used;
+                if (tls == SW_START_YES) {
                     f->mode = SW_FRAMER_TLS;
                     continue;
                 }

@@ -282,8 +282,25 @@ static void test_tls_and_http_are_not_framed(void **state)
     feed_str(&h, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
     assert_int_equal(h.framer.mode, SW_FRAMER_OTHER);
     assert_int_equal(h.got.n, 0);
+
+    /* A record header fed a byte at a time is still recognised. */
+    fixture g;
+    fixture_init(&g, 65536);
+    for (size_t i = 0; i < sizeof hello; i++)
+        sw_framer_feed(&g.framer, hello + i, 1, &g.sink);
+    assert_int_equal(g.framer.mode, SW_FRAMER_TLS);
+    /* Bytes that only start like TLS (an impossible length) are not TLS. */
+    fixture k;
+    fixture_init(&k, 65536);
+    static const uint8_t fake[] = {0x17, 0x03, 0x03, 0xff, 0xff, 'x', '\r', '\n'};
+    sw_framer_feed(&k.framer, fake, sizeof fake, &k.sink);
+    feed_str(&k, OPTIONS_MSG);
+    assert_int_not_equal(k.framer.mode, SW_FRAMER_TLS);
+    assert_int_equal(k.got.n, 1);
     sw_framer_release(&f.framer);
     sw_framer_release(&h.framer);
+    sw_framer_release(&g.framer);
+    sw_framer_release(&k.framer);
 }
 
 static size_t ws_frame(uint8_t *out, uint8_t first_byte, const char *payload, size_t len, bool masked)
