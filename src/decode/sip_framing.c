@@ -54,11 +54,13 @@ sw_start_line sw_sip_start_line(const uint8_t *data, size_t len)
                 return SW_START_NO;
         if (data[11] != ' ' && data[11] != '\r' && data[11] != '\n')
             return SW_START_NO;
-        /* The reason phrase: text up to the line end, no control bytes. */
+        /* The reason phrase: text up to the line end. A control byte (an ESC
+         * sequence) is hostile text, not a reason to miss the response: it is
+         * sanitised where it is shown. A NUL marks binary data (tshark agrees). */
         for (size_t i = 11; i < len && i < SW_MAX_URI_LEN; i++) {
             if (data[i] == '\r' || data[i] == '\n')
                 return SW_START_YES;
-            if ((data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7f)
+            if (data[i] == '\0')
                 return SW_START_NO;
         }
         return len < SW_MAX_URI_LEN ? SW_START_NEED_MORE : SW_START_NO;

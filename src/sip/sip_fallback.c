@@ -82,8 +82,13 @@ bool sw_sip_scan_keys(const sw_payload *p, sw_sip_msg *m)
     size_t first = (size_t)(nl - text);
     if (first && text[first - 1] == '\r')
         first--;
-    if (first >= 12 && memcmp(text, "SIP/2.0 ", 8) == 0) {
-        m->status = atoi(text + 8);
+    if (first >= 11 && memcmp(text, "SIP/2.0 ", 8) == 0) {
+        /* A status line: the code is all that is read; the reason phrase
+         * may be missing or hold anything (control bytes included). */
+        for (int i = 8; i < 11; i++)
+            if (text[i] < '0' || text[i] > '9')
+                return false;
+        m->status = (text[8] - '0') * 100 + (text[9] - '0') * 10 + (text[10] - '0');
         if (m->status < 100 || m->status > 699)
             return false;
     } else {

@@ -157,7 +157,7 @@ def case_plain_sip_on_5061():
 def control_reason_pcap(path, transport):
     p = Pcap(path)
     inv = request("INVITE", 7, transport=transport)
-    answers = [response(inv, 100, b"Trying", to_tag=False), response(inv, 403, b"Forbidden \x1b[2J\x1b]0;x\x07")]
+    answers = [response(inv, 403, b"Forbidden \x1b[2J\x1b]0;x\x07")]
     ack = request("ACK", 7, transport=transport)
     if transport == "UDP":
         p.udp(CLIENT, 5070, SERVER, 5060, inv)

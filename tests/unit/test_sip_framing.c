@@ -98,6 +98,9 @@ static void test_start_line(void **state)
     assert_int_equal(sw_sip_start_line(nul_uri, sizeof nul_uri - 1), SW_START_NO);
     static const uint8_t nul_reason[] = "SIP/2.0 401 Unauthori%s\0\r\n";
     assert_int_equal(sw_sip_start_line(nul_reason, sizeof nul_reason - 1), SW_START_NO);
+    /* Other control bytes in a reason phrase are hostile text: still a response. */
+    static const uint8_t esc_reason[] = "SIP/2.0 403 Forbidden \x1b[2J\x1b]0;x\x07\x7f\r\n";
+    assert_int_equal(sw_sip_start_line(esc_reason, sizeof esc_reason - 1), SW_START_YES);
 }
 
 static void test_header_end_and_content_length(void **state)
