@@ -364,6 +364,52 @@ def case_sighup_reopens():
             p.kill()
 
 
+def unit_settings(path):
+    """{(section, key): [values...]} of a systemd unit file."""
+    settings, section = {}, None
+    for raw in open(path):
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        key, _, value = line.partition("=")
+        settings.setdefault((section, key.strip()), []).append(value.strip())
+    return settings
+
+
+def case_systemd_stop():
+    """systemctl stop sends SIGTERM; with findings open sipwatch then exits 1,
+    which the unit must count as a clean exit (SuccessExitStatus)."""
+    unit = os.path.join(os.path.dirname(PCAPS), "packaging", "sipwatch.service")
+    settings = unit_settings(unit)
+    ok_codes = {"0"} | {tok for v in settings.get(("Service", "SuccessExitStatus"), []) for tok in v.split()}
+    expect("1" in ok_codes, f"SuccessExitStatus of {unit} does not include 1: {sorted(ok_codes)}")
+    if shutil.which("systemd-analyze"):
+        local = os.path.join(TMP, "sipwatch.service")
+        exec_start = settings[("Service", "ExecStart")][0]
+        with open(unit) as src, open(local, "w") as dst:
+            dst.write(src.read().replace(exec_start.split()[0], SIPWATCH))
+        v = subprocess.run(["systemd-analyze", "verify", "--man=no", local], capture_output=True, text=True)
+        expect(v.returncode == 0 and not (v.stdout + v.stderr).strip(),
+               f"systemd-analyze verify: {v.returncode} {v.stdout}{v.stderr}")
+    # The stop itself: SIGTERM while findings are open.
+    pcap = generated(20000, 8)
+    p = subprocess.Popen([SIPWATCH, "-r", pcap, "--replay=20", "--no-ui"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        expect(p.poll() is None, "still running when stopped")
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    expect(p.returncode == 1, f"SIGTERM with open findings exits 1 (the premise): {p.returncode}")
+    expect(str(p.returncode) in ok_codes, f"exit {p.returncode} is a clean stop for the unit: {sorted(ok_codes)}")
+
+
 def case_example_config():
     conf = os.path.join(os.path.dirname(PCAPS), "packaging", "sipwatch.conf")
     r = run(["--config", conf, "--list-rules"])
