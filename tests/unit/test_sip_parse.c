@@ -264,6 +264,34 @@ static void test_control_bytes_in_reason_still_a_response(void **state)
     }
 }
 
+/* Captured bytes are not NUL-terminated: a message that ends inside its
+ * CSeq or Via line is read up to its last byte, never past it (found by
+ * fuzz/fuzz_sip_sequence; an overread shows under AddressSanitizer). */
+static void test_fallback_stays_inside_the_message(void **state)
+{
+    (void)state;
+    const char *texts[] = {"SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 12",
+                           "SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 12 INVITE",
+                           "SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 1 BYE\r\nVia: SIP/2.0/UDP host:5060",
+                           "SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 1 BYE\r\nVia: SIP/2.0/UDP host"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t n = strlen(texts[i]);
+        uint8_t *exact = malloc(n);     /* no terminator after the last byte */
+        assert_non_null(exact);
+        memcpy(exact, texts[i], n);
+        sw_payload p = {.data = exact, .len = n};
+        bool keys = sw_sip_scan_keys(&p, msg);
+        assert_int_equal(msg->status, 200);
+        assert_true(keys);
+        assert_int_equal(msg->cseq, i == 0 || i == 1 ? 12 : 1);
+        if (i == 2)
+            assert_int_equal(msg->via_port, 5060);
+        if (i == 3)
+            assert_string_equal(msg->via_host, "host");
+        free(exact);
+    }
+}
+
 static void test_huge_header_and_size_cap(void **state)
 {
     (void)state;
@@ -337,6 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_garbage_is_a_parse_error_and_silent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fallback_keys_of_a_rejected_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_bytes_in_reason_still_a_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fallback_stays_inside_the_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_header_and_size_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_fields_are_truncated_not_overflowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_parses_reuse_nothing_stale, setup, teardown),
