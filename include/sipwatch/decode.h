@@ -18,7 +18,6 @@ typedef struct sw_decode_config {
     sw_ipfrag_limits ipfrag;
     sw_tcp_limits tcp;
     size_t max_message_len;     /* larger SIP messages are dropped and counted */
-    uint16_t tls_ports[4];      /* TCP ports counted as TLS (default 5061) */
 } sw_decode_config;
 
 typedef struct sw_decode_stats {
@@ -28,11 +27,13 @@ typedef struct sw_decode_stats {
     uint64_t ipv4, ipv6;                /* IP headers decoded (tunnels count each layer) */
     uint64_t tunnels;                   /* encapsulation layers removed */
     uint64_t udp, tcp, sctp, other_l4;  /* transport headers seen */
-    uint64_t tls_segments;              /* TCP segments on TLS ports or carrying TLS: undecodable */
+    uint64_t tls_segments;              /* TCP segments of streams that start with a TLS record: undecodable */
     uint64_t sip_payloads;              /* SIP messages handed on */
     uint64_t non_sip_payloads;          /* UDP/SCTP payloads that were not SIP */
     uint64_t keepalives;                /* CRLF / empty keep-alives */
     uint64_t oversize_messages;         /* SIP messages over max_message_len */
+    uint64_t content_length_over_max;   /* of those on streams, a Content-Length over max_message_len:
+                                         * the header dropped, framing resumed at the next start line */
     uint64_t sctp_fragmented;           /* SCTP DATA chunks split over several chunks (skipped) */
     uint64_t ws_frames;                 /* WebSocket frames carrying SIP */
     uint64_t icmp_unreachable;          /* ICMP/ICMPv6 destination unreachable errors seen */

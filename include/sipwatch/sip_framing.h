@@ -44,6 +44,7 @@ typedef struct sw_framer_stats {
     uint64_t skipped_bytes;     /* bytes discarded while looking for a start line */
     uint64_t bad_content_length;/* malformed Content-Length (message cut at its header) */
     uint64_t oversize;          /* messages larger than the cap (discarded) */
+    uint64_t length_over_max;   /* of those, a Content-Length beyond the cap: resynchronised */
     uint64_t ws_frames;         /* WebSocket data frames */
     uint64_t tls_bytes;         /* bytes of TLS streams */
 } sw_framer_stats;
@@ -65,7 +66,6 @@ typedef struct sw_framer {
     uint32_t scanned;           /* bytes inspected without recognising anything */
     uint8_t mode;               /* sw_framer_mode */
     bool resync;                /* a gap: look for the next start line */
-    size_t discard;             /* bytes still to drop of an oversized message */
     uint8_t *ws_msg;            /* WebSocket message being assembled from continuation frames */
     size_t ws_len, ws_cap;
 } sw_framer;

@@ -22,7 +22,8 @@ typedef struct sw_tcp_stats {
     uint64_t segments;              /* TCP segments offered */
     uint64_t connections;           /* connections tracked */
     uint64_t sip_connections;       /* connections that carried at least one SIP message */
-    uint64_t tls_connections;       /* connections recognised as TLS */
+    uint64_t tls_connections;       /* connections recognised as TLS (a TLS record header first) */
+    uint64_t tls_segments;          /* segments fed to a direction recognised as TLS */
     uint64_t retransmissions;       /* segments carrying only bytes already delivered */
     uint64_t out_of_order;          /* segments that arrived ahead of a hole */
     uint64_t gaps;                  /* holes never filled (bytes skipped, framing resynchronised) */
@@ -57,8 +58,8 @@ sw_tcp_table *sw_tcp_create(const sw_tcp_limits *limits, size_t max_message_len,
                             void (*deliver)(void *user, const sw_payload *payload), void *user);
 void sw_tcp_destroy(sw_tcp_table *table);
 
-/* Offers one segment; `tls` marks a connection on a TLS port. */
-void sw_tcp_segment_add(sw_tcp_table *table, const sw_tcp_segment *seg, bool tls);
+/* Offers one segment. */
+void sw_tcp_segment_add(sw_tcp_table *table, const sw_tcp_segment *seg);
 
 /* Drops idle and closed connections (cheap when nothing is due). */
 void sw_tcp_expire(sw_tcp_table *table, sw_time_us now);

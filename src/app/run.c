@@ -522,8 +522,9 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     }
 
     if (pl->alerts) {
-        /* Deliver what is queued (storm summaries included); then count it. */
-        sw_alerts_flush(pl->alerts, pl->last_ts, 2000);
+        /* Deliver what is queued (storm summaries included), drop what a
+         * stuck sink still holds; then count it all. */
+        sw_alerts_stop(pl->alerts, pl->last_ts, 2000);
         sw_alerts_get_stats(pl->alerts, &sum.alerts);
         sum.have_alerts = true;
     }

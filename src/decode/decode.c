@@ -73,7 +73,6 @@ void sw_decode_config_default(sw_decode_config *cfg)
     sw_ipfrag_limits_default(&cfg->ipfrag);
     sw_tcp_limits_default(&cfg->tcp);
     cfg->max_message_len = 256 * 1024;
-    cfg->tls_ports[0] = 5061;
 }
 
 sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payload, void *user)
@@ -258,14 +257,6 @@ static void decode_sctp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_
     }
 }
 
-static bool is_tls_port(const sw_decoder *d, uint16_t port)
-{
-    for (size_t i = 0; i < sizeof d->cfg.tls_ports / sizeof d->cfg.tls_ports[0]; i++)
-        if (d->cfg.tls_ports[i] && d->cfg.tls_ports[i] == port)
-            return true;
-    return false;
-}
-
 static void decode_tcp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_t n)
 {
     if (n < 20) {
@@ -283,10 +274,8 @@ static void decode_tcp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_t
         .src = {.ip = ip->src, .port = rd16(p)}, .dst = {.ip = ip->dst, .port = rd16(p + 2)},
         .seq = rd32(p + 4), .flags = p[13], .data = p + hlen, .len = n - hlen,
     };
-    bool tls = is_tls_port(d, seg.src.port) || is_tls_port(d, seg.dst.port);
-    if (tls && seg.len)
-        d->stats.tls_segments++;
-    sw_tcp_segment_add(d->tcp, &seg, tls);
+    /* TLS is recognised by the framer from the bytes, never by port. */
+    sw_tcp_segment_add(d->tcp, &seg);
 }
 
 /* GRE (RFC 2784/2890), with ERSPAN types I-III and PPP inside. */
@@ -751,7 +740,9 @@ void sw_decoder_get_stats(const sw_decoder *d, sw_decode_stats *stats,
         sw_tcp_get_stats(d->tcp, &t);
         stats->sip_payloads += t.framing.messages;
         stats->oversize_messages += t.framing.oversize;
+        stats->content_length_over_max += t.framing.length_over_max;
         stats->keepalives += t.framing.keepalives;
+        stats->tls_segments += t.tls_segments;
         stats->ws_frames += t.framing.ws_frames;
     }
     if (ipfrag)

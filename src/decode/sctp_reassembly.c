@@ -61,6 +61,8 @@ static bool slot_append(sw_sctp_table *t, sctp_slot *s, const uint8_t *data, siz
 {
     if (s->len + len > t->max_len)
         return false;
+    if (len == 0)
+        return true;            /* nothing to copy (and no buffer yet, perhaps) */
     if (s->len + len > s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 4096;
         while (ncap < s->len + len)

@@ -4,7 +4,8 @@
  * Design: a framer works on the bytes it is given directly and copies into
  * its own buffer only the tail it cannot frame yet, so a stream whose
  * segments hold whole messages is never copied. Every buffer is capped by the
- * sink's max_message_len; what exceeds it is counted and skipped. */
+ * sink's max_message_len; what exceeds it is counted and skipped: a message
+ * longer than that is dropped and framing resumes at the next start line. */
 #include "sipwatch/sip_framing.h"
 
 #include <stdlib.h>
@@ -53,11 +54,13 @@ sw_start_line sw_sip_start_line(const uint8_t *data, size_t len)
                 return SW_START_NO;
         if (data[11] != ' ' && data[11] != '\r' && data[11] != '\n')
             return SW_START_NO;
-        /* The reason phrase: text up to the line end, no control bytes. */
+        /* The reason phrase: text up to the line end. A control byte (an ESC
+         * sequence) is hostile text, not a reason to miss the response: it is
+         * sanitised where it is shown. A NUL marks binary data (tshark agrees). */
         for (size_t i = 11; i < len && i < SW_MAX_URI_LEN; i++) {
             if (data[i] == '\r' || data[i] == '\n')
                 return SW_START_YES;
-            if ((data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7f)
+            if (data[i] == '\0')
                 return SW_START_NO;
         }
         return len < SW_MAX_URI_LEN ? SW_START_NEED_MORE : SW_START_NO;
@@ -193,10 +196,19 @@ static void deliver(const sw_framer_sink *sink, const uint8_t *data, size_t len,
     sink->deliver(sink->user, &p);
 }
 
-static bool is_tls_record(const uint8_t *p, size_t n)
+/* A TLS record header (RFC 8446 5.1): ContentType 20..23, legacy version
+ * 3.0..3.4, a length of 1..2^14+2048. The stream's bytes decide, never the
+ * port: plain SIP from port 5061 is SIP. */
+static sw_start_line tls_record(const uint8_t *p, size_t n)
 {
-    /* ContentType 20..23, then legacy version 3.x */
-    return n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04;
+    static const uint8_t lo[5] = {0x14, 0x03, 0x00, 0x00, 0x00}, hi[5] = {0x17, 0x03, 0x04, 0x48, 0xff};
+    for (size_t i = 0; i < 3 && i < n; i++)
+        if (p[i] < lo[i] || p[i] > hi[i])
+            return SW_START_NO;
+    if (n < 5)
+        return SW_START_NEED_MORE;
+    unsigned len = ((unsigned)p[3] << 8) | p[4];
+    return len >= 1 && len <= 16384 + 2048 ? SW_START_YES : SW_START_NO;
 }
 
 /* When framing resumes at an unknown point, the previous body may end
@@ -400,7 +412,10 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             return used;
         if (st == SW_START_NO) {
             if (f->mode == SW_FRAMER_DETECT && !f->resync) {
-                if (is_tls_record(q, avail)) {
+                sw_start_line tls = tls_record(q, avail);
+                if (tls == SW_START_NEED_MORE)
+                    return used;
+                if (tls == SW_START_YES) {
                     f->mode = SW_FRAMER_TLS;
                     continue;
                 }
@@ -449,10 +464,14 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             sink->stats->bad_content_length++;
         size_t total = hdr + body;
         if (total > sink->max_message_len) {
+            /* Never trust a length beyond the cap to skip bytes (999999999
+             * would blind the connection): drop this header and resynchronise
+             * on the next start line; the body is skipped and counted there. */
             sink->stats->oversize++;
-            size_t skip = total < avail ? total : avail;
-            f->discard = total - skip;
-            used += skip;
+            sink->stats->length_over_max++;
+            sink->stats->skipped_bytes += hdr;
+            f->resync = true;
+            used += hdr;
             continue;
         }
         if (avail < total)
@@ -465,12 +484,6 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
 
 size_t sw_framer_feed(sw_framer *f, const uint8_t *data, size_t len, const sw_framer_sink *sink)
 {
-    if (f->discard) {
-        size_t d = len < f->discard ? len : f->discard;
-        f->discard -= d;
-        data += d;
-        len -= d;
-    }
     if (len == 0)
         return f->len;
 
@@ -512,7 +525,6 @@ void sw_framer_gap(sw_framer *f)
 {
     f->len = 0;
     f->ws_len = 0;
-    f->discard = 0;
     if (f->mode == SW_FRAMER_SIP || f->mode == SW_FRAMER_DETECT)
         f->resync = true;
     else if (f->mode == SW_FRAMER_WEBSOCKET || f->mode == SW_FRAMER_HTTP_UPGRADE)

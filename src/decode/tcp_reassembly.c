@@ -196,9 +196,12 @@ static void feed(sw_tcp_table *t, tcp_conn *c, int d, const uint8_t *data, size_
         c->carried_sip = true;
         t->stats.sip_connections++;
     }
-    if (!c->tls && h->framer.mode == SW_FRAMER_TLS) {
-        c->tls = true;
-        t->stats.tls_connections++;
+    if (h->framer.mode == SW_FRAMER_TLS) {
+        t->stats.tls_segments++;
+        if (!c->tls) {
+            c->tls = true;
+            t->stats.tls_connections++;
+        }
     }
 }
 
@@ -305,7 +308,7 @@ void sw_tcp_expire(sw_tcp_table *t, sw_time_us now)
     }
 }
 
-void sw_tcp_segment_add(sw_tcp_table *t, const sw_tcp_segment *seg, bool tls)
+void sw_tcp_segment_add(sw_tcp_table *t, const sw_tcp_segment *seg)
 {
     t->stats.segments++;
     sw_tcp_expire(t, seg->ts);
@@ -327,12 +330,6 @@ void sw_tcp_segment_add(sw_tcp_table *t, const sw_tcp_segment *seg, bool tls)
         list_append(&t->open, c);
         t->stats.connections++;
         t->stats.active++;
-        if (tls) {
-            c->tls = true;
-            t->stats.tls_connections++;
-            c->half[0].framer.mode = SW_FRAMER_TLS;
-            c->half[1].framer.mode = SW_FRAMER_TLS;
-        }
         enforce_caps(t, c);
     }
     c->last_seen = seg->ts;

@@ -2,15 +2,17 @@
  *
  * Design: sw_alerts_finding() runs on the capture thread and only decides:
  * which changes alert (severity filter, per-finding repeat limit, per-rule
- * storm window), then copies the alert into a bounded queue. A delivery
- * thread empties the queue into the sinks: syslog, a JSON Lines file, and a
- * command run with the alert on standard input and in its environment, in
- * its own process group, killed at the timeout. A full queue or a failing
- * sink drops the alert and counts it; nothing here ever blocks capture. */
+ * storm window), then hands the alert to every sink. Each sink (syslog, a
+ * JSON Lines file, a command run with the alert on standard input and in its
+ * environment, killed at the timeout) has its own bounded queue and delivery
+ * thread, so a hung command never delays syslog or the file. A full queue, a
+ * failing sink or an alert still queued at exit is dropped and counted per
+ * sink; nothing here ever blocks capture. */
 #include "sipwatch/alerts.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,13 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define QUEUE_MAX 1024
+#define QUEUE_MAX 1024                /* per sink */
 #define TRACK_MAX 8192
 #define MAX_RULES 32
 
 extern char **environ;
 
 typedef struct alert_item {
+    int refs;                       /* one per sink queue holding it */
     char *json;
     char event[16], rule[32], severity[16];
     char *call_id, *summary, *suggestion;
@@ -49,24 +52,43 @@ typedef struct rule_window {
     sw_severity severity;
 } rule_window;
 
+/* One sink: its queue (under sw_alerts.lock) and its delivery thread. */
+typedef struct sink {
+    struct sw_alerts *owner;
+    sw_alert_sink kind;
+    bool on, started;
+    pthread_t thread;
+    pthread_cond_t wake;
+    alert_item *queue[QUEUE_MAX];
+    unsigned head, count;
+    bool busy;
+    uint64_t dropped_full, dropped_exit;
+} sink;
+
 struct sw_alerts {
     sw_alert_config cfg;
     char *json_path, *exec_cmd;
     /* decisions: capture thread only */
     tracked track[TRACK_MAX];
     rule_window rules[MAX_RULES];
-    /* queue and stats: shared */
+    /* queues and stats: shared */
     pthread_mutex_t lock;
-    pthread_cond_t wake, drained;
-    alert_item *queue[QUEUE_MAX];
-    unsigned head, count;
-    bool busy, stopping, reopen;
-    pthread_t thread;
+    pthread_cond_t drained;
+    sink sinks[SW_ALERT_SINKS];
+    bool stopping, stopped, reopen;
     sw_alert_stats stats;
-    /* delivery thread only */
+    /* the JSON sink's thread only */
     FILE *json;
+    bool json_error_said;
+    /* the syslog sink's thread only */
     int syslog_fd;                  /* -1 until connected */
 };
+
+const char *sw_alert_sink_name(sw_alert_sink s)
+{
+    static const char *const names[SW_ALERT_SINKS] = {"syslog", "json", "exec"};
+    return (unsigned)s < SW_ALERT_SINKS ? names[s] : "?";
+}
 
 void sw_alert_config_default(sw_alert_config *cfg)
 {
@@ -97,6 +119,13 @@ static void item_free(alert_item *it)
     free(it);
 }
 
+/* A sink is done with the item: the last one frees it. */
+static void item_release(alert_item *it)
+{
+    if (it && __atomic_sub_fetch(&it->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        item_free(it);
+}
+
 static void count(sw_alerts *a, bool ok)
 {
     pthread_mutex_lock(&a->lock);
@@ -118,14 +147,29 @@ static int syslog_priority(const alert_item *it)
     return LOG_INFO;
 }
 
+/* Says once per run on standard error that the alert file cannot be
+ * written (a full disk, a removed directory); every failure is counted. */
+static void json_error(sw_alerts *a, int err)
+{
+    if (a->json_error_said)
+        return;
+    a->json_error_said = true;
+    fprintf(stderr, "sipwatch: --alert-json %s: %s; alerts that cannot be written are counted as failed\n",
+            a->json_path, strerror(err));
+}
+
 static bool deliver_json(sw_alerts *a, const alert_item *it)
 {
     if (!a->json) {
         a->json = fopen(a->json_path, "a");
-        if (!a->json)
+        if (!a->json) {
+            json_error(a, errno);
             return false;
+        }
     }
+    errno = 0;
     if (fprintf(a->json, "%s\n", it->json) < 0 || fflush(a->json) != 0) {
+        json_error(a, errno ? errno : EIO);
         fclose(a->json);            /* reopened on the next alert: the disk may have space again */
         a->json = NULL;
         return false;
@@ -224,9 +268,23 @@ static bool deliver_exec(sw_alerts *a, const alert_item *it)
     return ok;
 }
 
-/* One RFC 3164 datagram to the local syslog socket. The socket is
- * non-blocking: a syslog daemon that stopped reading makes this fail, not
- * wait. Reconnects after an error (the daemon was restarted). */
+/* Sends on the non-blocking syslog socket; when the daemon's queue is full,
+ * waits up to a second for room (this sink's thread only waits for itself). */
+static bool syslog_send(int fd, const char *line, size_t n)
+{
+    if (send(fd, line, n, MSG_NOSIGNAL) >= 0)
+        return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+        return false;
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    if (poll(&pfd, 1, 1000) <= 0)
+        return false;
+    return send(fd, line, n, MSG_NOSIGNAL) >= 0;
+}
+
+/* One RFC 3164 datagram to the local syslog socket. A syslog daemon that
+ * stopped reading makes this fail within a second, and the alert is counted.
+ * Reconnects after an error (the daemon was restarted). */
 static bool deliver_syslog(sw_alerts *a, const alert_item *it)
 {
     const char *path = a->cfg.syslog_socket ? a->cfg.syslog_socket : "/dev/log";
@@ -253,7 +311,7 @@ static bool deliver_syslog(sw_alerts *a, const alert_item *it)
                      stamp, (int)getpid(), it->event, it->rule, it->severity, it->summary);
     if (n < 0)
         return false;
-    if (send(a->syslog_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, MSG_NOSIGNAL) < 0) {
+    if (!syslog_send(a->syslog_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1)) {
         close(a->syslog_fd);
         a->syslog_fd = -1;
         return false;
@@ -261,50 +319,61 @@ static bool deliver_syslog(sw_alerts *a, const alert_item *it)
     return true;
 }
 
-static void deliver(sw_alerts *a, const alert_item *it)
+static void deliver(sw_alerts *a, sw_alert_sink kind, const alert_item *it)
 {
-    if (a->cfg.syslog)
+    switch (kind) {
+    case SW_ALERT_SYSLOG:
         count(a, deliver_syslog(a, it));
-    if (a->json_path)
+        break;
+    case SW_ALERT_JSON:
         count(a, deliver_json(a, it));
-    if (a->exec_cmd)
+        break;
+    default:
         count(a, deliver_exec(a, it));
+        break;
+    }
 }
 
+static void reopen_json(sw_alerts *a)
+{
+    a->reopen = false;
+    pthread_mutex_unlock(&a->lock);
+    if (a->json) {
+        fclose(a->json);
+        a->json = NULL;
+    }
+    pthread_mutex_lock(&a->lock);
+}
+
+/* One sink's delivery thread: empties its queue until told to stop. */
 static void *delivery_main(void *arg)
 {
-    sw_alerts *a = arg;
+    sink *k = arg;
+    sw_alerts *a = k->owner;
     sigset_t pipe_set;
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     pthread_mutex_lock(&a->lock);
     for (;;) {
-        if (a->reopen) {
-            a->reopen = false;
-            pthread_mutex_unlock(&a->lock);
-            if (a->json) {
-                fclose(a->json);
-                a->json = NULL;
-            }
-            pthread_mutex_lock(&a->lock);
-        }
-        if (!a->count) {
+        if (k->kind == SW_ALERT_JSON && a->reopen)
+            reopen_json(a);
+        if (!k->count || a->stopping) {
             pthread_cond_broadcast(&a->drained);
             if (a->stopping)
                 break;
-            pthread_cond_wait(&a->wake, &a->lock);
+            pthread_cond_wait(&k->wake, &a->lock);
             continue;
         }
-        alert_item *it = a->queue[a->head];
-        a->head = (a->head + 1) % QUEUE_MAX;
-        a->count--;
-        a->busy = true;
+        alert_item *it = k->queue[k->head];
+        k->head = (k->head + 1) % QUEUE_MAX;
+        k->count--;
+        k->busy = true;
         pthread_mutex_unlock(&a->lock);
-        deliver(a, it);
-        item_free(it);
+        deliver(a, k->kind, it);
+        item_release(it);
         pthread_mutex_lock(&a->lock);
-        a->busy = false;
+        k->busy = false;
     }
     pthread_mutex_unlock(&a->lock);
     return NULL;
@@ -312,20 +381,33 @@ static void *delivery_main(void *arg)
 
 /* ---- decisions (the capture thread) -------------------------------------------- */
 
+/* Hands the alert to every sink's queue; a full queue drops it for that sink only. */
 static void enqueue(sw_alerts *a, alert_item *it)
 {
+    it->refs = 1;                   /* held here until every sink has it */
     pthread_mutex_lock(&a->lock);
     a->stats.queued++;
-    if (a->count == QUEUE_MAX) {
-        a->stats.failed++;
-        pthread_mutex_unlock(&a->lock);
-        item_free(it);
-        return;
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        sink *k = &a->sinks[s];
+        if (!k->on)
+            continue;
+        if (a->stopping) {
+            k->dropped_exit++;
+            a->stats.failed++;
+            continue;
+        }
+        if (k->count == QUEUE_MAX) {
+            k->dropped_full++;
+            a->stats.failed++;
+            continue;
+        }
+        __atomic_add_fetch(&it->refs, 1, __ATOMIC_RELAXED);
+        k->queue[(k->head + k->count) % QUEUE_MAX] = it;
+        k->count++;
+        pthread_cond_signal(&k->wake);
     }
-    a->queue[(a->head + a->count) % QUEUE_MAX] = it;
-    a->count++;
-    pthread_cond_signal(&a->wake);
     pthread_mutex_unlock(&a->lock);
+    item_release(it);
 }
 
 static alert_item *item_new(const char *json, const char *event, const char *rule, const char *severity,
@@ -488,6 +570,25 @@ void sw_alerts_finding(sw_alerts *a, const sw_finding *f, sw_finding_change chan
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
+static void release_all(sw_alerts *a)
+{
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        sink *k = &a->sinks[s];
+        for (; k->count; k->count--, k->head = (k->head + 1) % QUEUE_MAX)
+            item_release(k->queue[k->head]);
+        pthread_cond_destroy(&k->wake);
+    }
+    pthread_mutex_destroy(&a->lock);
+    pthread_cond_destroy(&a->drained);
+    if (a->json)
+        fclose(a->json);
+    if (a->syslog_fd >= 0)
+        close(a->syslog_fd);
+    free(a->json_path);
+    free(a->exec_cmd);
+    free(a);
+}
+
 sw_alerts *sw_alerts_create(const sw_alert_config *cfg, char *err, size_t errlen)
 {
     sw_alerts *a = calloc(1, sizeof *a);
@@ -512,16 +613,24 @@ sw_alerts *sw_alerts_create(const sw_alert_config *cfg, char *err, size_t errlen
         a->exec_cmd = strdup(cfg->exec_cmd);
     a->syslog_fd = -1;
     pthread_mutex_init(&a->lock, NULL);
-    pthread_cond_init(&a->wake, NULL);
     pthread_cond_init(&a->drained, NULL);
-    if (pthread_create(&a->thread, NULL, delivery_main, a) != 0) {
-        snprintf(err, errlen, "cannot start the alert thread");
-        if (a->json)
-            fclose(a->json);
-        free(a->json_path);
-        free(a->exec_cmd);
-        free(a);
-        return NULL;
+    bool on[SW_ALERT_SINKS] = {cfg->syslog, cfg->json_path != NULL, cfg->exec_cmd != NULL};
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        sink *k = &a->sinks[s];
+        k->owner = a;
+        k->kind = (sw_alert_sink)s;
+        k->on = on[s];
+        pthread_cond_init(&k->wake, NULL);
+    }
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        sink *k = &a->sinks[s];
+        if (k->on && pthread_create(&k->thread, NULL, delivery_main, k) != 0) {
+            snprintf(err, errlen, "cannot start the alert thread");
+            sw_alerts_stop(a, 0, 0);
+            release_all(a);
+            return NULL;
+        }
+        k->started = k->on;
     }
     return a;
 }
@@ -530,8 +639,16 @@ void sw_alerts_reopen(sw_alerts *a)
 {
     pthread_mutex_lock(&a->lock);
     a->reopen = true;
-    pthread_cond_signal(&a->wake);
+    pthread_cond_signal(&a->sinks[SW_ALERT_JSON].wake);
     pthread_mutex_unlock(&a->lock);
+}
+
+static bool all_drained(const sw_alerts *a)
+{
+    for (int s = 0; s < SW_ALERT_SINKS; s++)
+        if (a->sinks[s].count || a->sinks[s].busy)
+            return false;
+    return true;
 }
 
 void sw_alerts_flush(sw_alerts *a, sw_time_us now, unsigned timeout_ms)
@@ -549,43 +666,74 @@ void sw_alerts_flush(sw_alerts *a, sw_time_us now, unsigned timeout_ms)
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
     }
-    while ((a->count || a->busy) && pthread_cond_timedwait(&a->drained, &a->lock, &deadline) == 0)
+    while (!all_drained(a) && pthread_cond_timedwait(&a->drained, &a->lock, &deadline) == 0)
         ;
     pthread_mutex_unlock(&a->lock);
+}
+
+/* One line on standard error naming what each sink never delivered. */
+static void say_dropped(const sw_alerts *a)
+{
+    char line[256];
+    size_t n = 0;
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        const sink *k = &a->sinks[s];
+        if (!k->dropped_full && !k->dropped_exit)
+            continue;
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %llu (%llu queue full, %llu still queued at exit)",
+                              n ? ", " : "", sw_alert_sink_name(k->kind),
+                              (unsigned long long)(k->dropped_full + k->dropped_exit),
+                              (unsigned long long)k->dropped_full, (unsigned long long)k->dropped_exit);
+        if (n >= sizeof line)
+            n = sizeof line - 1;
+    }
+    if (n)
+        fprintf(stderr, "sipwatch: alerts dropped: %s\n", line);
+}
+
+void sw_alerts_stop(sw_alerts *a, sw_time_us now, unsigned timeout_ms)
+{
+    if (!a || a->stopped)
+        return;
+    sw_alerts_flush(a, now, timeout_ms);
+    pthread_mutex_lock(&a->lock);
+    /* Whatever is still queued after the wait is dropped, and counted. */
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        sink *k = &a->sinks[s];
+        while (k->count) {
+            item_release(k->queue[k->head]);
+            k->head = (k->head + 1) % QUEUE_MAX;
+            k->count--;
+            k->dropped_exit++;
+            a->stats.failed++;
+        }
+        pthread_cond_signal(&k->wake);
+    }
+    __atomic_store_n(&a->stopping, true, __ATOMIC_RELAXED);   /* also cuts a running command short */
+    pthread_mutex_unlock(&a->lock);
+    for (int s = 0; s < SW_ALERT_SINKS; s++)
+        if (a->sinks[s].started)
+            pthread_join(a->sinks[s].thread, NULL);
+    a->stopped = true;
+    say_dropped(a);
 }
 
 void sw_alerts_destroy(sw_alerts *a, sw_time_us now, unsigned timeout_ms)
 {
     if (!a)
         return;
-    sw_alerts_flush(a, now, timeout_ms);
-    pthread_mutex_lock(&a->lock);
-    /* Whatever is still queued after the wait is dropped, and counted. */
-    while (a->count) {
-        item_free(a->queue[a->head]);
-        a->head = (a->head + 1) % QUEUE_MAX;
-        a->count--;
-        a->stats.failed++;
-    }
-    __atomic_store_n(&a->stopping, true, __ATOMIC_RELAXED);   /* also cuts a running command short */
-    pthread_cond_signal(&a->wake);
-    pthread_mutex_unlock(&a->lock);
-    pthread_join(a->thread, NULL);
-    if (a->json)
-        fclose(a->json);
-    if (a->syslog_fd >= 0)
-        close(a->syslog_fd);
-    pthread_mutex_destroy(&a->lock);
-    pthread_cond_destroy(&a->wake);
-    pthread_cond_destroy(&a->drained);
-    free(a->json_path);
-    free(a->exec_cmd);
-    free(a);
+    sw_alerts_stop(a, now, timeout_ms);
+    release_all(a);
 }
 
 void sw_alerts_get_stats(sw_alerts *a, sw_alert_stats *stats)
 {
     pthread_mutex_lock(&a->lock);
     *stats = a->stats;
+    stats->dropped = 0;
+    for (int s = 0; s < SW_ALERT_SINKS; s++) {
+        stats->dropped_by_sink[s] = a->sinks[s].dropped_full + a->sinks[s].dropped_exit;
+        stats->dropped += stats->dropped_by_sink[s];
+    }
     pthread_mutex_unlock(&a->lock);
 }

@@ -122,6 +122,7 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(dec, "non_sip_payloads", J(d->non_sip_payloads));
     json_object_set_new(dec, "keepalives", J(d->keepalives));
     json_object_set_new(dec, "oversize_messages", J(d->oversize_messages));
+    json_object_set_new(dec, "content_length_over_max", J(d->content_length_over_max));
     json_object_set_new(dec, "tls_segments", J(d->tls_segments));
     json_object_set_new(dec, "sctp_fragmented", J(d->sctp_fragmented));
     json_object_set_new(dec, "websocket_frames", J(d->ws_frames));
@@ -192,6 +193,11 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
         json_object_set_new(al, "suppressed", J(r->alerts.suppressed));
         json_object_set_new(al, "storms", J(r->alerts.storms));
         json_object_set_new(al, "exec_killed", J(r->alerts.exec_killed));
+        json_object_set_new(al, "dropped", J(r->alerts.dropped));
+        json_t *by_sink = json_object();
+        for (int k = 0; k < SW_ALERT_SINKS; k++)
+            json_object_set_new(by_sink, sw_alert_sink_name((sw_alert_sink)k), J(r->alerts.dropped_by_sink[k]));
+        json_object_set_new(al, "dropped_by_sink", by_sink);
         json_object_set_new(o, "alerts", al);
     }
 

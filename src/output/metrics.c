@@ -319,15 +319,24 @@ static int parse_addr(const char *addr, listen_addr *la, char *err, size_t errle
 
 /* ---- start / stop -------------------------------------------------------------- */
 
+/* Connection limits: a scraper needs one or two connections, so one client
+ * address gets a few; slow or idle connections are closed after a few
+ * seconds; the total leaves room for many clients. Slow clients from one
+ * address (slowloris) thus never keep a scrape from another one out. */
+#define METRICS_MAX_CONNECTIONS 256
+#define METRICS_MAX_PER_CLIENT 8
+#define METRICS_IDLE_TIMEOUT_S 3
+
 /* libmicrohttpd's own thread (epoll or poll where available, so no
- * FD_SETSIZE limit), a few connections at a time, idle ones closed. */
+ * FD_SETSIZE limit), bounded connections, idle ones closed. */
 static struct MHD_Daemon *start_daemon(sw_metrics *mx, unsigned flags, const struct sockaddr *sa, unsigned port)
 {
     return MHD_start_daemon(flags | MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL,
                             handle, mx,
                             MHD_OPTION_SOCK_ADDR, sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_MAX_PER_CLIENT,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_IDLE_TIMEOUT_S,
                             MHD_OPTION_END);
 }
 

@@ -59,6 +59,63 @@ static const char *param(sw_sip_msg *m, const char *v, size_t n, const char *nam
     return NULL;
 }
 
+/* Length of the span of v[0..n) holding none of the bytes in stop (a
+ * bounded strcspn: captured bytes are not NUL-terminated). */
+static size_t span_until(const char *v, size_t n, const char *stop)
+{
+    size_t i = 0;
+    while (i < n && !strchr(stop, v[i]))
+        i++;
+    return i;
+}
+
+/* A decimal number at the start of v[0..n): *len digits (0 when none). */
+static uint64_t leading_number(const char *v, size_t n, size_t *len)
+{
+    uint64_t x = 0;
+    size_t i = 0;
+    for (; i < n && i < 19 && v[i] >= '0' && v[i] <= '9'; i++)
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    *len = i;
+    return x;
+}
+
+static void scan_cseq(sw_sip_msg *m, const char *v, size_t vl)
+{
+    size_t digits;
+    uint64_t n = leading_number(v, vl, &digits);
+    if (!digits || n > 0xffffffffULL)
+        return;
+    m->has_cseq = true;
+    m->cseq = (uint32_t)n;
+    size_t i = digits;
+    while (i < vl && v[i] == ' ')
+        i++;
+    m->cseq_method_name = copy_span(m, v + i, span_until(v + i, vl - i, " \r\n"), 31);
+    m->cseq_method = sw_sip_method_from_name(m->cseq_method_name);
+}
+
+static void scan_via(sw_sip_msg *m, const char *v, size_t vl)
+{
+    m->via_count = 1;
+    m->via_branch = param(m, v, vl, "branch");
+    const char *sent = memchr(v, ' ', vl);     /* "SIP/2.0/UDP host:port;..." */
+    if (!sent)
+        return;
+    sent++;
+    size_t rest = vl - (size_t)(sent - v);
+    size_t hl = span_until(sent, rest, ";, \r\n");
+    const char *colon = memchr(sent, ':', hl);
+    if (colon && sent[0] != '[') {
+        m->via_host = copy_span(m, sent, (size_t)(colon - sent), 127);
+        size_t digits;
+        uint64_t port = leading_number(colon + 1, hl - (size_t)(colon + 1 - sent), &digits);
+        m->via_port = port < 65536 ? (uint16_t)port : 0;
+    } else {
+        m->via_host = copy_span(m, sent, hl, 127);
+    }
+}
+
 bool sw_sip_scan_keys(const sw_payload *p, sw_sip_msg *m)
 {
     sw_sip_msg_start(m, p);
@@ -73,8 +130,13 @@ bool sw_sip_scan_keys(const sw_payload *p, sw_sip_msg *m)
     size_t first = (size_t)(nl - text);
     if (first && text[first - 1] == '\r')
         first--;
-    if (first >= 12 && memcmp(text, "SIP/2.0 ", 8) == 0) {
-        m->status = atoi(text + 8);
+    if (first >= 11 && memcmp(text, "SIP/2.0 ", 8) == 0) {
+        /* A status line: the code is all that is read; the reason phrase
+         * may be missing or hold anything (control bytes included). */
+        for (int i = 8; i < 11; i++)
+            if (text[i] < '0' || text[i] > '9')
+                return false;
+        m->status = (text[8] - '0') * 100 + (text[9] - '0') * 10 + (text[10] - '0');
         if (m->status < 100 || m->status > 699)
             return false;
     } else {
@@ -97,33 +159,10 @@ bool sw_sip_scan_keys(const sw_payload *p, sw_sip_msg *m)
         if ((v = header_value(line, len, "call-id", "i", &vl)) && !m->call_id) {
             m->call_id = copy_span(m, v, vl, 255);
         } else if ((v = header_value(line, len, "cseq", NULL, &vl)) && !m->has_cseq) {
-            char *after;
-            unsigned long n = strtoul(v, &after, 10);
-            if (after != v && n <= 0xffffffffUL) {
-                m->has_cseq = true;
-                m->cseq = (uint32_t)n;
-                while (*after == ' ')
-                    after++;
-                size_t ml = strcspn(after, " \r\n");
-                m->cseq_method_name = copy_span(m, after, ml, 31);
-                m->cseq_method = sw_sip_method_from_name(m->cseq_method_name);
-            }
+            scan_cseq(m, v, vl);
         } else if ((v = header_value(line, len, "via", "v", &vl)) && !via_seen) {
             via_seen = true;
-            m->via_count = 1;
-            m->via_branch = param(m, v, vl, "branch");
-            const char *sent = memchr(v, ' ', vl);     /* "SIP/2.0/UDP host:port;..." */
-            if (sent) {
-                sent++;
-                size_t hl = strcspn(sent, ";, \r\n");
-                const char *colon = memchr(sent, ':', hl);
-                if (colon && sent[0] != '[') {
-                    m->via_host = copy_span(m, sent, (size_t)(colon - sent), 127);
-                    m->via_port = (uint16_t)atoi(colon + 1);
-                } else {
-                    m->via_host = copy_span(m, sent, hl, 127);
-                }
-            }
+            scan_via(m, v, vl);
         } else if ((v = header_value(line, len, "from", "f", &vl)) && !m->from_tag) {
             m->from_tag = param(m, v, vl, "tag");
         } else if ((v = header_value(line, len, "to", "t", &vl)) && !m->to_tag) {

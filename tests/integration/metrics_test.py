@@ -10,6 +10,11 @@ usage: metrics_test.py SIPWATCH PCAPS_DIR CASE
                 once the linger is over.
   bad_address   a malformed --metrics address: one-line error, no analysis.
   port_in_use   --metrics on a port already bound: says so.
+  slowloris     40 connections from one client (127.0.0.11) that send a
+                request header one byte a second and never finish it: a
+                scrape from another client (127.0.0.12) still answers
+                promptly throughout, and the attacking client itself is
+                served again shortly after it stops.
 Exit 77 (skipped) when promtool is missing (scrape) or when this sipwatch
 does not know --metrics / --metrics-linger yet."""
 import re
@@ -230,12 +235,96 @@ def case_port_in_use(sipwatch, pcaps):
         return run_expect_error(sipwatch, pcaps, f"127.0.0.1:{port}", "already in use")
 
 
+ATTACKER, SCRAPER, SERVER = "127.0.0.11", "127.0.0.12", "127.0.0.10"
+
+
+def scrape_from(src, port, timeout=2.0):
+    """Status of GET /metrics from source address src, or the error."""
+    try:
+        with socket.create_connection((SERVER, port), timeout=timeout, source_address=(src, 0)) as c:
+            c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while b"\r\n" not in data:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data.split(b"\r\n", 1)[0].decode(errors="replace") or "connection closed"
+    except OSError as e:
+        return f"error: {e}"
+
+
+def open_slow(port, n):
+    socks = []
+    for _ in range(n):
+        try:
+            c = socket.create_connection((SERVER, port), timeout=2, source_address=(ATTACKER, 0))
+            c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            socks.append(c)
+        except OSError:
+            pass
+    return socks
+
+
+def case_slowloris(sipwatch, pcaps):
+    port = free_port()
+    cmd = [sipwatch, "-r", f"{pcaps}/{PCAP}", "--no-ui", "--metrics", f"{SERVER}:{port}",
+           "--metrics-linger", "60"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    socks = []
+    try:
+        deadline = time.monotonic() + 10
+        while scrape_from(SCRAPER, port) != "HTTP/1.1 200 OK":
+            if time.monotonic() > deadline or proc.poll() is not None:
+                return fail("the endpoint never answered before the attack", proc)
+            time.sleep(0.1)
+        socks = open_slow(port, 40)
+        failures, scrapes = [], 0
+        end = time.monotonic() + 12
+        while time.monotonic() < end:
+            for c in list(socks):       # one more header byte a second keeps each one busy
+                try:
+                    c.send(b"X")
+                except OSError:
+                    socks.remove(c)
+            t0 = time.monotonic()
+            status = scrape_from(SCRAPER, port)
+            scrapes += 1
+            if status != "HTTP/1.1 200 OK" or time.monotonic() - t0 > 1.5:
+                failures.append(f"{status} after {time.monotonic() - t0:.1f}s")
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - t0)))
+        held = len(socks)
+        for c in socks:
+            c.close()
+        socks = []
+        if failures:
+            return fail(f"{len(failures)} of {scrapes} scrapes failed during the attack "
+                        f"({held} slow connections still open): {failures[:3]}", proc)
+        deadline = time.monotonic() + 5
+        while scrape_from(ATTACKER, port) != "HTTP/1.1 200 OK":
+            if time.monotonic() > deadline:
+                return fail("the attacking client is not served again 5 s after it stopped", proc)
+            time.sleep(0.2)
+        print(f"ok: {scrapes} scrapes answered during 40 slow connections ({held} still open at the end)")
+        return 0
+    finally:
+        for c in socks:
+            c.close()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__)
         return 2
     sipwatch, pcaps, case = sys.argv[1:4]
-    cases = {"scrape": case_scrape, "bad_address": case_bad_address, "port_in_use": case_port_in_use}
+    cases = {"scrape": case_scrape, "bad_address": case_bad_address, "port_in_use": case_port_in_use,
+             "slowloris": case_slowloris}
     if case not in cases:
         print(f"unknown case {case}")
         return 2

@@ -7,12 +7,14 @@ Usage: service_test.py SIPWATCH PCAPS_DIR SIPWATCH_GEN CASE  (exit 77 = skipped)
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SIPWATCH, PCAPS, GEN, CASE = sys.argv[1:5]
@@ -140,6 +142,112 @@ def case_hanging_exec():
            f"killed and counted: {stats['alerts']}")
 
 
+class SyslogServer:
+    """A local syslog socket read on a thread (this machine's datagram queue
+    may be as short as 10)."""
+
+    def __init__(self, name):
+        self.path = os.path.join(TMP, name)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.2)
+        self.lines, self.running = [], True
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+
+    def read(self):
+        while self.running:
+            try:
+                self.lines.append(self.sock.recv(4096).decode(errors="replace"))
+            except socket.timeout:
+                pass
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        return self.lines
+
+
+def dropped_lines(stderr):
+    return [l for l in stderr.splitlines() if "alerts dropped" in l]
+
+
+def case_independent_sinks():
+    """A hung --alert-exec holds back neither syslog nor the JSON file; what
+    the command's queue never delivered is counted and said once on exit."""
+    pcap = generated(20000, 120)
+    srv = SyslogServer("hang.sock")
+    path = os.path.join(TMP, "hang.json")
+    start = time.monotonic()
+    r = run(["-r", pcap, "--no-ui", "--json", "--alert-storm", "100000", "--syslog", "--syslog-socket", srv.path,
+             "--alert-json", path, "--alert-exec", "sleep 60", "--alert-timeout", "30"], timeout=60)
+    took = time.monotonic() - start
+    stats = json.loads(r.stdout.splitlines()[-1])["alerts"]
+    expect(took < 10, f"the run ends promptly despite a hung command: {took:.1f}s")
+    expect(stats["queued"] == 120, f"120 alerts decided: {stats}")
+    expect(len(json_lines(path)) == 120, f"the JSON file has every alert: {len(json_lines(path))}")
+    got = srv.stop()
+    expect(len(got) == 120 and stats["failed"] == 120, f"syslog got every alert: {len(got)}, {stats}")
+    expect(stats["dropped"] == 119 and stats["dropped_by_sink"] == {"syslog": 0, "json": 0, "exec": 119}
+           and stats["exec_killed"] == 1, f"the command's backlog counted as dropped: {stats}")
+    lines = dropped_lines(r.stderr)
+    expect(len(lines) == 1 and "exec 119 (0 queue full, 119 still queued at exit)" in lines[0],
+           f"said once on exit: {r.stderr!r}")
+    # More alerts than a queue holds: the command's queue overflows, the file's does not.
+    pcap = generated(40000, 1300)
+    path = os.path.join(TMP, "hang-full.json")
+    r = run(["-r", pcap, "--no-ui", "--json", "--alert-storm", "100000", "--alert-json", path,
+             "--alert-exec", "sleep 60", "--alert-timeout", "30"], timeout=60)
+    stats = json.loads(r.stdout.splitlines()[-1])["alerts"]
+    expect(len(json_lines(path)) == 1300, f"the JSON file has all 1300: {len(json_lines(path))}")
+    by = stats["dropped_by_sink"]
+    expect(by["json"] == 0 and by["exec"] == 1299 and stats["dropped"] == 1299, f"per-sink drops: {stats}")
+    lines = dropped_lines(r.stderr)
+    m = re.search(r"exec 1299 \((\d+) queue full, (\d+) still queued at exit\)", lines[0] if lines else "")
+    expect(len(lines) == 1 and m and int(m.group(1)) >= 275 and int(m.group(2)) <= 1024,
+           f"queue-full and exit drops said: {r.stderr!r}")
+
+
+def case_sigterm_drops_counted():
+    """SIGTERM while a hung command holds its queue: the other sinks are
+    current, the exit is prompt, the backlog is counted and said."""
+    pcap = generated(20000, 120)              # 100 s of capture time, replayed 20 times faster
+    path = os.path.join(TMP, "term.json")
+    p = subprocess.Popen([SIPWATCH, "-r", pcap, "--replay=20", "--no-ui", "--json", "--alert-storm", "100000",
+                          "--alert-json", path, "--alert-exec", "sleep 60", "--alert-timeout", "30"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2.5)
+        expect(os.path.exists(path) and len(json_lines(path)) >= 10, "alerts reach the file while running")
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=15)
+        expect(time.monotonic() - t0 < 4, f"SIGTERM exits promptly: {time.monotonic() - t0:.1f}s")
+    finally:
+        if p.poll() is None:
+            p.kill()
+    stats = json.loads(out.splitlines()[-1])["alerts"]
+    n = len(json_lines(path))
+    expect(0 < n < 120 and stats["queued"] == n, f"every decided alert is in the file: {n} of {stats}")
+    expect(stats["dropped_by_sink"]["exec"] == n - 1 and stats["dropped"] == n - 1, f"backlog counted: {stats}")
+    lines = dropped_lines(err)
+    expect(len(lines) == 1 and f"exec {n - 1} (0 queue full, {n - 1} still queued at exit)" in lines[0],
+           f"said once: {err!r}")
+
+
+def case_alert_json_full_disk():
+    """A full disk for --alert-json: every failure counted, said once."""
+    if not os.path.exists("/dev/full"):
+        print("skipped: no /dev/full")
+        sys.exit(77)
+    pcap = generated(20000, 120)
+    r = run(["-r", pcap, "--no-ui", "--json", "--alert-storm", "100000", "--alert-json", "/dev/full"])
+    stats = json.loads(r.stdout.splitlines()[-1])["alerts"]
+    expect(stats["queued"] == 120 and stats["failed"] == 120 and stats["sent"] == 0, f"counted: {stats}")
+    said = [l for l in r.stderr.splitlines() if "/dev/full" in l]
+    expect(len(said) == 1 and "No space left on device" in said[0], f"said once on stderr: {r.stderr!r}")
+
+
 def case_config_file():
     conf = os.path.join(TMP, "sipwatch.conf")
     path = os.path.join(TMP, "conf-alerts.json")
@@ -256,6 +364,52 @@ def case_sighup_reopens():
             p.communicate(timeout=5)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def unit_settings(path):
+    """{(section, key): [values...]} of a systemd unit file."""
+    settings, section = {}, None
+    for raw in open(path):
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        key, _, value = line.partition("=")
+        settings.setdefault((section, key.strip()), []).append(value.strip())
+    return settings
+
+
+def case_systemd_stop():
+    """systemctl stop sends SIGTERM; with findings open sipwatch then exits 1,
+    which the unit must count as a clean exit (SuccessExitStatus)."""
+    unit = os.path.join(os.path.dirname(PCAPS), "packaging", "sipwatch.service")
+    settings = unit_settings(unit)
+    ok_codes = {"0"} | {tok for v in settings.get(("Service", "SuccessExitStatus"), []) for tok in v.split()}
+    expect("1" in ok_codes, f"SuccessExitStatus of {unit} does not include 1: {sorted(ok_codes)}")
+    if shutil.which("systemd-analyze"):
+        local = os.path.join(TMP, "sipwatch.service")
+        exec_start = settings[("Service", "ExecStart")][0]
+        with open(unit) as src, open(local, "w") as dst:
+            dst.write(src.read().replace(exec_start.split()[0], SIPWATCH))
+        v = subprocess.run(["systemd-analyze", "verify", "--man=no", local], capture_output=True, text=True)
+        expect(v.returncode == 0 and not (v.stdout + v.stderr).strip(),
+               f"systemd-analyze verify: {v.returncode} {v.stdout}{v.stderr}")
+    # The stop itself: SIGTERM while findings are open.
+    pcap = generated(20000, 8)
+    p = subprocess.Popen([SIPWATCH, "-r", pcap, "--replay=20", "--no-ui"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        expect(p.poll() is None, "still running when stopped")
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    expect(p.returncode == 1, f"SIGTERM with open findings exits 1 (the premise): {p.returncode}")
+    expect(str(p.returncode) in ok_codes, f"exit {p.returncode} is a clean stop for the unit: {sorted(ok_codes)}")
 
 
 def case_example_config():

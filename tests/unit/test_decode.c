@@ -401,30 +401,34 @@ static void test_sctp_whole_and_split(void **state)
     sw_decoder_destroy(d);
 }
 
+/* TLS is decided from the bytes (a TLS record header), never by port. */
 static void test_tcp_and_tls_port(void **state)
 {
     (void)state;
     collected c = {0};
     sw_decoder *d = decoder(&c, DLT_EN10MB);
-    size_t len = strlen(SIP);
-    uint16_t ports[2] = {5070, 5061};
-    for (int k = 0; k < 2; k++) {
+    static const uint8_t hello[] = {0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03, 0x00};
+    uint16_t sports[3] = {40000, 5061, 40001}, dports[3] = {5070, 5060, 5061};
+    for (int k = 0; k < 3; k++) {
+        const uint8_t *payload = k < 2 ? (const uint8_t *)SIP : hello;
+        size_t len = k < 2 ? strlen(SIP) : sizeof hello;
         frame f = {0};
         eth(&f, 0x0800);
         ipv4(&f, 6, IP_A, IP_B, 20 + len, 9, 0);
-        put16(&f, 40000);
-        put16(&f, ports[k]);
+        put16(&f, sports[k]);
+        put16(&f, dports[k]);
         put32(&f, 1000);
         put32(&f, 0);
         put8(&f, 0x50);
         put8(&f, 0x18);
         put16(&f, 65535);
         put32(&f, 0);
-        put(&f, SIP, len);
+        put(&f, payload, len);
         run_frame(d, &f);
     }
-    assert_int_equal(c.n, 1);                   /* the same bytes on 5061 are TLS: not parsed */
+    assert_int_equal(c.n, 2);                   /* plain SIP from port 5061 is SIP */
     assert_int_equal(c.p[0].transport, SW_TRANSPORT_TCP);
+    assert_int_equal(c.p[1].transport, SW_TRANSPORT_TCP);
     sw_decode_stats ds;
     sw_tcp_stats ts;
     sw_decoder_get_stats(d, &ds, NULL, &ts);

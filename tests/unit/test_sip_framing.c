@@ -98,6 +98,9 @@ static void test_start_line(void **state)
     assert_int_equal(sw_sip_start_line(nul_uri, sizeof nul_uri - 1), SW_START_NO);
     static const uint8_t nul_reason[] = "SIP/2.0 401 Unauthori%s\0\r\n";
     assert_int_equal(sw_sip_start_line(nul_reason, sizeof nul_reason - 1), SW_START_NO);
+    /* Other control bytes in a reason phrase are hostile text: still a response. */
+    static const uint8_t esc_reason[] = "SIP/2.0 403 Forbidden \x1b[2J\x1b]0;x\x07\x7f\r\n";
+    assert_int_equal(sw_sip_start_line(esc_reason, sizeof esc_reason - 1), SW_START_YES);
 }
 
 static void test_header_end_and_content_length(void **state)
@@ -236,6 +239,34 @@ static void test_oversize_is_skipped(void **state)
     sw_framer_release(&g.framer);
 }
 
+/* A Content-Length far beyond the cap must not make the framer skip that
+ * many bytes: the messages after it are framed, fed whole or in pieces. */
+static void test_huge_content_length_resyncs(void **state)
+{
+    (void)state;
+    static char stream[8192];
+    int n = snprintf(stream, sizeof stream,
+                     "INVITE sip:a@b SIP/2.0\r\nCall-ID: x@y\r\nContent-Length: 999999999\r\n\r\nv=0\r\no=- 1 1\r\n");
+    for (int i = 0; i < 12; i++)
+        n += snprintf(stream + n, sizeof stream - (size_t)n, "%s", OPTIONS_MSG);
+    const size_t pieces[] = {1, 7, 100, 1000, (size_t)n};
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+        size_t piece = pieces[p];
+        fixture f;
+        fixture_init(&f, 4096);
+        for (size_t at = 0; at < (size_t)n; at += piece) {
+            size_t len = (size_t)n - at < piece ? (size_t)n - at : piece;
+            sw_framer_feed(&f.framer, (const uint8_t *)stream + at, len, &f.sink);
+        }
+        assert_int_equal(f.got.n, 12);
+        assert_string_equal(f.got.msg[11], OPTIONS_MSG);
+        assert_int_equal(f.stats.length_over_max, 1);
+        assert_int_equal(f.stats.oversize, 1);
+        assert_true(f.stats.skipped_bytes >= strlen("v=0\r\no=- 1 1\r\n"));
+        sw_framer_release(&f.framer);
+    }
+}
+
 static void test_tls_and_http_are_not_framed(void **state)
 {
     (void)state;
@@ -254,8 +285,25 @@ static void test_tls_and_http_are_not_framed(void **state)
     feed_str(&h, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
     assert_int_equal(h.framer.mode, SW_FRAMER_OTHER);
     assert_int_equal(h.got.n, 0);
+
+    /* A record header fed a byte at a time is still recognised. */
+    fixture g;
+    fixture_init(&g, 65536);
+    for (size_t i = 0; i < sizeof hello; i++)
+        sw_framer_feed(&g.framer, hello + i, 1, &g.sink);
+    assert_int_equal(g.framer.mode, SW_FRAMER_TLS);
+    /* Bytes that only start like TLS (an impossible length) are not TLS. */
+    fixture k;
+    fixture_init(&k, 65536);
+    static const uint8_t fake[] = {0x17, 0x03, 0x03, 0xff, 0xff, 'x', '\r', '\n'};
+    sw_framer_feed(&k.framer, fake, sizeof fake, &k.sink);
+    feed_str(&k, OPTIONS_MSG);
+    assert_int_not_equal(k.framer.mode, SW_FRAMER_TLS);
+    assert_int_equal(k.got.n, 1);
     sw_framer_release(&f.framer);
     sw_framer_release(&h.framer);
+    sw_framer_release(&g.framer);
+    sw_framer_release(&k.framer);
 }
 
 static size_t ws_frame(uint8_t *out, uint8_t first_byte, const char *payload, size_t len, bool masked)
@@ -335,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_split_byte_by_byte),
         cmocka_unit_test(test_mid_stream_start_and_gap_resync),
         cmocka_unit_test(test_oversize_is_skipped),
+        cmocka_unit_test(test_huge_content_length_resyncs),
         cmocka_unit_test(test_tls_and_http_are_not_framed),
         cmocka_unit_test(test_websocket),
         cmocka_unit_test(test_random_input_never_overflows),

@@ -231,6 +231,67 @@ static void test_fallback_keys_of_a_rejected_message(void **state)
     assert_false(sw_sip_scan_keys(&q, msg));
 }
 
+/* A reason phrase holding control bytes (an ESC sequence) is still a
+ * response with its status: parsed by libosip2, or, when libosip2 refuses
+ * the message, by the fallback scanner. A status line with no reason at all
+ * is a response too, never a request. */
+static void test_control_bytes_in_reason_still_a_response(void **state)
+{
+    (void)state;
+    const char *keys =
+        "Via: SIP/2.0/UDP 10.9.0.1:5070;branch=z9hG4bK-esc\r\nFrom: <sip:a@x>;tag=a1\r\n"
+        "To: <sip:b@y>;tag=b1\r\nCall-ID: esc@10.9.0.1\r\nCSeq: 1 INVITE\r\n";
+    const char *starts[] = {"SIP/2.0 403 Forbidden \x1b[2J\x1b]0;OWNED\x07\r\n", "SIP/2.0 403\x1b[31m\r\n",
+                            "SIP/2.0 403\r\n"};
+    const char *tails[] = {"Content-Length: 0\r\n\r\n",
+                           "Content-Type: a/b\r\nContent-Type: a/b\r\nContent-Length: 0\r\n\r\n"};
+    char text[1024];
+    for (size_t s = 0; s < sizeof starts / sizeof starts[0]; s++) {
+        for (size_t t = 0; t < 2; t++) {
+            snprintf(text, sizeof text, "%s%s%s", starts[s], keys, tails[t]);
+            sw_payload p = {.data = (const uint8_t *)text, .len = strlen(text)};
+            if (parse(text) != SW_SIP_OK)
+                assert_true(sw_sip_scan_keys(&p, msg));
+            assert_false(msg->is_request);
+            assert_int_equal(msg->status, 403);
+            assert_string_equal(msg->call_id, "esc@10.9.0.1");
+            assert_int_equal(msg->cseq_method, SW_METHOD_INVITE);
+            /* The fallback alone must see the same. */
+            assert_true(sw_sip_scan_keys(&p, msg));
+            assert_false(msg->is_request);
+            assert_int_equal(msg->status, 403);
+        }
+    }
+}
+
+/* Captured bytes are not NUL-terminated: a message that ends inside its
+ * CSeq or Via line is read up to its last byte, never past it (found by
+ * fuzz/fuzz_sip_sequence; an overread shows under AddressSanitizer). */
+static void test_fallback_stays_inside_the_message(void **state)
+{
+    (void)state;
+    const char *texts[] = {"SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 12",
+                           "SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 12 INVITE",
+                           "SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 1 BYE\r\nVia: SIP/2.0/UDP host:5060",
+                           "SIP/2.0 200 OK\r\nCall-ID: a@b\r\nCSeq: 1 BYE\r\nVia: SIP/2.0/UDP host"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t n = strlen(texts[i]);
+        uint8_t *exact = malloc(n);     /* no terminator after the last byte */
+        assert_non_null(exact);
+        memcpy(exact, texts[i], n);
+        sw_payload p = {.data = exact, .len = n};
+        bool keys = sw_sip_scan_keys(&p, msg);
+        assert_int_equal(msg->status, 200);
+        assert_true(keys);
+        assert_int_equal(msg->cseq, i == 0 || i == 1 ? 12 : 1);
+        if (i == 2)
+            assert_int_equal(msg->via_port, 5060);
+        if (i == 3)
+            assert_string_equal(msg->via_host, "host");
+        free(exact);
+    }
+}
+
 static void test_huge_header_and_size_cap(void **state)
 {
     (void)state;
@@ -303,6 +364,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_headers_still_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_is_a_parse_error_and_silent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fallback_keys_of_a_rejected_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control_bytes_in_reason_still_a_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fallback_stays_inside_the_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge_header_and_size_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_fields_are_truncated_not_overflowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_parses_reuse_nothing_stale, setup, teardown),

@@ -46,7 +46,7 @@ static void seg(sw_tcp_table *t, const sw_endpoint *src, const sw_endpoint *dst,
 {
     sw_tcp_segment s = {.ts = ts, .frame = 1, .src = *src, .dst = *dst, .seq = seq, .flags = flags,
                         .data = (const uint8_t *)data, .len = len};
-    sw_tcp_segment_add(t, &s, false);
+    sw_tcp_segment_add(t, &s);
 }
 
 static int setup(void **state)

@@ -1,0 +1,313 @@
+/* Seed builder for the fuzz targets: reads captures (pcaps/) with the
+ * project's own capture and decode stages and writes one seed per capture
+ * and target, in the formats of fuzz_formats.h, under OUTDIR/<target>/.
+ * Usage: fuzz_seeds OUTDIR CAPTURE... */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz_formats.h"
+#include "fuzz_util.h"
+#include "sipwatch/capture.h"
+#include "sipwatch/decode.h"
+#include "sipwatch/sctp_reassembly.h"
+
+#define MAX_MSGS 64
+
+typedef struct msg {
+    uint8_t *data;
+    size_t len;
+    sw_endpoint src;
+    sw_transport transport;
+    sw_time_us ts;
+} msg;
+
+typedef struct seeds {
+    msg m[MAX_MSGS];
+    int n;
+    sw_decoder *decoder;
+} seeds;
+
+typedef struct out {
+    uint8_t *p;
+    size_t len, cap;
+} out;
+
+static void put(out *o, const void *data, size_t n)
+{
+    if (o->len + n > o->cap) {
+        o->cap = (o->len + n) * 2 + 1024;
+        o->p = realloc(o->p, o->cap);
+        if (!o->p)
+            abort();
+    }
+    memcpy(o->p + o->len, data, n);
+    o->len += n;
+}
+
+static void put8(out *o, unsigned v)
+{
+    uint8_t b = (uint8_t)v;
+    put(o, &b, 1);
+}
+
+static void put16(out *o, unsigned v)
+{
+    put8(o, v >> 8);
+    put8(o, v);
+}
+
+static void save(const char *dir, const char *target, const char *name, out *o)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, target);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/%s/%s", dir, target, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(o->p, 1, o->len, f) != o->len || fclose(f) != 0) {
+        fprintf(stderr, "fuzz_seeds: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    free(o->p);
+    memset(o, 0, sizeof *o);
+}
+
+static void on_payload(void *user, const sw_payload *p)
+{
+    seeds *s = user;
+    if (s->n == MAX_MSGS)
+        return;
+    msg *m = &s->m[s->n++];
+    m->data = malloc(p->len);
+    if (!m->data)
+        abort();
+    memcpy(m->data, p->data, p->len);
+    m->len = p->len;
+    m->src = p->src;
+    m->transport = p->transport;
+    m->ts = p->ts;
+}
+
+static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    seeds *s = user;
+    sw_decoder_frame(s->decoder, ts, data, caplen, wirelen);
+}
+
+static bool from_first(const seeds *s, int i)
+{
+    return memcmp(&s->m[i].src, &s->m[0].src, sizeof s->m[0].src) == 0;
+}
+
+/* The clock step (fz_step index) closest below the gap to the previous message. */
+static unsigned step_index(const seeds *s, int i)
+{
+    sw_time_us gap = i ? s->m[i].ts - s->m[i - 1].ts : 0;
+    unsigned best = 0;
+    for (unsigned k = 0; k < 32; k++)
+        if (fz_step(k) <= gap && fz_step(k) >= fz_step(best))
+            best = k;
+    return best;
+}
+
+static void write_sip_sequence(const char *dir, const char *name, const seeds *s)
+{
+    out o = {0};
+    for (int i = 0; i < s->n; i++) {
+        if (i)
+            put(&o, FZ_SIP_SEPARATOR, sizeof FZ_SIP_SEPARATOR - 1);
+        put8(&o, (step_index(s, i) << 3) | ((unsigned)s->m[i].transport & 3) << 1 | !from_first(s, i));
+        put(&o, s->m[i].data, s->m[i].len);
+    }
+    save(dir, "sip_sequence", name, &o);
+}
+
+static void write_ip_reassembly(const char *dir, const char *name, const seeds *s)
+{
+    out o = {0};
+    for (int i = 0; i < s->n && i < 8; i++) {
+        const msg *m = &s->m[i];
+        size_t piece = ((m->len / 3) + 7) & ~(size_t)7;
+        if (piece == 0)
+            piece = 8;
+        size_t npieces = (m->len + piece - 1) / piece;
+        for (size_t k = 0; k < npieces; k++) {
+            size_t j = (i & 1) ? npieces - 1 - k : k;       /* odd messages arrive backwards */
+            size_t off = j * piece, len = m->len - off < piece ? m->len - off : piece;
+            put8(&o, (j + 1 < npieces ? 0x01 : 0) | (unsigned)(i & 3) << 2 | (i >= 4 ? 0x02 : 0));
+            put16(&o, (unsigned)(off / 8));
+            put16(&o, (unsigned)len);
+            put(&o, m->data + off, len);
+        }
+    }
+    save(dir, "ip_reassembly", name, &o);
+}
+
+static void write_tcp_stream(const char *dir, const char *name, const seeds *s)
+{
+    out o = {0};
+    put8(&o, FZ_TCP_SYN);
+    put16(&o, 0);
+    put16(&o, 0);
+    put8(&o, FZ_TCP_SYN | FZ_TCP_FROM_SERVER);
+    put16(&o, 0);
+    put16(&o, 0);
+    for (int i = 0; i < s->n; i++) {
+        const msg *m = &s->m[i];
+        unsigned dir_bit = from_first(s, i) ? 0 : FZ_TCP_FROM_SERVER;
+        size_t cut = (i % 3 == 2) ? m->len / 2 : m->len;    /* every third message in two segments */
+        put8(&o, dir_bit);
+        put16(&o, 0);
+        put16(&o, (unsigned)cut);
+        put(&o, m->data, cut);
+        if (cut < m->len) {
+            put8(&o, dir_bit);
+            put16(&o, 0);
+            put16(&o, (unsigned)(m->len - cut));
+            put(&o, m->data + cut, m->len - cut);
+        }
+    }
+    put8(&o, FZ_TCP_FIN);
+    put16(&o, 0);
+    put16(&o, 0);
+    save(dir, "tcp_stream", name, &o);
+}
+
+static void write_sctp(const char *dir, const char *name, const seeds *s)
+{
+    out o = {0};
+    for (int i = 0; i < s->n; i++) {
+        const msg *m = &s->m[i];
+        unsigned d = from_first(s, i) ? 0 : 0x04;
+        size_t half = m->len / 2;
+        put8(&o, d | SW_SCTP_FLAG_BEGIN);
+        put16(&o, 0);
+        put16(&o, (unsigned)half);
+        put(&o, m->data, half);
+        put8(&o, d | SW_SCTP_FLAG_END);
+        put16(&o, 0);
+        put16(&o, (unsigned)(m->len - half));
+        put(&o, m->data + half, m->len - half);
+    }
+    save(dir, "sctp", name, &o);
+}
+
+static void ws_frame(out *o, unsigned opcode, bool fin, const uint8_t *p, size_t n)
+{
+    static const uint8_t mask[4] = {0x37, 0xfa, 0x21, 0x3d};
+    uint8_t hdr[14];
+    size_t h = 0;
+    hdr[h++] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+    if (n < 126) {
+        hdr[h++] = (uint8_t)(0x80 | n);
+    } else {
+        hdr[h++] = 0x80 | 126;
+        hdr[h++] = (uint8_t)(n >> 8);
+        hdr[h++] = (uint8_t)n;
+    }
+    memcpy(hdr + h, mask, 4);
+    h += 4;
+    put16(o, (unsigned)(h + n));
+    put(o, hdr, h);
+    for (size_t i = 0; i < n; i++)
+        put8(o, p[i] ^ mask[i & 3]);
+}
+
+static void write_framing(const char *dir, const char *name, const seeds *s)
+{
+    out o = {0};
+    put8(&o, 0x08);                             /* plain stream, 64 KiB cap */
+    out all = {0};
+    for (int i = 0; i < s->n; i++)
+        put(&all, s->m[i].data, s->m[i].len);
+    for (size_t off = 0; off < all.len; off += 700) {
+        size_t n = all.len - off < 700 ? all.len - off : 700;
+        put16(&o, (unsigned)n);
+        put(&o, all.p + off, n);
+    }
+    free(all.p);
+    save(dir, "framing", name, &o);
+
+    char ws_name[512];
+    snprintf(ws_name, sizeof ws_name, "%s-websocket", name);
+    static const char upgrade[] = "GET / HTTP/1.1\r\nHost: 10.0.0.4\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
+    put8(&o, 0x08);
+    put16(&o, sizeof upgrade - 1);
+    put(&o, upgrade, sizeof upgrade - 1);
+    for (int i = 0; i < s->n && i < 16; i++) {
+        const msg *m = &s->m[i];
+        if (i == 1) {                           /* one message in two frames, a ping between */
+            ws_frame(&o, 1, false, m->data, m->len / 2);
+            ws_frame(&o, 9, true, (const uint8_t *)"hi", 2);
+            ws_frame(&o, 0, true, m->data + m->len / 2, m->len - m->len / 2);
+        } else {
+            ws_frame(&o, 1, true, m->data, m->len);
+        }
+    }
+    save(dir, "framing", ws_name, &o);
+}
+
+static int one_capture(const char *dir, const char *file)
+{
+    sw_capture_config cfg;
+    sw_capture_config_default(&cfg);
+    cfg.file = file;
+    sw_capture *cap = NULL;
+    char err[256];
+    if (sw_capture_open(&cfg, sw_decode_linktype_supported, &cap, err, sizeof err) != SW_CAPTURE_OPEN_OK) {
+        fprintf(stderr, "fuzz_seeds: %s\n", err);
+        return 1;
+    }
+    seeds *s = calloc(1, sizeof *s);
+    sw_decode_config dcfg;
+    sw_decode_config_default(&dcfg);
+    s->decoder = sw_decoder_create(&dcfg, on_payload, s);
+    if (!s->decoder || !sw_decoder_set_linktype(s->decoder, sw_capture_datalink(cap)))
+        abort();
+    volatile sig_atomic_t stop = 0;
+    sw_capture_run(cap, on_frame, NULL, s, &stop);
+    sw_decoder_finish(s->decoder, 0);
+    sw_capture_close(cap);
+
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", file);
+    const char *name = basename(copy);
+    FILE *f = fopen(file, "rb");
+    out whole = {0};
+    uint8_t buf[65536];
+    size_t n;
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        put(&whole, buf, n);
+    if (f)
+        fclose(f);
+    save(dir, "pcap", name, &whole);
+    if (s->n) {
+        write_sip_sequence(dir, name, s);
+        write_ip_reassembly(dir, name, s);
+        write_tcp_stream(dir, name, s);
+        write_sctp(dir, name, s);
+        write_framing(dir, name, s);
+    }
+    for (int i = 0; i < s->n; i++)
+        free(s->m[i].data);
+    sw_decoder_destroy(s->decoder);
+    free(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: fuzz_seeds OUTDIR CAPTURE...\n");
+        return 2;
+    }
+    mkdir(argv[1], 0755);
+    int failed = 0;
+    for (int i = 2; i < argc; i++)
+        failed |= one_capture(argv[1], argv[i]);
+    return failed;
+}
