@@ -63,7 +63,8 @@ bool sw_copy_cut(char *dst, size_t cap, const char *src);
 
 /* vsnprintf into dst[cap] at offset `at` (appending), with the same visible
  * cut as sw_copy_cut when the result does not fit. */
-bool sw_vformat_cut(char *dst, size_t cap, size_t at, const char *fmt, va_list ap);
+bool sw_vformat_cut(char *dst, size_t cap, size_t at, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Bytes of s[0..len) that form whole UTF-8 characters when cut at len:
  * len, or less when a multi-byte character would be split. */

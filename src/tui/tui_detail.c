@@ -142,7 +142,7 @@ static void build_doc(const tui *t, doc *d, int width)
         size_t o = 0;
         buf[0] = '\0';
         for (unsigned i = 0; i < f->ndetails && i < SW_FINDING_DETAILS; i++) {
-            char item[160];
+            char item[sizeof f->details[0].name + sizeof f->details[0].value + 4];
             snprintf(item, sizeof item, "%s: %s", f->details[i].name, f->details[i].value);
             size_t il = strlen(item);
             if (o && (int)(o + 3 + il) > width - 2) {
