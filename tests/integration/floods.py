@@ -8,6 +8,7 @@ captured headers must reach no text sink raw, and JSON must keep every key.
 usage: floods.py SIPWATCH CASE"""
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -171,6 +172,20 @@ def case_hostile_text():
     clean(data, "--alert-json")
     for line in data.decode().splitlines():
         expect("summary" in json.loads(line), "alert keeps its summary")
+    # syslog lines and the alert command's SIPWATCH_* variables.
+    sock_path = os.path.join(TMP, "log.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    srv.bind(sock_path)
+    srv.settimeout(5)
+    env_out = os.path.join(TMP, "env.txt")
+    run(["-r", path, "--no-ui", "--alert-severity", "info", "--syslog", "--syslog-socket", sock_path,
+         "--alert-exec", "env | grep ^SIPWATCH_ >> " + env_out])
+    clean(srv.recv(8192), "syslog")
+    srv.close()
+    with open(env_out, "rb") as f:
+        env = f.read()
+    expect(b"SIPWATCH_SUMMARY=" in env and b"SIPWATCH_CALL_ID=evil-" in env, f"exec variables: {env[:200]!r}")
+    clean(env, "--alert-exec variables")
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
