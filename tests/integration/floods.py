@@ -5,7 +5,8 @@ flows; a registration failure storm spread over more sources than the peer
 table holds must be reported; escape sequences, BEL and invalid UTF-8 in
 captured headers must reach no text sink raw, and JSON must keep every key.
 
-usage: floods.py SIPWATCH CASE"""
+usage: floods.py SIPWATCH CASE
+       floods.py - gen-flood|gen-storm N OUT.pcap   (the benchmark's big captures)"""
 import json
 import os
 import socket
@@ -57,17 +58,38 @@ def json_lines(out):
     return [json.loads(l) for l in out.decode().splitlines() if l.strip()]
 
 
+def flood_pcap(name, n, seconds=59.0):
+    """n INVITEs with new Call-IDs in `seconds` to a server that never answers."""
+    server = [192, 0, 2, 10]
+    pkts = []
+    for i in range(n):
+        src = [10, 1 + (i >> 16), (i >> 8) & 0xFF, i & 0xFF]
+        msg = sip_request(b"INVITE", b"flood-%d" % i, b"%d" % i, 1, b"u%d" % i, b"500")
+        pkts.append((seconds * i / n, frame(src, 5060, server, 5060, msg)))
+    return write_pcap(name, pkts)
+
+
+def storm_pcap(name, n, seconds=130.0):
+    """n sources, each a REGISTER with credentials refused with 403."""
+    server = [192, 0, 2, 10]
+    pkts = []
+    for i in range(n):
+        src = [10, 2 + (i >> 16), (i >> 8) & 0xFF, i & 0xFF]
+        auth = b'Authorization: Digest username="u%d", realm="pbx.test", nonce="x", uri="sip:pbx.test", ' \
+               b'response="%032d"\r\n' % (i, i)
+        req = sip_request(b"REGISTER", b"reg-%d" % i, b"r%d" % i, 2, b"u%d" % i, b"u%d" % i, auth)
+        resp = req.split(b"\r\n", 1)[1]
+        resp = b"SIP/2.0 403 Forbidden\r\n" + resp.replace(auth, b"")
+        t = seconds * i / n
+        pkts.append((t, frame(src, 5060, server, 5060, req)))
+        pkts.append((t + 0.002, frame(server, 5060, src, 5060, resp)))
+    return write_pcap(name, pkts)
+
+
 def case_flood_dead_server():
     # 3,000 INVITEs with new Call-IDs in 59 s to a server that never answers,
     # with room for 1,000 flows: two thirds of them are evicted while waiting.
-    server = [192, 0, 2, 10]
-    pkts = []
-    n = 3000
-    for i in range(n):
-        src = [10, 1, (i >> 8) & 0xFF, i & 0xFF]
-        msg = sip_request(b"INVITE", b"flood-%d" % i, b"%d" % i, 1, b"u%d" % i, b"500")
-        pkts.append((59.0 * i / n, frame(src, 5060, server, 5060, msg)))
-    path = write_pcap("flood.pcap", pkts)
+    path = flood_pcap("flood.pcap", 3000)
     r = run(["-r", path, "--json", "--set", "flows.max=1000"])
     lines = json_lines(r.stdout)
     stats = lines[-1]
@@ -106,20 +128,7 @@ def case_registration_storm():
     # 20,000 sources (more than the peer table's 16,384), each a REGISTER
     # with credentials refused with 403, over two minutes: per-source counts
     # are lost, the capture-wide minute is not.
-    server = [192, 0, 2, 10]
-    pkts = []
-    n = 20000
-    for i in range(n):
-        src = [10, 2 + (i >> 16), (i >> 8) & 0xFF, i & 0xFF]
-        auth = b'Authorization: Digest username="u%d", realm="pbx.test", nonce="x", uri="sip:pbx.test", ' \
-               b'response="%032d"\r\n' % (i, i)
-        req = sip_request(b"REGISTER", b"reg-%d" % i, b"r%d" % i, 2, b"u%d" % i, b"u%d" % i, auth)
-        resp = req.split(b"\r\n", 1)[1]
-        resp = b"SIP/2.0 403 Forbidden\r\n" + resp.replace(auth, b"")
-        t = 130.0 * i / n
-        pkts.append((t, frame(src, 5060, server, 5060, req)))
-        pkts.append((t + 0.002, frame(server, 5060, src, 5060, resp)))
-    path = write_pcap("storm.pcap", pkts)
+    path = storm_pcap("storm.pcap", 20000)
     lines = json_lines(run(["-r", path, "--json"]).stdout)
     stats = lines[-1]
     expect(stats["correlator"]["peers_evicted"] > 0, "the peer table did evict")
@@ -191,6 +200,10 @@ def case_hostile_text():
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
+    if CASE in ("gen-flood", "gen-storm"):         # for bench/floods.sh: gen-flood|gen-storm N OUT
+        TMP = os.path.dirname(os.path.abspath(sys.argv[4]))
+        (flood_pcap if CASE == "gen-flood" else storm_pcap)(os.path.basename(sys.argv[4]), int(sys.argv[3]))
+        sys.exit(0)
     if CASE not in CASES:
         print(__doc__)
         sys.exit(2)
