@@ -117,8 +117,9 @@ static void sb_str(sbuf *b, const char *s)
 /* ------------------------------------------------------------------------ */
 /* Model: phones, the PBX, dialogs.                                         */
 
-#define PBX_IP 0xAC100001u /* 172.16.0.1 */
 #define PBX_PORT 5060
+static uint32_t pbx_ip = 0xAC100001u;      /* 172.16.0.1 (busy-pbx: 10.0.0.1) */
+static const char *pbx_str = "172.16.0.1";
 #define REALM "sipwatch-pbx"
 
 typedef struct {
@@ -316,7 +317,7 @@ static void write_packet(int from_phone, phone_t *ph, const char *payload, size_
     memcpy(eth + 6, from_phone ? ph->mac : PBX_MAC, 6);
     put16(eth + 12, 0x0800);
 
-    uint32_t sip = from_phone ? ph->ip : PBX_IP, dip = from_phone ? PBX_IP : ph->ip;
+    uint32_t sip = from_phone ? ph->ip : pbx_ip, dip = from_phone ? pbx_ip : ph->ip;
     uint16_t sport = from_phone ? ph->port : PBX_PORT, dport = from_phone ? PBX_PORT : ph->port;
     uint8_t *ip = eth + 14;
     ip[0] = 0x45;
@@ -384,16 +385,16 @@ static void new_branch(dialog_t *d)
 static void phone_uri(char *o, size_t n, const dialog_t *d)
 {
     snprintf(o, n, "\"%s %d\" <sip:%d@%s>", first_names[d->ph->ext % N_NAMES], d->ph->ext,
-             d->ph->ext, "172.16.0.1");
+             d->ph->ext, pbx_str);
 }
 
 static void peer_uri(char *o, size_t n, const dialog_t *d)
 {
     if (d->peer_ext)
-        snprintf(o, n, "\"%s %d\" <sip:%d@172.16.0.1>", first_names[d->peer_ext % N_NAMES],
-                 d->peer_ext, d->peer_ext);
+        snprintf(o, n, "\"%s %d\" <sip:%d@%s>", first_names[d->peer_ext % N_NAMES],
+                 d->peer_ext, d->peer_ext, pbx_str);
     else
-        snprintf(o, n, "<sip:%s@172.16.0.1>", d->peer_num);
+        snprintf(o, n, "<sip:%s@%s>", d->peer_num, pbx_str);
 }
 
 static void phone_contact(sbuf *b, const dialog_t *d)
@@ -405,9 +406,9 @@ static void phone_contact(sbuf *b, const dialog_t *d)
 static void pbx_contact(sbuf *b, const dialog_t *d)
 {
     if (d->peer_ext)
-        sb_fmt(b, "Contact: <sip:%d@172.16.0.1:5060>\r\n", d->peer_ext);
+        sb_fmt(b, "Contact: <sip:%d@%s:5060>\r\n", d->peer_ext, pbx_str);
     else
-        sb_fmt(b, "Contact: <sip:%s@172.16.0.1:5060>\r\n", d->peer_num);
+        sb_fmt(b, "Contact: <sip:%s@%s:5060>\r\n", d->peer_num, pbx_str);
 }
 
 /* Start of a request. from_phone: direction. The From/To are the dialog
@@ -423,7 +424,7 @@ static void req_begin(dialog_t *d, const char *method, uint32_t cseq, int from_p
         sb_fmt(&H, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n", d->ph->ipstr, d->ph->port,
                d->branch);
     else
-        sb_fmt(&H, "Via: SIP/2.0/UDP 172.16.0.1:5060;rport;branch=%s\r\n", d->branch);
+        sb_fmt(&H, "Via: SIP/2.0/UDP %s:5060;rport;branch=%s\r\n", pbx_str, d->branch);
     sb_str(&H, "Max-Forwards: 70\r\n");
     sb_fmt(&H, "From: %s;tag=%s\r\n", from, from_tag);
     if (to_tag && *to_tag)
@@ -468,7 +469,7 @@ static void resp_begin(dialog_t *d, int code, const char *reason, const char *fr
         sb_fmt(&H, "Via: SIP/2.0/UDP %s:%u;branch=%s;received=%s;rport=%u\r\n", d->ph->ipstr,
                d->ph->port, d->branch, d->ph->ipstr, d->ph->port);
     else
-        sb_fmt(&H, "Via: SIP/2.0/UDP 172.16.0.1:5060;rport=5060;branch=%s\r\n", d->branch);
+        sb_fmt(&H, "Via: SIP/2.0/UDP %s:5060;rport=5060;branch=%s\r\n", pbx_str, d->branch);
     sb_fmt(&H, "From: %s;tag=%s\r\n", from, from_tag);
     const char *tt = d->req_has_totag ? to_tag : new_totag;
     if (tt && *tt)
@@ -481,7 +482,7 @@ static void resp_begin(dialog_t *d, int code, const char *reason, const char *fr
 
 static void sdp_body(const dialog_t *d, int from_phone)
 {
-    const char *ip = from_phone ? d->ph->ipstr : "172.16.0.1";
+    const char *ip = from_phone ? d->ph->ipstr : pbx_str;
     unsigned port = from_phone ? d->p_rtp : d->x_rtp;
     uint32_t sess = from_phone ? d->sess_id : d->sess_id ^ 0x5a5a5a;
     B.len = 0;
@@ -552,10 +553,11 @@ static double emit_options(dialog_t *d)
     if (out_dir) {
         snprintf(ruri, sizeof ruri, "sip:%d@%s:%u", d->ph->ext, d->ph->ipstr, d->ph->port);
         snprintf(a, sizeof a, "<%s>", ruri);
-        const char *from = "\"asterisk\" <sip:asterisk@172.16.0.1>";
+        char from[64];
+        snprintf(from, sizeof from, "\"asterisk\" <sip:asterisk@%s>", pbx_str);
         if (d->step == 0) {
             req_begin(d, "OPTIONS", d->x_cseq, 0, ruri, from, d->xtag, a, NULL);
-            sb_str(&H, "Contact: <sip:asterisk@172.16.0.1:5060>\r\n");
+            sb_fmt(&H, "Contact: <sip:asterisk@%s:5060>\r\n", pbx_str);
             sb_str(&H, "Accept: application/sdp\r\n");
             ua_headers(d, 0, 1);
             msg_send(d, 0);
@@ -569,9 +571,11 @@ static double emit_options(dialog_t *d)
         return 0;
     }
     phone_uri(a, sizeof a, d);
-    const char *to = "<sip:172.16.0.1>";
+    char to[48], pbx_uri[32];
+    snprintf(pbx_uri, sizeof pbx_uri, "sip:%s", pbx_str);
+    snprintf(to, sizeof to, "<%s>", pbx_uri);
     if (d->step == 0) {
-        req_begin(d, "OPTIONS", d->p_cseq, 1, "sip:172.16.0.1", a, d->ptag, to, NULL);
+        req_begin(d, "OPTIONS", d->p_cseq, 1, pbx_uri, a, d->ptag, to, NULL);
         phone_contact(&H, d);
         sb_str(&H, "Accept: application/sdp\r\n");
         ua_headers(d, 1, 1);
@@ -579,7 +583,7 @@ static double emit_options(dialog_t *d)
         return resp_delay();
     }
     resp_begin(d, 200, "OK", a, d->ptag, to, NULL, d->xtag);
-    sb_str(&H, "Contact: <sip:172.16.0.1:5060>\r\n");
+    sb_fmt(&H, "Contact: <sip:%s:5060>\r\n", pbx_str);
     sb_str(&H, "Accept: application/sdp\r\n");
     sb_str(&H, "Accept-Language: en\r\n");
     ua_headers(d, 0, 1);
@@ -590,15 +594,16 @@ static double emit_options(dialog_t *d)
 /* REGISTER flows: normal (4 messages) and auth loop (2 * challenges). */
 static double emit_register(dialog_t *d)
 {
-    char aor[128];
+    char aor[128], registrar[32];
     phone_uri(aor, sizeof aor, d);
+    snprintf(registrar, sizeof registrar, "sip:%s", pbx_str);
     if ((d->step & 1) == 0) {
-        req_begin(d, "REGISTER", d->p_cseq++, 1, "sip:172.16.0.1", aor, d->ptag, aor, NULL);
+        req_begin(d, "REGISTER", d->p_cseq++, 1, registrar, aor, d->ptag, aor, NULL);
         sb_fmt(&H, "Contact: <sip:%d@%s:%u;transport=udp>;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-%02x%02x%02x%02x%02x%02x>\"\r\n",
                d->ph->ext, d->ph->ipstr, d->ph->port, d->ph->mac[0], d->ph->mac[1],
                d->ph->mac[2], d->ph->mac[3], d->ph->mac[4], d->ph->mac[5]);
         if (d->step > 0)
-            digest_creds(d, "Authorization", "sip:172.16.0.1");
+            digest_creds(d, "Authorization", registrar);
         sb_str(&H, "Expires: 3600\r\n");
         ua_headers(d, 1, 1);
         msg_send(d, 1);
@@ -643,9 +648,9 @@ static void indialog_req(dialog_t *d, const char *method, int from_phone)
     peer_uri(xa, sizeof xa, d);
     if (from_phone) {
         if (d->peer_ext)
-            snprintf(ruri, sizeof ruri, "sip:%d@172.16.0.1:5060", d->peer_ext);
+            snprintf(ruri, sizeof ruri, "sip:%d@%s:5060", d->peer_ext, pbx_str);
         else
-            snprintf(ruri, sizeof ruri, "sip:%s@172.16.0.1:5060", d->peer_num);
+            snprintf(ruri, sizeof ruri, "sip:%s@%s:5060", d->peer_num, pbx_str);
         req_begin(d, method, d->p_cseq, 1, ruri, pa, d->ptag, xa, d->xtag);
         if (strcmp(method, "ACK") != 0)
             d->p_cseq++;
@@ -683,7 +688,7 @@ static double emit_transfer(dialog_t *d, int k)
     case 0:
         indialog_req(d, "REFER", 1);
         phone_contact(&H, d);
-        snprintf(target, sizeof target, "sip:%d@172.16.0.1", 1000 + (int)rnd_range(0, 8999));
+        snprintf(target, sizeof target, "sip:%d@%s", 1000 + (int)rnd_range(0, 8999), pbx_str);
         sb_fmt(&H, "Refer-To: <%s>\r\n", target);
         phone_uri(pa, sizeof pa, d);
         sb_fmt(&H, "Referred-By: %s\r\n", pa);
@@ -724,9 +729,9 @@ static double emit_call_out(dialog_t *d)
     phone_uri(pa, sizeof pa, d);
     peer_uri(xa, sizeof xa, d);
     if (d->peer_ext)
-        snprintf(ruri, sizeof ruri, "sip:%d@172.16.0.1", d->peer_ext);
+        snprintf(ruri, sizeof ruri, "sip:%d@%s", d->peer_ext, pbx_str);
     else
-        snprintf(ruri, sizeof ruri, "sip:%s@172.16.0.1", d->peer_num);
+        snprintf(ruri, sizeof ruri, "sip:%s@%s", d->peer_num, pbx_str);
     int s = d->step;
     switch (s) {
     case 0:
@@ -947,7 +952,7 @@ static void dialog_init(dialog_t *d, int type)
     rnd_hex(r, 24);
     /* Call-ID host: whoever starts the dialog; the serial keeps it unique */
     snprintf(d->call_id, sizeof d->call_id, "%s%08" PRIx64 "@%s", r, d->serial,
-             type == D_CALL_IN || type == D_OPTIONS_OUT ? "172.16.0.1" : d->ph->ipstr);
+             type == D_CALL_IN || type == D_OPTIONS_OUT ? pbx_str : d->ph->ipstr);
     d->sess_id = (uint32_t)rnd_range(100000, 2000000000);
     d->p_rtp = (uint16_t)(rnd_range(5000, 15000) * 2);
     d->x_rtp = (uint16_t)(rnd_range(5000, 15000) * 2);
