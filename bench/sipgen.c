@@ -640,7 +640,8 @@ static double emit_register(dialog_t *d)
                d->ph->mac[2], d->ph->mac[3], d->ph->mac[4], d->ph->mac[5]);
         if (d->step > 0)
             digest_creds(d, "Authorization", registrar);
-        sb_str(&H, "Expires: 3600\r\n");
+        /* busy-pbx: each phone registers about every 80 s, a short expiry */
+        sb_fmt(&H, "Expires: %d\r\n", BUSY ? 120 : 3600);
         ua_headers(d, 1, 1);
         msg_send(d, 1);
         return resp_delay();
@@ -648,8 +649,8 @@ static double emit_register(dialog_t *d)
     int last = d->step == d->len - 1;
     if (d->type == D_REGISTER && last) {
         resp_begin(d, 200, "OK", aor, d->ptag, aor, NULL, d->ctag);
-        sb_fmt(&H, "Contact: <sip:%d@%s:%u;transport=udp>;expires=3600\r\n", d->ph->ext,
-               d->ph->ipstr, d->ph->port);
+        sb_fmt(&H, "Contact: <sip:%d@%s:%u;transport=udp>;expires=%d\r\n", d->ph->ext,
+               d->ph->ipstr, d->ph->port, BUSY ? 120 : 3600);
         time_t t = (time_t)((epoch_us + (uint64_t)clock_us) / 1000000u);
         struct tm tm;
         char date[64];
@@ -1705,6 +1706,13 @@ int main(int argc, char **argv)
     if (reserved > opt_messages || (!BUSY && !budget_ok(opt_messages - reserved))) {
         fprintf(stderr, "sipwatch-gen: -n %" PRIu64 " is too small for the injected problems\n",
                 opt_messages);
+        return 64;
+    }
+
+    if (BUSY && n_triggers && (double)opt_messages < 15.0 * opt_rate) {
+        /* an injected problem needs about 12 s of capture around it */
+        fprintf(stderr, "sipwatch-gen: busy-pbx with injected problems needs -n of at least 15 s of "
+                        "traffic (%.0f messages at --rate %.0f)\n", 15.0 * opt_rate, opt_rate);
         return 64;
     }
 
