@@ -1164,6 +1164,7 @@ static double busy_mean_len(void)
 static double busy_plan_s;         /* planned capture length: -n / --rate */
 static uint64_t busy_inj_left;     /* messages still to come from started injections */
 static uint64_t busy_prestarted, busy_prestarted_seen;
+static uint64_t busy_opening;      /* Call-IDs whose first captured message can open a dialog */
 static size_t busy_peak;
 static dialog_t **busy_spare;      /* dialogs to reuse */
 static size_t busy_nspare, heap_cap;
@@ -1284,6 +1285,19 @@ static double emit_and_count(dialog_t *d)
     return delay;
 }
 
+/* A request that can be the first message of a dialog or of a Call-ID
+ * (INVITE, REGISTER, OPTIONS, NOTIFY, REFER, ...; not ACK, BYE or a response):
+ * what tools that keep dialogs (sngrep) count as one. */
+static int opens_dialog(const char *msg)
+{
+    static const char *const open_methods[] = {"INVITE ", "REGISTER ", "SUBSCRIBE ", "NOTIFY ",
+                                               "OPTIONS ", "PUBLISH ", "MESSAGE ", "REFER "};
+    for (size_t i = 0; i < sizeof open_methods / sizeof open_methods[0]; i++)
+        if (strncmp(msg, open_methods[i], strlen(open_methods[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static void run_busy(void)
 {
     double mean_len = busy_mean_len();
@@ -1329,7 +1343,11 @@ static void run_busy(void)
             else
                 per_type[d->type]++;
         }
+        int first = d->seen == 1;
+        d->seen = 2;
         delay = emit_and_count(d);
+        if (first && opens_dialog(hbuf))
+            busy_opening++;
         if (d->problem >= 0)
             busy_inj_left--;
     next:
@@ -1689,6 +1707,8 @@ static void report(double el)
                     "%" PRIu64 " Call-IDs in the capture (%.2f messages each)\n",
             n_phones, opt_rate / busy_mean_len(), busy_mean_len(), opt_hold, busy_prestarted, busy_peak,
             callids, callids ? (double)emitted / (double)callids : 0.0);
+    fprintf(stderr, "sipwatch-gen: Call-IDs opening with a request that starts a dialog: %" PRIu64
+                    " (the others were under way when the capture started)\n", busy_opening);
 }
 
 int main(int argc, char **argv)
