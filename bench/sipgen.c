@@ -2,7 +2,9 @@
  * traffic (Ethernet/IPv4/UDP) between many phones and one PBX, for benchmarks
  * and detection tests: registrations, authenticated calls, blind transfers and
  * keepalives, with optional injected problems (auth loops, REFERs that never
- * get a NOTIFY) listed in a manifest. Streams to disk; memory is O(dialogs). */
+ * get a NOTIFY) listed in a manifest. Two profiles: default (a fixed number of
+ * dialog slots) and busy-pbx (random arrivals at 4,000 messages/s, real call
+ * timings). Streams to disk; memory is O(dialogs in flight). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
