@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# bench/run.sh: builds the benchmark tools, generates a synthetic SIP capture
-# (default 1,000,000 messages) in bench/out/, and measures on that one file,
-# each under /usr/bin/time -v and timeout: sipwatch -r --json, the libpcap read
-# ceiling, the libosip2 parse ceiling, sngrep -N and tshark -z sip,stat. Prints
-# a table (messages, seconds, messages/s, peak RSS) and sipwatch's ratios.
+# bench/run.sh: builds the benchmark tools, generates synthetic SIP captures
+# (default 1,000,000 messages) in bench/out/ for each traffic profile (today's
+# "default" and "busy-pbx"), and measures on each big file, every tool under
+# /usr/bin/time -v and timeout: sipwatch -r --json, the libpcap read ceiling,
+# the libosip2 parse ceiling on 1 and 2 threads, sngrep -N and tshark -z
+# sip,stat; then sipwatch again on the small file (memory growth). Prints a
+# table per profile (messages, seconds, messages/s, peak RSS, CPU seconds),
+# sipwatch's ratios and its correlator's flow and peer counts.
 #
 # usage: bench/run.sh [options] [BUILD_DIR]      (or BUILD=dir bench/run.sh)
 #   --messages N    SIP messages in the capture (default 1000000)
 #   --small N       size of the second capture for the memory growth check
 #                   (default 100000; 0 = skip the check)
-#   --concurrent N  dialogs in flight in the generated traffic
+#   --profile LIST  comma-separated traffic profiles: default,busy-pbx (both)
+#   --concurrent N  dialogs in flight in the default profile's traffic
 #                   (default 2000, or messages/50 for captures under 100000)
+#   --parse-threads LIST  thread counts for the parse ceiling (default 1,2)
 #   --seed N        generator seed (default 1)
 #   --timeout S     per-tool time limit in seconds (default 900)
 #   --no-build      use the tools already in BUILD_DIR, do not run cmake
@@ -18,7 +23,7 @@
 #   -h, --help
 set -u -o pipefail
 
-usage() { sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '11,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -29,12 +34,16 @@ SEED=1
 TIMEOUT=900
 DO_BUILD=1
 SKIP=","
+PROFILES=default,busy-pbx
+PARSE_THREADS=1,2
 while [ $# -gt 0 ]; do
     case $1 in
     --messages) MESSAGES=$2; shift 2 ;;
     --messages=*) MESSAGES=${1#*=}; shift ;;
     --small) SMALL=$2; shift 2 ;;
     --concurrent) CONCURRENT=$2; shift 2 ;;
+    --profile) PROFILES=$2; shift 2 ;;
+    --parse-threads) PARSE_THREADS=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --no-build) DO_BUILD=0; shift ;;
@@ -49,6 +58,12 @@ if [ -z "$CONCURRENT" ]; then
 fi
 for v in "$MESSAGES" "$SMALL" "$CONCURRENT" "$SEED" "$TIMEOUT"; do
     case $v in ''|*[!0-9]*) echo "run.sh: not a number: '$v'" >&2; exit 64 ;; esac
+done
+for p in ${PROFILES//,/ }; do
+    case $p in default|busy-pbx) ;; *) echo "run.sh: unknown profile '$p' (default, busy-pbx)" >&2; exit 64 ;; esac
+done
+for t in ${PARSE_THREADS//,/ }; do
+    case $t in ''|*[!0-9]*|0) echo "run.sh: not a thread count: '$t'" >&2; exit 64 ;; esac
 done
 skipped() { case $SKIP in *",$1,"*) return 0 ;; esac; return 1; }
 
@@ -110,6 +125,7 @@ say "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 say "cpu:       $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') ($(nproc) cores online)"
 say "memory:    $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 say "kernel:    $(uname -sr)"
+say "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; other work on the machine slows every tool)"
 say "libpcap:   $(pkg-config --modversion libpcap 2>/dev/null || echo '?'), libosip2: $(pkg-config --modversion libosip2 2>/dev/null || echo '?')"
 say "sngrep:    $(sngrep -V 2>/dev/null | head -1 || echo 'not installed')"
 say "tshark:    $(tshark -v 2>/dev/null | head -1 || echo 'not installed')"
@@ -117,164 +133,97 @@ say "sipwatch:  $([ -x "$SIPWATCH" ] && echo "$SIPWATCH" || echo "not built ($SI
 
 # ---------------------------------------------------------------------------
 # Captures.
-gen() { # gen N FILE -> prints the generator's statistics
-    local n=$1 f=$2
-    "$GEN" -o "$f" -n "$n" -c "$CONCURRENT" -s "$SEED" --auth-loops 5 --lost-notifies 5 \
+# Busy-pbx files carry injected problems only from 15 s of traffic on (the
+# generator needs that much capture around them).
+BUSY_MIN_INJECT=60000
+gen() { # gen PROFILE N FILE -> prints the generator's statistics
+    local prof=$1 n=$2 f=$3 args
+    if [ "$prof" = busy-pbx ]; then
+        args=(--profile busy-pbx)
+        [ "$n" -ge $BUSY_MIN_INJECT ] && args+=(--auth-loops 5 --lost-notifies 5)
+    else
+        args=(-c "$CONCURRENT" --auth-loops 5 --lost-notifies 5)
+    fi
+    "$GEN" -o "$f" -n "$n" -s "$SEED" "${args[@]}" \
         --manifest "${f%.pcap}.manifest.json" 2> "${f%.pcap}.gen.log" \
         || { cat "${f%.pcap}.gen.log"; die "generator failed"; }
     sed 's/^/   /' "${f%.pcap}.gen.log"
 }
-# total dialogs from the generator's log (to check sngrep saw every one)
-gen_dialogs() { sed -n 's/.*dialogs: //p' "${1%.pcap}.gen.log" | tr ' ;' '\n\n' | awk -F= 'NF==2 {s+=$2} END {print s+0}'; }
-
-say "== captures"
-CAP=$OUT/sip-$MESSAGES.pcap
-say "generating $CAP ($MESSAGES messages, $CONCURRENT concurrent dialogs, seed $SEED)"
-gen "$MESSAGES" "$CAP"
-SMALLCAP=
-if [ "$SMALL" -gt 0 ] && [ "$SMALL" -lt "$MESSAGES" ]; then
-    SMALLCAP=$OUT/sip-$SMALL.pcap
-    say "generating $SMALLCAP ($SMALL messages, for the memory growth check)"
-    gen "$SMALL" "$SMALLCAP"
-fi
-say "file size: $(du -h "$CAP" | cut -f1)"
-# warm the page cache so every tool reads from memory
-cat "$CAP" > /dev/null
+# dialogs sngrep should count: every dialog of the default profile; on
+# busy-pbx the Call-IDs that open with a request (calls already under way at
+# the start show up with a BYE or a response first, which sngrep ignores)
+gen_dialogs() {
+    local log=${1%.pcap}.gen.log n
+    n=$(sed -n 's/.*opening with a request that starts a dialog: \([0-9]*\).*/\1/p' "$log")
+    if [ -n "$n" ]; then echo "$n"; return; fi
+    sed -n 's/.*dialogs: //p' "$log" | tr ' ;' '\n\n' | awk -F= 'NF==2 {s+=$2} END {print s+0}'
+}
+# sngrep's dialog count against the generator's: equal (default profile), or
+# within 1% on busy-pbx (sngrep also keeps a few Call-IDs first seen mid-dialog)
+dialogs_ok() { awk -v w="$1" -v g="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(p == "default" ? d == 0 : d <= w / 100) }'; }
 
 # ---------------------------------------------------------------------------
 # Measurements.
-# measure NAME LOGBASE CMD... : sets M_RC M_SECS M_RSS_MB (M_SECS/M_RSS_MB empty on failure)
+# measure NAME LOGBASE CMD... : sets M_RC M_SECS M_RSS_MB M_CPU (empty on failure)
 measure() {
     local log=$2; shift 2
     M_RC=0
     local t0=$EPOCHREALTIME t1
     timeout --kill-after=10 "$TIMEOUT" /usr/bin/time -v -o "$log.time" "$@" > "$log.out" 2> "$log.err" || M_RC=$?
     t1=$EPOCHREALTIME
-    M_SECS=; M_RSS_MB=
+    M_SECS=; M_RSS_MB=; M_CPU=
     if [ -s "$log.time" ]; then
         # wall time from our own clock (time -v only has 10 ms resolution)
         M_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
         M_RSS_MB=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$log.time")
+        M_CPU=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$log.time")
     fi
     if [ $M_RC = 124 ] || [ $M_RC = 137 ]; then M_NOTE="timed out after ${TIMEOUT}s"; else M_NOTE=; fi
 }
 
 ROWS=()
-row() { # tool messages secs rss note
+row() { # tool messages secs rss cpu note
     local rate=-
     if [ -n "$3" ] && [ "$2" != - ]; then rate=$(awk -v n="$2" -v s="$3" 'BEGIN { if (s > 0) printf "%.0f", n/s; else print "-" }'); fi
-    ROWS+=("$1|$2|${3:--}|$rate|${4:--}|$5")
-    printf '   %-10s messages=%s seconds=%s msg/s=%s peak_rss_MB=%s %s\n' "$1" "$2" "${3:--}" "$rate" "${4:--}" "$5"
+    ROWS+=("$1|$2|${3:--}|$rate|${4:--}|${5:--}|$6")
+    printf '   %-10s messages=%s seconds=%s msg/s=%s peak_rss_MB=%s cpu_s=%s %s\n' "$1" "$2" "${3:--}" "$rate" "${4:--}" "${5:--}" "$6"
 }
-rate_of() { for r in "${ROWS[@]}"; do IFS='|' read -r t m s x rss note <<< "$r"; [ "$t" = "$1" ] && echo "$x"; done; }
+rate_of() { for r in "${ROWS[@]}"; do IFS='|' read -r t m s x rss cpu note <<< "$r"; [ "$t" = "$1" ] && echo "$x"; done; }
 
-run_sipwatch() { # FILE TAG -> sets SW_SECS SW_RSS SW_OK
+run_sipwatch() { # FILE TAG -> sets SW_SECS SW_RSS SW_CPU SW_OK SW_MSGS SW_NOTE SW_CORR
     local f=$1 tag=$2
-    SW_OK=0; SW_SECS=; SW_RSS=; SW_MSGS=
+    SW_OK=0; SW_SECS=; SW_RSS=; SW_CPU=; SW_MSGS=; SW_CORR=
     if [ ! -x "$SIPWATCH" ]; then SW_NOTE="not built"; return; fi
     measure sipwatch "$OUT/sipwatch-$tag" "$SIPWATCH" -r "$f" --json
-    SW_SECS=$M_SECS; SW_RSS=$M_RSS_MB
+    SW_SECS=$M_SECS; SW_RSS=$M_RSS_MB; SW_CPU=$M_CPU
     SW_MSGS=$(grep -o '"sip_messages": *[0-9]*' "$OUT/sipwatch-$tag.out" 2>/dev/null | tail -1 | grep -o '[0-9]*$')
     # Exit status 1 means "problems found": the run succeeded. Compare the
-    # findings with the generator's manifest: exactly the injected set.
+    # findings with the generator's manifest: exactly the injected set. The
+    # second line is the correlator's table counts from the stats line.
     local verdict
     verdict=$(python3 - "${f%.pcap}.manifest.json" "$OUT/sipwatch-$tag.out" <<'PY' 2>/dev/null
 import json, sys
 want = {(p["type"], p["call_id"]) for p in json.load(open(sys.argv[1]))["problems"]}
-got = set()
+got, corr = set(), None
 for line in open(sys.argv[2]):
     d = json.loads(line)
     if d.get("type") == "finding" and d["severity"] in ("warning", "critical"):
         got.add((d["rule"], d["call_id"]))
+    elif d.get("type") == "stats":
+        corr = d.get("correlator")
 print(f"injected problems found: {len(want & got)}/{len(want)}, other findings: {len(got - want)}")
+if corr:
+    print(f"flows created {corr['flows']:,} (evicted {corr['flows_evicted']:,}, expired {corr['flows_expired']:,}), "
+          f"peers created {corr['peers']:,} (evicted {corr['peers_evicted']:,})")
 PY
 )
+    SW_CORR=$(sed -n 2p <<< "$verdict")
+    verdict=$(sed -n 1p <<< "$verdict")
     if [ $M_RC = 0 ] || [ $M_RC = 1 ]; then SW_OK=1; SW_NOTE="${verdict:-verdict not checked}"
-        [ -n "$SW_MSGS" ] || { SW_MSGS=$tag; SW_NOTE="$SW_NOTE; no sip_messages in output, count is the file's"; }
+        [ -n "$SW_MSGS" ] || { SW_MSGS=${tag##*-}; SW_NOTE="$SW_NOTE; no sip_messages in output, count is the file's"; }
     else SW_NOTE="FAILED rc=$M_RC ${M_NOTE:-$(tail -c 200 "$OUT/sipwatch-$tag.err" | tr '\n' ' ')}"; fi
 }
 
-say "== measurements on $CAP (timeout ${TIMEOUT}s each)"
-N=$MESSAGES
-
-if ! skipped sipwatch; then
-    run_sipwatch "$CAP" "$MESSAGES"
-    if [ $SW_OK = 1 ]; then row sipwatch "$SW_MSGS" "$SW_SECS" "$SW_RSS" "$SW_NOTE"
-    else row sipwatch - "$SW_SECS" "$SW_RSS" "$SW_NOTE"; say "   sipwatch failed or is not ready; continuing"; fi
-    SW_BIG_RSS=$SW_RSS; SW_BIG_OK=$SW_OK
-fi
-
-if ! skipped read; then
-    measure read "$OUT/read-$MESSAGES" "$READ" "$CAP"
-    got=$(awk -F': ' '/^packets:/ {print $2}' "$OUT/read-$MESSAGES.out")
-    row read-ceil "${got:--}" "$M_SECS" "$M_RSS_MB" "$([ $M_RC = 0 ] && echo "own timer $(awk -F': ' '/^seconds/ {print $2}' "$OUT/read-$MESSAGES.out") s" || echo "FAILED rc=$M_RC $M_NOTE")"
-fi
-
-if ! skipped parse; then
-    measure parse "$OUT/parse-$MESSAGES" "$PARSE" "$CAP"
-    got=$(awk -F': ' '/^messages parsed:/ {print $2}' "$OUT/parse-$MESSAGES.out")
-    errs=$(awk -F': ' '/^parse errors:/ {print $2}' "$OUT/parse-$MESSAGES.out")
-    row parse-ceil "${got:--}" "$M_SECS" "$M_RSS_MB" "$([ $M_RC = 0 ] && echo "parse errors ${errs:-?}" || echo "FAILED rc=$M_RC $M_NOTE errors=${errs:-?}")"
-fi
-
-if ! skipped sngrep; then
-    if command -v sngrep > /dev/null; then
-        # -N: no interface, -F: no config file, -l: keep every dialog (the default
-        # limit of 20000 would let it stop storing), -I: read the file; it exits at EOF.
-        want=$(gen_dialogs "$CAP")
-        measure sngrep "$OUT/sngrep-$MESSAGES" sngrep -F -N -l 100000000 -I "$CAP"
-        dlg=$(tr '\r' '\n' < "$OUT/sngrep-$MESSAGES.out" | awk -F': ' '/Dialog count/ {d=$2} END {print d+0}')
-        if [ $M_RC = 0 ] && [ "$dlg" = "$want" ]; then row sngrep "$N" "$M_SECS" "$M_RSS_MB" "dialogs $dlg/$want"
-        else row sngrep - "$M_SECS" "$M_RSS_MB" "FAILED rc=$M_RC dialogs $dlg/$want $M_NOTE"; fi
-        # informative: -R rotates (keeps the last 20000 dialogs, default limit) but
-        # still processes every dialog; bounded memory. Not used for the ratio.
-        measure sngrep-R "$OUT/sngrep-R-$MESSAGES" sngrep -F -N -R -I "$CAP"
-        dlg=$(tr '\r' '\n' < "$OUT/sngrep-R-$MESSAGES.out" | awk -F': ' '/Dialog count/ {d=$2} END {print d+0}')
-        if [ $M_RC = 0 ] && [ "$dlg" = "$want" ]; then row sngrep-R "$N" "$M_SECS" "$M_RSS_MB" "-R (rotate at 20000 dialogs), dialogs $dlg/$want; info only"
-        else row sngrep-R - "$M_SECS" "$M_RSS_MB" "FAILED rc=$M_RC dialogs $dlg/$want $M_NOTE"; fi
-    else
-        row sngrep - "" "" "not installed (apt-get install -y sngrep)"
-    fi
-fi
-
-if ! skipped tshark; then
-    if command -v tshark > /dev/null; then
-        measure tshark "$OUT/tshark-$MESSAGES" tshark -q -r "$CAP" -z sip,stat
-        got=$(awk -F': ' '/Number of SIP messages/ {print $2}' "$OUT/tshark-$MESSAGES.out")
-        if [ $M_RC = 0 ] && [ -n "$got" ]; then row tshark "$got" "$M_SECS" "$M_RSS_MB" "sip,stat"
-        else row tshark - "$M_SECS" "$M_RSS_MB" "FAILED rc=$M_RC $M_NOTE"; fi
-    else
-        row tshark - "" "" "not installed (apt-get install -y tshark)"
-    fi
-fi
-
-# memory growth: sipwatch on the small capture
-GROWTH=
-if [ -n "$SMALLCAP" ] && ! skipped sipwatch; then
-    say "== memory growth: sipwatch on $SMALLCAP"
-    run_sipwatch "$SMALLCAP" "$SMALL"
-    if [ $SW_OK = 1 ] && [ "${SW_BIG_OK:-0}" = 1 ]; then
-        GROWTH=$(awk -v a="$SW_RSS" -v b="$SW_BIG_RSS" -v s="$SMALL" -v n="$MESSAGES" \
-            'BEGIN { printf "sipwatch peak RSS: %.1f MB at %d messages, %.1f MB at %d messages (x%.2f for x%.0f messages)", a, s, b, n, (a > 0 ? b / a : 0), n / s }')
-    else
-        GROWTH="sipwatch peak RSS: ${SW_RSS:--} MB at $SMALL messages ($SW_NOTE), ${SW_BIG_RSS:--} MB at $MESSAGES messages"
-    fi
-    say "   $GROWTH"
-fi
-
-# ---------------------------------------------------------------------------
-# Table.
-say ""
-say "== results: $(basename "$CAP"), $MESSAGES SIP messages, $(du -h "$CAP" | cut -f1)"
-say "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-say ""
-printf '| %-10s | %12s | %9s | %12s | %13s | %s\n' tool "SIP messages" seconds "messages/s" "peak RSS MB" "note"
-printf '|%s|%s|%s|%s|%s|%s\n' ------------ -------------- ----------- -------------- --------------- ------
-for r in "${ROWS[@]}"; do
-    IFS='|' read -r t m s x rss note <<< "$r"
-    printf '| %-10s | %12s | %9s | %12s | %13s | %s\n' "$t" "$m" "$s" "$x" "$rss" "$note"
-done
-say ""
 ratio() { # name sipwatch-rate other-rate target
     if [ -n "$2" ] && [ "$2" != - ] && [ -n "$3" ] && [ "$3" != - ]; then
         awk -v a="$2" -v b="$3" -v t="$4" -v n="$1" 'BEGIN { r = a / b; printf "%s: %.1fx (target >= %dx: %s)\n", n, r, t, (r >= t ? "met" : "NOT met") }'
@@ -282,9 +231,142 @@ ratio() { # name sipwatch-rate other-rate target
         say "$1: n/a (a run failed or was skipped)"
     fi
 }
-SW_RATE=$(rate_of sipwatch)
-ratio "sipwatch/sngrep throughput" "$SW_RATE" "$(rate_of sngrep)" 10
-ratio "sipwatch/tshark throughput" "$SW_RATE" "$(rate_of tshark)" 5
-[ -n "$GROWTH" ] && say "$GROWTH"
+
+SUMMARY=()
+# bench_profile PROFILE: captures, measurements, memory growth and table of one profile
+bench_profile() {
+    local prof=$1 pre cap smallcap n=$MESSAGES
+    [ "$prof" = default ] && pre=sip || pre=busy-pbx
+    ROWS=()
+    say ""
+    say "== profile $prof: captures"
+    cap=$OUT/$pre-$n.pcap
+    if [ "$prof" = default ]; then
+        say "generating $cap ($n messages, $CONCURRENT concurrent dialogs, seed $SEED)"
+    else
+        say "generating $cap ($n messages, busy-pbx: 4,000 messages/s, 20,000 phones, seed $SEED)"
+    fi
+    gen "$prof" "$n" "$cap"
+    smallcap=
+    if [ "$SMALL" -gt 0 ] && [ "$SMALL" -lt "$n" ]; then
+        smallcap=$OUT/$pre-$SMALL.pcap
+        say "generating $smallcap ($SMALL messages, for the memory growth check)"
+        gen "$prof" "$SMALL" "$smallcap"
+    fi
+    say "file size: $(du -h "$cap" | cut -f1)"
+    # warm the page cache so every tool reads from memory
+    cat "$cap" > /dev/null
+
+    # logs of the default profile keep their old names (<tool>-N)
+    local tag=$n; [ "$prof" = default ] || tag=$prof-$n
+    say "== profile $prof: measurements on $cap (timeout ${TIMEOUT}s each)"
+    local big_rss= big_ok=0 big_corr= got errs want dlg
+    if ! skipped sipwatch; then
+        run_sipwatch "$cap" "$tag"
+        if [ $SW_OK = 1 ]; then row sipwatch "$SW_MSGS" "$SW_SECS" "$SW_RSS" "$SW_CPU" "$SW_NOTE"
+        else row sipwatch - "$SW_SECS" "$SW_RSS" "$SW_CPU" "$SW_NOTE"; say "   sipwatch failed or is not ready; continuing"; fi
+        big_rss=$SW_RSS; big_ok=$SW_OK; big_corr=$SW_CORR
+        [ -n "$SW_CORR" ] && say "   sipwatch correlator: $SW_CORR"
+    fi
+
+    if ! skipped read; then
+        measure read "$OUT/read-$tag" "$READ" "$cap"
+        got=$(awk -F': ' '/^packets:/ {print $2}' "$OUT/read-$tag.out")
+        row read-ceil "${got:--}" "$M_SECS" "$M_RSS_MB" "$M_CPU" "$([ $M_RC = 0 ] && echo "own timer $(awk -F': ' '/^seconds/ {print $2}' "$OUT/read-$tag.out") s" || echo "FAILED rc=$M_RC $M_NOTE")"
+    fi
+
+    if ! skipped parse; then
+        local t name log
+        for t in ${PARSE_THREADS//,/ }; do
+            if [ "$t" = 1 ]; then name=parse-ceil; log=$OUT/parse-$tag; else name=parse-${t}t; log=$OUT/parse-${t}t-$tag; fi
+            measure parse "$log" "$PARSE" --threads "$t" "$cap"
+            got=$(awk -F': ' '/^messages parsed:/ {print $2}' "$log.out")
+            errs=$(awk -F': ' '/^parse errors:/ {print $2}' "$log.out")
+            row "$name" "${got:--}" "$M_SECS" "$M_RSS_MB" "$M_CPU" "$([ $M_RC = 0 ] && echo "$t thread(s), parse errors ${errs:-?}" || echo "FAILED rc=$M_RC $M_NOTE errors=${errs:-?}")"
+        done
+    fi
+
+    if ! skipped sngrep; then
+        if command -v sngrep > /dev/null; then
+            # -N: no interface, -F: no config file, -l: keep every dialog (the default
+            # limit of 20000 would let it stop storing), -I: read the file; it exits at EOF.
+            want=$(gen_dialogs "$cap")
+            measure sngrep "$OUT/sngrep-$tag" sngrep -F -N -l 100000000 -I "$cap"
+            dlg=$(tr '\r' '\n' < "$OUT/sngrep-$tag.out" | awk -F': ' '/Dialog count/ {d=$2} END {print d+0}')
+            if [ $M_RC = 0 ] && dialogs_ok "$want" "$dlg" "$prof"; then row sngrep "$n" "$M_SECS" "$M_RSS_MB" "$M_CPU" "dialogs $dlg/$want"
+            else row sngrep - "$M_SECS" "$M_RSS_MB" "$M_CPU" "FAILED rc=$M_RC dialogs $dlg/$want $M_NOTE"; fi
+            # informative: -R rotates (keeps the last 20000 dialogs, default limit) but
+            # still processes every dialog; bounded memory. Not used for the ratio.
+            measure sngrep-R "$OUT/sngrep-R-$tag" sngrep -F -N -R -I "$cap"
+            dlg=$(tr '\r' '\n' < "$OUT/sngrep-R-$tag.out" | awk -F': ' '/Dialog count/ {d=$2} END {print d+0}')
+            if [ $M_RC = 0 ] && dialogs_ok "$want" "$dlg" "$prof"; then row sngrep-R "$n" "$M_SECS" "$M_RSS_MB" "$M_CPU" "-R (rotate at 20000 dialogs), dialogs $dlg/$want; info only"
+            else row sngrep-R - "$M_SECS" "$M_RSS_MB" "$M_CPU" "FAILED rc=$M_RC dialogs $dlg/$want $M_NOTE"; fi
+        else
+            row sngrep - "" "" "" "not installed (apt-get install -y sngrep)"
+        fi
+    fi
+
+    if ! skipped tshark; then
+        if command -v tshark > /dev/null; then
+            measure tshark "$OUT/tshark-$tag" tshark -q -r "$cap" -z sip,stat
+            got=$(awk -F': ' '/Number of SIP messages/ {print $2}' "$OUT/tshark-$tag.out")
+            if [ $M_RC = 0 ] && [ -n "$got" ]; then row tshark "$got" "$M_SECS" "$M_RSS_MB" "$M_CPU" "sip,stat"
+            else row tshark - "$M_SECS" "$M_RSS_MB" "$M_CPU" "FAILED rc=$M_RC $M_NOTE"; fi
+        else
+            row tshark - "" "" "" "not installed (apt-get install -y tshark)"
+        fi
+    fi
+
+    # memory growth: sipwatch on the small capture
+    local growth= stag=$SMALL small_rate=
+    [ "$prof" = default ] || stag=$prof-$SMALL
+    if [ -n "$smallcap" ] && ! skipped sipwatch; then
+        say "== profile $prof: memory growth, sipwatch on $smallcap"
+        run_sipwatch "$smallcap" "$stag"
+        [ $SW_OK = 1 ] && small_rate=$(awk -v n="$SW_MSGS" -v s="$SW_SECS" 'BEGIN { if (s > 0) printf "%.0f", n/s }')
+        say "   sipwatch messages=$SW_MSGS seconds=$SW_SECS msg/s=${small_rate:--} peak_rss_MB=$SW_RSS cpu_s=$SW_CPU $SW_NOTE"
+        [ -n "$SW_CORR" ] && say "   sipwatch correlator: $SW_CORR"
+        if [ $SW_OK = 1 ] && [ "$big_ok" = 1 ]; then
+            growth=$(awk -v a="$SW_RSS" -v b="$big_rss" -v s="$SMALL" -v n="$n" -v ra="$small_rate" -v rb="$(rate_of sipwatch)" \
+                'BEGIN { printf "sipwatch peak RSS: %.1f MB at %d messages, %.1f MB at %d messages (x%.2f for x%.3g messages); msg/s %s and %s", a, s, b, n, (a > 0 ? b / a : 0), n / s, ra, rb }')
+        else
+            growth="sipwatch peak RSS: ${SW_RSS:--} MB at $SMALL messages ($SW_NOTE), ${big_rss:--} MB at $n messages"
+        fi
+        say "   $growth"
+    fi
+
+    # table
+    local t m s x rss cpu note
+    say ""
+    say "== results, profile $prof: $(basename "$cap"), $n SIP messages, $(du -h "$cap" | cut -f1)"
+    say "machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); load $(cut -d' ' -f1-3 /proc/loadavg)"
+    say ""
+    printf '| %-10s | %12s | %9s | %12s | %13s | %7s | %s\n' tool "SIP messages" seconds "messages/s" "peak RSS MB" "CPU s" "note"
+    printf '|%s|%s|%s|%s|%s|%s|%s\n' ------------ -------------- ----------- -------------- --------------- --------- ------
+    for r in "${ROWS[@]}"; do
+        IFS='|' read -r t m s x rss cpu note <<< "$r"
+        printf '| %-10s | %12s | %9s | %12s | %13s | %7s | %s\n' "$t" "$m" "$s" "$x" "$rss" "$cpu" "$note"
+    done
+    say ""
+    local sw_rate two
+    sw_rate=$(rate_of sipwatch)
+    ratio "sipwatch/sngrep throughput" "$sw_rate" "$(rate_of sngrep)" 10
+    ratio "sipwatch/tshark throughput" "$sw_rate" "$(rate_of tshark)" 5
+    two=$(rate_of parse-2t)
+    if [ -n "$sw_rate" ] && [ "$sw_rate" != - ] && [ -n "$two" ] && [ "$two" != - ]; then
+        awk -v a="$sw_rate" -v b="$two" 'BEGIN { r = 100 * a / b; printf "sipwatch / two-thread parse ceiling: %.0f%% (target >= 90%%: %s)\n", r, (r >= 90 ? "met" : "NOT met") }'
+    fi
+    [ -n "$big_corr" ] && say "sipwatch correlator at $n messages: $big_corr"
+    [ -n "$growth" ] && say "$growth"
+    SUMMARY+=("$prof: sipwatch ${sw_rate:--} msg/s at $n messages; ${growth:-no growth check}")
+    say ""
+    say "logs: $OUT/{sipwatch,read,parse,parse-Nt,sngrep,sngrep-R,tshark}-$tag.{out,err,time}"
+}
+
+for prof in ${PROFILES//,/ }; do
+    bench_profile "$prof"
+done
 say ""
-say "logs: $OUT/{sipwatch,read,parse,sngrep,sngrep-R,tshark}-$MESSAGES.{out,err,time}; this report: $RESULTS"
+say "== summary"
+for l in "${SUMMARY[@]}"; do say "$l"; done
+say "this report: $RESULTS"

@@ -2,7 +2,9 @@
  * traffic (Ethernet/IPv4/UDP) between many phones and one PBX, for benchmarks
  * and detection tests: registrations, authenticated calls, blind transfers and
  * keepalives, with optional injected problems (auth loops, REFERs that never
- * get a NOTIFY) listed in a manifest. Streams to disk; memory is O(dialogs). */
+ * get a NOTIFY) listed in a manifest. Two profiles: default (a fixed number of
+ * dialog slots) and busy-pbx (random arrivals at 4,000 messages/s, real call
+ * timings). Streams to disk; memory is O(dialogs in flight). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 
 /* ------------------------------------------------------------------------ */
@@ -117,8 +120,9 @@ static void sb_str(sbuf *b, const char *s)
 /* ------------------------------------------------------------------------ */
 /* Model: phones, the PBX, dialogs.                                         */
 
-#define PBX_IP 0xAC100001u /* 172.16.0.1 */
 #define PBX_PORT 5060
+static uint32_t pbx_ip = 0xAC100001u;      /* 172.16.0.1 (busy-pbx: 10.0.0.1) */
+static const char *pbx_str = "172.16.0.1";
 #define REALM "sipwatch-pbx"
 
 typedef struct {
@@ -201,6 +205,11 @@ typedef struct {
     uint64_t serial;
     double due;         /* virtual time of next step */
     size_t heap_pos;
+    /* busy-pbx profile */
+    int skip;           /* steps of the script left out (a call-out without the 407) */
+    int prestarted;     /* a call already in progress when the capture starts */
+    int seen;           /* has written a message */
+    double tscale;      /* injected problem: its long waits are multiplied by this */
 } dialog_t;
 
 typedef struct {
@@ -222,6 +231,11 @@ static uint64_t opt_seed = 1;
 static uint32_t opt_auth_loops = 0, opt_lost_notifies = 0;
 static double opt_rate = 0; /* 0: same number as opt_concurrent */
 static const char *opt_out = NULL, *opt_manifest = NULL;
+enum { PROFILE_DEFAULT, PROFILE_BUSY };
+static int opt_profile = PROFILE_DEFAULT;
+static uint32_t opt_phones = 0; /* 0: by profile */
+static double opt_hold = 120.0; /* busy-pbx: mean talk time of a call, seconds */
+#define BUSY (opt_profile == PROFILE_BUSY)
 
 static FILE *out;
 static uint64_t emitted;        /* SIP messages (= packets) written */
@@ -316,7 +330,7 @@ static void write_packet(int from_phone, phone_t *ph, const char *payload, size_
     memcpy(eth + 6, from_phone ? ph->mac : PBX_MAC, 6);
     put16(eth + 12, 0x0800);
 
-    uint32_t sip = from_phone ? ph->ip : PBX_IP, dip = from_phone ? PBX_IP : ph->ip;
+    uint32_t sip = from_phone ? ph->ip : pbx_ip, dip = from_phone ? pbx_ip : ph->ip;
     uint16_t sport = from_phone ? ph->port : PBX_PORT, dport = from_phone ? PBX_PORT : ph->port;
     uint8_t *ip = eth + 14;
     ip[0] = 0x45;
@@ -361,8 +375,12 @@ static void msg_begin(void)
 }
 
 /* Appends Content-Length and the body, then writes the packet. */
+static int busy_warming;        /* busy-pbx: before the capture starts, write nothing */
+
 static void msg_send(dialog_t *d, int from_phone)
 {
+    if (busy_warming)
+        return;
     sbuf M = {mbuf, 0, sizeof mbuf};
     sb_str(&M, hbuf);
     sb_fmt(&M, "Content-Length: %zu\r\n\r\n", B.len);
@@ -384,16 +402,16 @@ static void new_branch(dialog_t *d)
 static void phone_uri(char *o, size_t n, const dialog_t *d)
 {
     snprintf(o, n, "\"%s %d\" <sip:%d@%s>", first_names[d->ph->ext % N_NAMES], d->ph->ext,
-             d->ph->ext, "172.16.0.1");
+             d->ph->ext, pbx_str);
 }
 
 static void peer_uri(char *o, size_t n, const dialog_t *d)
 {
     if (d->peer_ext)
-        snprintf(o, n, "\"%s %d\" <sip:%d@172.16.0.1>", first_names[d->peer_ext % N_NAMES],
-                 d->peer_ext, d->peer_ext);
+        snprintf(o, n, "\"%s %d\" <sip:%d@%s>", first_names[d->peer_ext % N_NAMES],
+                 d->peer_ext, d->peer_ext, pbx_str);
     else
-        snprintf(o, n, "<sip:%s@172.16.0.1>", d->peer_num);
+        snprintf(o, n, "<sip:%s@%s>", d->peer_num, pbx_str);
 }
 
 static void phone_contact(sbuf *b, const dialog_t *d)
@@ -405,9 +423,9 @@ static void phone_contact(sbuf *b, const dialog_t *d)
 static void pbx_contact(sbuf *b, const dialog_t *d)
 {
     if (d->peer_ext)
-        sb_fmt(b, "Contact: <sip:%d@172.16.0.1:5060>\r\n", d->peer_ext);
+        sb_fmt(b, "Contact: <sip:%d@%s:5060>\r\n", d->peer_ext, pbx_str);
     else
-        sb_fmt(b, "Contact: <sip:%s@172.16.0.1:5060>\r\n", d->peer_num);
+        sb_fmt(b, "Contact: <sip:%s@%s:5060>\r\n", d->peer_num, pbx_str);
 }
 
 /* Start of a request. from_phone: direction. The From/To are the dialog
@@ -423,7 +441,7 @@ static void req_begin(dialog_t *d, const char *method, uint32_t cseq, int from_p
         sb_fmt(&H, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n", d->ph->ipstr, d->ph->port,
                d->branch);
     else
-        sb_fmt(&H, "Via: SIP/2.0/UDP 172.16.0.1:5060;rport;branch=%s\r\n", d->branch);
+        sb_fmt(&H, "Via: SIP/2.0/UDP %s:5060;rport;branch=%s\r\n", pbx_str, d->branch);
     sb_str(&H, "Max-Forwards: 70\r\n");
     sb_fmt(&H, "From: %s;tag=%s\r\n", from, from_tag);
     if (to_tag && *to_tag)
@@ -468,7 +486,7 @@ static void resp_begin(dialog_t *d, int code, const char *reason, const char *fr
         sb_fmt(&H, "Via: SIP/2.0/UDP %s:%u;branch=%s;received=%s;rport=%u\r\n", d->ph->ipstr,
                d->ph->port, d->branch, d->ph->ipstr, d->ph->port);
     else
-        sb_fmt(&H, "Via: SIP/2.0/UDP 172.16.0.1:5060;rport=5060;branch=%s\r\n", d->branch);
+        sb_fmt(&H, "Via: SIP/2.0/UDP %s:5060;rport=5060;branch=%s\r\n", pbx_str, d->branch);
     sb_fmt(&H, "From: %s;tag=%s\r\n", from, from_tag);
     const char *tt = d->req_has_totag ? to_tag : new_totag;
     if (tt && *tt)
@@ -481,7 +499,7 @@ static void resp_begin(dialog_t *d, int code, const char *reason, const char *fr
 
 static void sdp_body(const dialog_t *d, int from_phone)
 {
-    const char *ip = from_phone ? d->ph->ipstr : "172.16.0.1";
+    const char *ip = from_phone ? d->ph->ipstr : pbx_str;
     unsigned port = from_phone ? d->p_rtp : d->x_rtp;
     uint32_t sess = from_phone ? d->sess_id : d->sess_id ^ 0x5a5a5a;
     B.len = 0;
@@ -545,6 +563,27 @@ static double clock_to_virtual(double secs)
     return secs * vnow / clk;
 }
 
+/* busy-pbx: a wait of an injected problem's script, compressed (d->tscale)
+ * so that the problem ends inside the capture, but never below floor. */
+static double inj_wait(const dialog_t *d, double secs, double floor)
+{
+    double s = secs * d->tscale;
+    return s > floor ? s : floor;
+}
+
+/* busy-pbx: how long a call talks, exponential around opt_hold */
+static double talk_time(void)
+{
+    double t = -opt_hold * log(1.0 - rnd_unit());
+    return t < 1.0 ? 1.0 : t > 7200.0 ? 7200.0 : t;
+}
+
+static double ring_time(const dialog_t *d)
+{
+    double t = rnd_between(1.0, 8.0);
+    return BUSY && d->problem >= 0 ? inj_wait(d, t, 0.2) : t;
+}
+
 static double emit_options(dialog_t *d)
 {
     char a[128], ruri[80];
@@ -552,10 +591,11 @@ static double emit_options(dialog_t *d)
     if (out_dir) {
         snprintf(ruri, sizeof ruri, "sip:%d@%s:%u", d->ph->ext, d->ph->ipstr, d->ph->port);
         snprintf(a, sizeof a, "<%s>", ruri);
-        const char *from = "\"asterisk\" <sip:asterisk@172.16.0.1>";
+        char from[64];
+        snprintf(from, sizeof from, "\"asterisk\" <sip:asterisk@%s>", pbx_str);
         if (d->step == 0) {
             req_begin(d, "OPTIONS", d->x_cseq, 0, ruri, from, d->xtag, a, NULL);
-            sb_str(&H, "Contact: <sip:asterisk@172.16.0.1:5060>\r\n");
+            sb_fmt(&H, "Contact: <sip:asterisk@%s:5060>\r\n", pbx_str);
             sb_str(&H, "Accept: application/sdp\r\n");
             ua_headers(d, 0, 1);
             msg_send(d, 0);
@@ -569,9 +609,11 @@ static double emit_options(dialog_t *d)
         return 0;
     }
     phone_uri(a, sizeof a, d);
-    const char *to = "<sip:172.16.0.1>";
+    char to[48], pbx_uri[32];
+    snprintf(pbx_uri, sizeof pbx_uri, "sip:%s", pbx_str);
+    snprintf(to, sizeof to, "<%s>", pbx_uri);
     if (d->step == 0) {
-        req_begin(d, "OPTIONS", d->p_cseq, 1, "sip:172.16.0.1", a, d->ptag, to, NULL);
+        req_begin(d, "OPTIONS", d->p_cseq, 1, pbx_uri, a, d->ptag, to, NULL);
         phone_contact(&H, d);
         sb_str(&H, "Accept: application/sdp\r\n");
         ua_headers(d, 1, 1);
@@ -579,7 +621,7 @@ static double emit_options(dialog_t *d)
         return resp_delay();
     }
     resp_begin(d, 200, "OK", a, d->ptag, to, NULL, d->xtag);
-    sb_str(&H, "Contact: <sip:172.16.0.1:5060>\r\n");
+    sb_fmt(&H, "Contact: <sip:%s:5060>\r\n", pbx_str);
     sb_str(&H, "Accept: application/sdp\r\n");
     sb_str(&H, "Accept-Language: en\r\n");
     ua_headers(d, 0, 1);
@@ -590,16 +632,18 @@ static double emit_options(dialog_t *d)
 /* REGISTER flows: normal (4 messages) and auth loop (2 * challenges). */
 static double emit_register(dialog_t *d)
 {
-    char aor[128];
+    char aor[128], registrar[32];
     phone_uri(aor, sizeof aor, d);
+    snprintf(registrar, sizeof registrar, "sip:%s", pbx_str);
     if ((d->step & 1) == 0) {
-        req_begin(d, "REGISTER", d->p_cseq++, 1, "sip:172.16.0.1", aor, d->ptag, aor, NULL);
+        req_begin(d, "REGISTER", d->p_cseq++, 1, registrar, aor, d->ptag, aor, NULL);
         sb_fmt(&H, "Contact: <sip:%d@%s:%u;transport=udp>;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-%02x%02x%02x%02x%02x%02x>\"\r\n",
                d->ph->ext, d->ph->ipstr, d->ph->port, d->ph->mac[0], d->ph->mac[1],
                d->ph->mac[2], d->ph->mac[3], d->ph->mac[4], d->ph->mac[5]);
         if (d->step > 0)
-            digest_creds(d, "Authorization", "sip:172.16.0.1");
-        sb_str(&H, "Expires: 3600\r\n");
+            digest_creds(d, "Authorization", registrar);
+        /* busy-pbx: each phone registers about every 80 s, a short expiry */
+        sb_fmt(&H, "Expires: %d\r\n", BUSY ? 120 : 3600);
         ua_headers(d, 1, 1);
         msg_send(d, 1);
         return resp_delay();
@@ -607,8 +651,8 @@ static double emit_register(dialog_t *d)
     int last = d->step == d->len - 1;
     if (d->type == D_REGISTER && last) {
         resp_begin(d, 200, "OK", aor, d->ptag, aor, NULL, d->ctag);
-        sb_fmt(&H, "Contact: <sip:%d@%s:%u;transport=udp>;expires=3600\r\n", d->ph->ext,
-               d->ph->ipstr, d->ph->port);
+        sb_fmt(&H, "Contact: <sip:%d@%s:%u;transport=udp>;expires=%d\r\n", d->ph->ext,
+               d->ph->ipstr, d->ph->port, BUSY ? 120 : 3600);
         time_t t = (time_t)((epoch_us + (uint64_t)clock_us) / 1000000u);
         struct tm tm;
         char date[64];
@@ -631,7 +675,7 @@ static double emit_register(dialog_t *d)
     if (last)
         return 0;
     if (d->type == D_AUTH_LOOP) /* misconfigured phone retries after a pause */
-        return clock_to_virtual(rnd_between(1.0, 20.0));
+        return BUSY ? inj_wait(d, rnd_between(1.0, 20.0), 0.3) : clock_to_virtual(rnd_between(1.0, 20.0));
     return rnd_between(0.010, 0.080);
 }
 
@@ -643,9 +687,9 @@ static void indialog_req(dialog_t *d, const char *method, int from_phone)
     peer_uri(xa, sizeof xa, d);
     if (from_phone) {
         if (d->peer_ext)
-            snprintf(ruri, sizeof ruri, "sip:%d@172.16.0.1:5060", d->peer_ext);
+            snprintf(ruri, sizeof ruri, "sip:%d@%s:5060", d->peer_ext, pbx_str);
         else
-            snprintf(ruri, sizeof ruri, "sip:%s@172.16.0.1:5060", d->peer_num);
+            snprintf(ruri, sizeof ruri, "sip:%s@%s:5060", d->peer_num, pbx_str);
         req_begin(d, method, d->p_cseq, 1, ruri, pa, d->ptag, xa, d->xtag);
         if (strcmp(method, "ACK") != 0)
             d->p_cseq++;
@@ -683,7 +727,7 @@ static double emit_transfer(dialog_t *d, int k)
     case 0:
         indialog_req(d, "REFER", 1);
         phone_contact(&H, d);
-        snprintf(target, sizeof target, "sip:%d@172.16.0.1", 1000 + (int)rnd_range(0, 8999));
+        snprintf(target, sizeof target, "sip:%d@%s", 1000 + (int)rnd_range(0, 8999), pbx_str);
         sb_fmt(&H, "Refer-To: <%s>\r\n", target);
         phone_uri(pa, sizeof pa, d);
         sb_fmt(&H, "Referred-By: %s\r\n", pa);
@@ -693,7 +737,8 @@ static double emit_transfer(dialog_t *d, int k)
     case 1:
         indialog_resp(d, 202, "Accepted");
         if (d->type == D_REFER_LOST)
-            return clock_to_virtual(rnd_between(75.0, 150.0)); /* BYE much later */
+            return BUSY ? inj_wait(d, rnd_between(75.0, 150.0), 8.0) /* BYE much later */
+                        : clock_to_virtual(rnd_between(75.0, 150.0));
         return rnd_between(0.010, 0.150);
     case 2:
     case 4:
@@ -711,7 +756,9 @@ static double emit_transfer(dialog_t *d, int k)
         return resp_delay();
     case 3:
         indialog_resp(d, 200, "OK");
-        return rnd_between(0.5, 4.0);
+        /* (busy-pbx: under the 4 s in which sipwatch calls a transfer cut by
+         * the end of the capture too young to judge) */
+        return BUSY ? rnd_between(0.5, 3.0) : rnd_between(0.5, 4.0);
     default:
         indialog_resp(d, 200, "OK");
         return rnd_between(0.05, 1.0);
@@ -724,17 +771,17 @@ static double emit_call_out(dialog_t *d)
     phone_uri(pa, sizeof pa, d);
     peer_uri(xa, sizeof xa, d);
     if (d->peer_ext)
-        snprintf(ruri, sizeof ruri, "sip:%d@172.16.0.1", d->peer_ext);
+        snprintf(ruri, sizeof ruri, "sip:%d@%s", d->peer_ext, pbx_str);
     else
-        snprintf(ruri, sizeof ruri, "sip:%s@172.16.0.1", d->peer_num);
-    int s = d->step;
+        snprintf(ruri, sizeof ruri, "sip:%s@%s", d->peer_num, pbx_str);
+    int s = d->step + d->skip; /* busy-pbx: most calls skip the 407 (steps 0-2) */
     switch (s) {
     case 0:
     case 3:
         req_begin(d, "INVITE", d->p_cseq, 1, ruri, pa, d->ptag, xa, NULL);
         d->p_cseq++;
         phone_contact(&H, d);
-        if (s == 3)
+        if (s == 3 && !d->skip)
             digest_creds(d, "Proxy-Authorization", ruri);
         ua_headers(d, 1, 1);
         sb_str(&H, "Session-Expires: 1800\r\nMin-SE: 90\r\n");
@@ -773,7 +820,7 @@ static double emit_call_out(dialog_t *d)
         server_hdr();
         sb_fmt(&H, "Allow: %s\r\n", PBX_ALLOW);
         msg_send(d, 0);
-        return rnd_between(1.0, 8.0);
+        return ring_time(d);
     case 6:
         resp_begin(d, 200, "OK", pa, d->ptag, xa, NULL, d->xtag);
         pbx_contact(&H, d);
@@ -790,13 +837,15 @@ static double emit_call_out(dialog_t *d)
         d->p_cseq++;
         ua_headers(d, 1, 0);
         msg_send(d, 1);
+        if (BUSY)
+            return d->problem >= 0 ? inj_wait(d, rnd_between(4.0, 40.0), 1.0) : talk_time();
         return d->transfer ? rnd_between(3.0, 25.0) : rnd_between(4.0, 40.0);
     default:
         break;
     }
     if (d->transfer && s >= 8 && s < 14)
         return emit_transfer(d, s - 8);
-    if (s == d->len - 2) {
+    if (s == d->len + d->skip - 2) {
         indialog_req(d, "BYE", 1);
         ua_headers(d, 1, 0);
         msg_send(d, 1);
@@ -852,6 +901,8 @@ static double emit_call_in(dialog_t *d)
         d->x_cseq++;
         ua_headers(d, 0, 0);
         msg_send(d, 0);
+        if (BUSY)
+            return talk_time();
         return d->transfer ? rnd_between(3.0, 25.0) : rnd_between(4.0, 40.0);
     default:
         break;
@@ -947,7 +998,7 @@ static void dialog_init(dialog_t *d, int type)
     rnd_hex(r, 24);
     /* Call-ID host: whoever starts the dialog; the serial keeps it unique */
     snprintf(d->call_id, sizeof d->call_id, "%s%08" PRIx64 "@%s", r, d->serial,
-             type == D_CALL_IN || type == D_OPTIONS_OUT ? "172.16.0.1" : d->ph->ipstr);
+             type == D_CALL_IN || type == D_OPTIONS_OUT ? pbx_str : d->ph->ipstr);
     d->sess_id = (uint32_t)rnd_range(100000, 2000000000);
     d->p_rtp = (uint16_t)(rnd_range(5000, 15000) * 2);
     d->x_rtp = (uint16_t)(rnd_range(5000, 15000) * 2);
@@ -967,6 +1018,19 @@ static int random_type(void)
     return D_CALL_IN;
 }
 
+/* Lists the injected dialog d in the manifest. */
+static void note_problem(dialog_t *d)
+{
+    problem_t *p = &problems[n_problems];
+    memset(p, 0, sizeof *p);
+    p->type = d->type;
+    snprintf(p->call_id, sizeof p->call_id, "%s", d->call_id);
+    snprintf(p->user, sizeof p->user, "%d", d->ph->ext);
+    snprintf(p->ip, sizeof p->ip, "%s", d->ph->ipstr);
+    p->challenges = d->challenges;
+    d->problem = (int)n_problems++;
+}
+
 /* Fills d with the next dialog to start; returns 0 when the budget is spent. */
 static int dialog_new(dialog_t *d)
 {
@@ -983,14 +1047,7 @@ static int dialog_new(dialog_t *d)
         }
         if ((uint64_t)d->len <= left) {
             reserved -= (uint64_t)d->len;
-            problem_t *p = &problems[n_problems];
-            memset(p, 0, sizeof *p);
-            p->type = d->type;
-            snprintf(p->call_id, sizeof p->call_id, "%s", d->call_id);
-            snprintf(p->user, sizeof p->user, "%d", d->ph->ext);
-            snprintf(p->ip, sizeof p->ip, "%s", d->ph->ipstr);
-            p->challenges = d->challenges;
-            d->problem = (int)n_problems++;
+            note_problem(d);
             next_trigger++;
             goto done;
         }
@@ -1080,6 +1137,237 @@ static void heap_pop(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Busy-PBX profile: an open system instead of a fixed set of dialog slots.  */
+/* New Call-IDs arrive as a Poisson process whose rate gives --rate messages */
+/* per second in the steady state, the capture clock is the scheduler's     */
+/* clock (real call timings), calls already talking when the capture starts */
+/* are in it from the first packet, and the capture simply ends after -n    */
+/* messages, cutting whatever is in flight, as a real capture would. The    */
+/* traffic runs for a short warm-up before the first packet, so that calls  */
+/* ringing and other short exchanges are in flight from the start too.     */
+
+/* Call-ID mix: calls : REGISTERs : OPTIONS = 1/2 : 1/3 : 1/5 = 15 : 10 : 6 */
+#define BUSY_CALLS 15
+#define BUSY_REGS 10
+#define BUSY_OPTS 6
+#define BUSY_ALL (BUSY_CALLS + BUSY_REGS + BUSY_OPTS)
+#define BUSY_CHALLENGED 0.1        /* calls challenged with 407 first */
+#define BUSY_TRANSFER 16           /* one call in this many is transferred */
+
+/* messages per Call-ID: a call is 7 (INVITE 100 180 200 ACK BYE 200), +3
+ * with the 407 (INVITE 407 ACK), +6 with a transfer (REFER 202 NOTIFY 200
+ * NOTIFY 200); a REGISTER 4; OPTIONS 2 */
+static double busy_mean_len(void)
+{
+    double call = 7.0 + BUSY_CHALLENGED * 3.0 + 6.0 / BUSY_TRANSFER;
+    return (BUSY_CALLS * call + BUSY_REGS * 4.0 + BUSY_OPTS * 2.0) / BUSY_ALL;
+}
+
+static double busy_plan_s;         /* planned capture length: -n / --rate */
+static uint64_t busy_inj_left;     /* messages still to come from started injections */
+static uint64_t busy_prestarted, busy_prestarted_seen;
+static uint64_t busy_opening;      /* Call-IDs whose first captured message can open a dialog */
+static size_t busy_peak;
+static dialog_t **busy_spare;      /* dialogs to reuse */
+static size_t busy_nspare, heap_cap;
+
+static dialog_t *busy_alloc(void)
+{
+    if (!busy_nspare) {
+        enum { CHUNK = 4096 };
+        dialog_t *chunk = calloc(CHUNK, sizeof *chunk);
+        dialog_t **sp = realloc(busy_spare, (heap_cap + CHUNK) * sizeof *sp);
+        dialog_t **hp = realloc(heap, (heap_cap + CHUNK) * sizeof *hp);
+        if (!chunk || !sp || !hp) {
+            fprintf(stderr, "sipwatch-gen: out of memory\n");
+            exit(1);
+        }
+        busy_spare = sp;
+        heap = hp;
+        heap_cap += CHUNK; /* every dialog is either spare or in the heap */
+        for (size_t i = 0; i < CHUNK; i++)
+            busy_spare[busy_nspare++] = &chunk[i];
+    }
+    return busy_spare[--busy_nspare];
+}
+
+static void busy_push(dialog_t *d, double due)
+{
+    d->due = due;
+    heap_push(d);
+    if (heap_n > busy_peak)
+        busy_peak = heap_n;
+}
+
+/* the top of the heap is done */
+static void busy_retire(void)
+{
+    busy_spare[busy_nspare++] = heap[0];
+    heap_pop();
+}
+
+static void busy_dialog_init(dialog_t *d)
+{
+    uint32_t r = rnd_range(0, BUSY_ALL - 1);
+    int type, challenged = 0;
+    if (r < BUSY_CALLS) {
+        double u = rnd_unit();
+        challenged = u < BUSY_CHALLENGED; /* only calls to the PBX get a 407 */
+        type = u < 0.5 ? D_CALL_OUT : D_CALL_IN;
+    } else if (r < BUSY_CALLS + BUSY_REGS) {
+        type = D_REGISTER;
+    } else {
+        type = rnd_range(0, 1) ? D_OPTIONS_OUT : D_OPTIONS_IN;
+    }
+    dialog_init(d, type);
+    d->transfer = (type == D_CALL_OUT || type == D_CALL_IN) && rnd_range(0, BUSY_TRANSFER - 1) == 0;
+    d->skip = type == D_CALL_OUT && !challenged ? 3 : 0;
+    d->len = dialog_len(d) - d->skip;
+}
+
+#define BUSY_WARMUP 20.0 /* seconds of traffic before the first packet */
+
+/* The calls talking when the traffic starts: arrivals times mean talk
+ * time of them (Little), each with a fresh exponential rest of its talk
+ * (memoryless). Only their REFER/NOTIFY and BYE are in the capture. */
+static void busy_prestart(double call_rate)
+{
+    busy_prestarted = (uint64_t)(call_rate * opt_hold + 0.5);
+    for (uint64_t i = 0; i < busy_prestarted; i++) {
+        dialog_t *d = busy_alloc();
+        int out_dir = rnd_range(0, 1);
+        dialog_init(d, out_dir ? D_CALL_OUT : D_CALL_IN);
+        d->transfer = rnd_range(0, BUSY_TRANSFER - 1) == 0;
+        d->skip = out_dir ? 3 : 0;
+        d->len = dialog_len(d) - d->skip;
+        d->step = out_dir ? 8 - 3 : 5; /* the first message after the ACK */
+        d->prestarted = 1;
+        busy_push(d, -BUSY_WARMUP + talk_time());
+    }
+}
+
+/* Starts the next injected problem now; its long waits are compressed so
+ * that it ends before 92% of the planned capture. */
+static void busy_start_injection(void)
+{
+    const trigger_t *t = &triggers[next_trigger++];
+    dialog_t *d = busy_alloc();
+    dialog_init(d, t->type);
+    if (d->type == D_AUTH_LOOP) {
+        d->challenges = t->challenges;
+        d->len = dialog_len(d);
+    }
+    reserved -= (uint64_t)d->len;
+    busy_inj_left += (uint64_t)d->len;
+    note_problem(d);
+    /* longest the script can take uncompressed: 20 s between retries; ringing
+     * 8 s + talk 40 s + 150 s from the 202 to the BYE */
+    double natural = d->type == D_AUTH_LOOP ? 20.0 * (d->challenges - 1) : 8.0 + 40.0 + 150.0;
+    double avail = 0.92 * busy_plan_s - vnow;
+    d->tscale = avail >= natural ? 1.0 : avail > 0 ? avail / natural : 0.0;
+    busy_push(d, vnow > 0 ? vnow : 0);
+}
+
+static uint64_t max_payload, min_payload = UINT64_MAX, payload_total;
+
+/* Writes the next message of d (at capture time clock_us); returns the delay
+ * before its next one. */
+static double emit_and_count(dialog_t *d)
+{
+    if (d->step == 0 && d->problem >= 0) {
+        problems[d->problem].first_frame = emitted + 1;
+        problems[d->problem].first_us = epoch_us + (uint64_t)clock_us;
+    }
+    uint64_t before = bytes_written;
+    double delay = emit_step(d);
+    uint64_t pl = bytes_written - before - 16 - 42;
+    payload_total += pl;
+    if (pl > max_payload) max_payload = pl;
+    if (pl < min_payload) min_payload = pl;
+    return delay;
+}
+
+/* A request that can be the first message of a dialog or of a Call-ID
+ * (INVITE, REGISTER, OPTIONS, NOTIFY, REFER, ...; not ACK, BYE or a response):
+ * what tools that keep dialogs (sngrep) count as one. */
+static int opens_dialog(const char *msg)
+{
+    static const char *const open_methods[] = {"INVITE ", "REGISTER ", "SUBSCRIBE ", "NOTIFY ",
+                                               "OPTIONS ", "PUBLISH ", "MESSAGE ", "REFER "};
+    for (size_t i = 0; i < sizeof open_methods / sizeof open_methods[0]; i++)
+        if (strncmp(msg, open_methods[i], strlen(open_methods[i])) == 0)
+            return 1;
+    return 0;
+}
+
+static void run_busy(void)
+{
+    double mean_len = busy_mean_len();
+    double arrival_rate = opt_rate / mean_len; /* new Call-IDs per second */
+    busy_plan_s = (double)opt_messages / opt_rate;
+    busy_prestart(arrival_rate * BUSY_CALLS / BUSY_ALL);
+    double next_arrival = -BUSY_WARMUP - log(1.0 - rnd_unit()) / arrival_rate;
+    while (emitted < opt_messages) {
+        /* normal traffic may use what the injections do not need */
+        int normal_ok = opt_messages - emitted > reserved + busy_inj_left;
+        if (next_trigger < n_triggers && (emitted >= triggers[next_trigger].at || !normal_ok)) {
+            busy_start_injection();
+            continue;
+        }
+        if (normal_ok && (heap_n == 0 || next_arrival < heap[0]->due)) {
+            vnow = next_arrival;
+            dialog_t *d = busy_alloc();
+            busy_dialog_init(d);
+            busy_push(d, vnow);
+            next_arrival += -log(1.0 - rnd_unit()) / arrival_rate;
+            continue;
+        }
+        if (heap_n == 0)
+            abort(); /* cannot happen: the injections' messages are in the heap */
+        dialog_t *d = heap[0];
+        if (d->problem < 0 && !normal_ok) { /* the capture ends here for it */
+            busy_retire();
+            continue;
+        }
+        vnow = d->due;
+        double delay;
+        if (vnow < 0) { /* warm-up */
+            busy_warming = 1;
+            delay = emit_step(d);
+            busy_warming = 0;
+            goto next;
+        }
+        clock_us = vnow * 1e6;
+        if (!d->seen) {
+            d->seen = 1;
+            if (d->prestarted)
+                busy_prestarted_seen++;
+            else
+                per_type[d->type]++;
+        }
+        int first = d->seen == 1;
+        d->seen = 2;
+        delay = emit_and_count(d);
+        if (first && opens_dialog(hbuf))
+            busy_opening++;
+        if (d->problem >= 0)
+            busy_inj_left--;
+    next:
+        d->step++;
+        if (d->step < d->len) {
+            d->due = vnow + delay;
+            heap_down(0);
+            continue;
+        }
+        if (d->problem >= 0) {
+            problems[d->problem].last_frame = emitted;
+            problems[d->problem].last_us = last_ts;
+        }
+        busy_retire();
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Manifest.                                                                */
 
 static void fmt_time(char *o, size_t n, uint64_t us)
@@ -1105,11 +1393,14 @@ static int write_manifest(const char *path)
     for (uint32_t i = 0; i < n_problems; i++)
         *(problems[i].type == D_AUTH_LOOP ? &na : &nr) += 1;
     if (text) {
-        fprintf(f, "# sipwatch-gen seed=%" PRIu64 " messages=%" PRIu64 " auth-loop=%u refer-no-notify=%u\n",
-                opt_seed, opt_messages, na, nr);
+        fprintf(f, "# sipwatch-gen %sseed=%" PRIu64 " messages=%" PRIu64 " auth-loop=%u refer-no-notify=%u\n",
+                BUSY ? "profile=busy-pbx " : "", opt_seed, opt_messages, na, nr);
         fprintf(f, "# type call-id user ip first-frame last-frame first-time last-time challenges\n");
     } else {
-        fprintf(f, "{\n  \"generator\": \"sipwatch-gen\",\n  \"seed\": %" PRIu64 ",\n", opt_seed);
+        fprintf(f, "{\n  \"generator\": \"sipwatch-gen\",\n");
+        if (BUSY) /* "concurrent" is then the peak of dialogs in flight */
+            fprintf(f, "  \"profile\": \"busy-pbx\",\n  \"phones\": %u,\n", n_phones);
+        fprintf(f, "  \"seed\": %" PRIu64 ",\n", opt_seed);
         fprintf(f, "  \"messages\": %" PRIu64 ",\n  \"concurrent\": %u,\n  \"rate\": %.1f,\n",
                 opt_messages, opt_concurrent, opt_rate);
         fprintf(f, "  \"counts\": {\"auth-loop\": %u, \"refer-no-notify\": %u},\n", na, nr);
@@ -1152,13 +1443,24 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: sipwatch-gen -o FILE|- [options]\n"
             "Writes a deterministic pcap (Ethernet/IPv4/UDP, microsecond timestamps) of\n"
-            "synthetic SIP traffic between phones (172.16.x.y) and a PBX (172.16.0.1:5060).\n"
+            "synthetic SIP traffic between phones and a PBX: by default phones 172.16.x.y\n"
+            "and a PBX at 172.16.0.1:5060; with --profile busy-pbx phones 10.x.y.z and a PBX\n"
+            "at 10.0.0.1:5060.\n"
             "  -o FILE            output capture ('-' = stdout)\n"
             "  -n MESSAGES        total SIP messages (= packets) to write (default 10000)\n"
-            "  -c CONCURRENT      dialogs in flight at once (default 2000)\n"
+            "  -c CONCURRENT      dialogs in flight at once (default 2000; default profile only)\n"
             "  -s SEED            random seed (default 1)\n"
             "  --rate N           capture-clock messages per second (default: CONCURRENT per\n"
-            "                     second, which keeps intra-dialog timings about half of real)\n"
+            "                     second, which keeps intra-dialog timings about half of real;\n"
+            "                     busy-pbx: 4000, with real timings)\n"
+            "  --profile NAME     default, or busy-pbx: new Call-IDs arriving at random (half\n"
+            "                     calls with SDP, 1 in 10 challenged with 407, 1 in 16\n"
+            "                     transferred; a third REGISTERs with one 401; a fifth OPTIONS),\n"
+            "                     calls talking --hold seconds on average (exponential), calls\n"
+            "                     already in progress from the first packet, cut at -n messages\n"
+            "  --phones N         phone addresses (default: 2 x CONCURRENT within 200..60000;\n"
+            "                     busy-pbx: 20000, at most 1000000)\n"
+            "  --hold S           busy-pbx: mean talk time of a call in seconds (default 120)\n"
             "  --auth-loops N     inject N REGISTER auth loops (4-6 x 401, same Call-ID)\n"
             "  --lost-notifies N  inject N REFERs answered 202 that never get a NOTIFY\n"
             "  --manifest FILE    list the injected problems (JSON; plain text if FILE ends in .txt)\n"
@@ -1178,13 +1480,24 @@ static int parse_u64(const char *s, uint64_t *v)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int parse_double(const char *s, double *v, double lo, double hi)
+{
+    char *end;
+    *v = strtod(s, &end);
+    return end == s || *end || !(*v > lo && *v < hi) ? -1 : 0;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_options(int argc, char **argv)
 {
     static const struct option lopts[] = {
         {"auth-loops", required_argument, NULL, 'A'},
         {"lost-notifies", required_argument, NULL, 'L'},
         {"manifest", required_argument, NULL, 'M'},
         {"rate", required_argument, NULL, 'R'},
+        {"profile", required_argument, NULL, 'P'},
+        {"phones", required_argument, NULL, 'F'},
+        {"hold", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1212,12 +1525,21 @@ int main(int argc, char **argv)
             opt_lost_notifies = (uint32_t)v;
             break;
         case 'M': opt_manifest = optarg; break;
-        case 'R': {
-            char *end;
-            opt_rate = strtod(optarg, &end);
-            if (end == optarg || *end || !(opt_rate > 0 && opt_rate < 1e9)) goto bad;
+        case 'R':
+            if (parse_double(optarg, &opt_rate, 0, 1e9)) goto bad;
             break;
-        }
+        case 'P':
+            if (strcmp(optarg, "default") == 0) opt_profile = PROFILE_DEFAULT;
+            else if (strcmp(optarg, "busy-pbx") == 0) opt_profile = PROFILE_BUSY;
+            else goto bad;
+            break;
+        case 'F':
+            if (parse_u64(optarg, &v) || v < 10 || v > 1000000) goto bad;
+            opt_phones = (uint32_t)v;
+            break;
+        case 'H':
+            if (parse_double(optarg, &opt_hold, 0.99, 86400)) goto bad;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 64;
         }
@@ -1230,42 +1552,79 @@ int main(int argc, char **argv)
         usage(stderr);
         return 64;
     }
-    if (!budget_ok(opt_messages)) {
+    if (!BUSY && opt_phones > 60000) {
+        fprintf(stderr, "sipwatch-gen: --phones: at most 60000 with the default profile\n");
+        return 64;
+    }
+    if (!BUSY && !budget_ok(opt_messages)) {
         fprintf(stderr, "sipwatch-gen: -n must be even or at least 7\n");
         return 64;
     }
+    return -1;
+}
 
-    if (opt_rate == 0)
-        opt_rate = opt_concurrent;
-    rng_seed(opt_seed);
+static void setup_phone(uint32_t i, uint32_t ip)
+{
+    phone_t *p = &phones[i];
+    p->ip = ip;
+    snprintf(p->ipstr, sizeof p->ipstr, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+             ip & 255);
+    p->port = rnd_range(0, 9) < 7 ? 5060 : (uint16_t)rnd_range(10000, 60000);
+    p->ua = (uint16_t)rnd_range(0, N_VENDORS - 1);
+    memcpy(p->mac, vendors[p->ua].oui, 3);
+    p->mac[3] = (uint8_t)rnd();
+    p->mac[4] = (uint8_t)(i >> 8);
+    p->mac[5] = (uint8_t)i;
+    p->ext = 1000 + (int)i;
+    p->ip_id = (uint16_t)rnd();
+}
 
-    /* phones: normal ones, then a few misconfigured ones (auth loops) */
-    n_phones = opt_concurrent * 2;
-    if (n_phones < 200) n_phones = 200;
-    if (n_phones > 60000) n_phones = 60000;
+/* Phones: normal ones, then a few misconfigured ones (auth loops). Default:
+ * 172.16.1.2 upwards; busy-pbx: 10.1.0.2 upwards, 250 a /24. */
+static int setup_phones(void)
+{
+    if (BUSY) {
+        n_phones = opt_phones ? opt_phones : 20000;
+        pbx_ip = 0x0A000001u;
+        pbx_str = "10.0.0.1";
+    } else if (opt_phones) {
+        n_phones = opt_phones;
+    } else {
+        n_phones = opt_concurrent * 2;
+        if (n_phones < 200) n_phones = 200;
+        if (n_phones > 60000) n_phones = 60000;
+    }
     n_bad_phones = opt_auth_loops < 50 ? opt_auth_loops + 1 : 50;
     phones = calloc(n_phones + n_bad_phones, sizeof *phones);
+    if (!phones)
+        return -1;
     for (uint32_t i = 0; i < n_phones + n_bad_phones; i++) {
-        phone_t *p = &phones[i];
-        uint32_t hi = 1 + i / 250, lo = 2 + i % 250;
-        p->ip = (172u << 24) | (16u << 16) | (hi << 8) | lo;
-        snprintf(p->ipstr, sizeof p->ipstr, "172.16.%u.%u", hi, lo);
-        p->port = rnd_range(0, 9) < 7 ? 5060 : (uint16_t)rnd_range(10000, 60000);
-        p->ua = (uint16_t)rnd_range(0, N_VENDORS - 1);
-        memcpy(p->mac, vendors[p->ua].oui, 3);
-        p->mac[3] = (uint8_t)rnd();
-        p->mac[4] = (uint8_t)(i >> 8);
-        p->mac[5] = (uint8_t)i;
-        p->ext = 1000 + (int)i;
-        p->ip_id = (uint16_t)rnd();
+        uint32_t ip;
+        if (BUSY)
+            ip = 10u << 24 | (1 + i / 62500) << 16 | (i / 250 % 250) << 8 | (2 + i % 250);
+        else
+            ip = (172u << 24) | (16u << 16) | ((1 + i / 250) << 8) | (2 + i % 250);
+        setup_phone(i, ip);
     }
+    return 0;
+}
 
-    /* injected problems: spread over 5%..80% of the capture */
+/* Injected problems: spread over 5%..80% of the capture (busy-pbx: ending
+ * 30 s of capture before the end at the latest, from 10%). */
+static int setup_triggers(void)
+{
+    double hi = 0.80;
+    if (BUSY) {
+        hi = 1.0 - 30.0 * opt_rate / (double)opt_messages;
+        hi = hi < 0.10 ? 0.10 : hi > 0.80 ? 0.80 : hi;
+    }
     n_triggers = opt_auth_loops + opt_lost_notifies;
     triggers = calloc(n_triggers + 1, sizeof *triggers);
     problems = calloc(n_triggers + 1, sizeof *problems);
+    if (!triggers || !problems)
+        return -1;
     for (uint32_t i = 0; i < n_triggers; i++) {
-        double span = 0.75 * (double)opt_messages / n_triggers;
+        double span = (BUSY ? hi - 0.05 : 0.75) * (double)opt_messages / n_triggers;
         double at = 0.05 * (double)opt_messages + span * (i + rnd_between(0.1, 0.9));
         triggers[i].at = (uint64_t)at;
         triggers[i].type = D_AUTH_LOOP;
@@ -1282,55 +1641,28 @@ int main(int argc, char **argv)
         triggers[i].challenges = (int)rnd_range(4, 6);
         reserved += (uint64_t)(triggers[i].type == D_AUTH_LOOP ? 2 * triggers[i].challenges : 12);
     }
-    if (reserved > opt_messages || !budget_ok(opt_messages - reserved)) {
-        fprintf(stderr, "sipwatch-gen: -n %" PRIu64 " is too small for the injected problems\n",
-                opt_messages);
-        return 64;
-    }
+    return 0;
+}
 
-    if (strcmp(opt_out, "-") == 0) {
-        out = stdout;
-    } else {
-        out = fopen(opt_out, "wb");
-        if (!out) {
-            fprintf(stderr, "sipwatch-gen: %s: %s\n", opt_out, strerror(errno));
-            return 1;
-        }
-    }
-    static char obuf[1 << 20];
-    setvbuf(out, obuf, _IOFBF, sizeof obuf);
-    write_pcap_header();
-
+/* The default profile: a fixed number of dialog slots, each starting a new
+ * dialog when its last one ends, within an exact message budget. */
+static int run_default(void)
+{
     dialog_t *pool = calloc(opt_concurrent, sizeof *pool);
     heap = calloc(opt_concurrent, sizeof *heap);
-    if (!pool || !heap || !phones || !triggers || !problems) {
-        fprintf(stderr, "sipwatch-gen: out of memory\n");
-        return 1;
-    }
+    if (!pool || !heap)
+        return -1;
     for (uint32_t i = 0; i < opt_concurrent; i++) {
         if (!dialog_new(&pool[i]))
             break;
         pool[i].due = rnd_between(0.0, 20.0); /* ramp up */
         heap_push(&pool[i]);
     }
-
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     double mean_gap_us = 1e6 / opt_rate;
-    uint64_t max_payload = 0, min_payload = UINT64_MAX, payload_total = 0;
     while (heap_n) {
         dialog_t *d = heap[0];
         vnow = d->due;
-        if (d->step == 0 && d->problem >= 0) {
-            problems[d->problem].first_frame = emitted + 1;
-            problems[d->problem].first_us = epoch_us + (uint64_t)clock_us;
-        }
-        uint64_t before = bytes_written;
-        double delay = emit_step(d);
-        uint64_t pl = bytes_written - before - 16 - 42;
-        payload_total += pl;
-        if (pl > max_payload) max_payload = pl;
-        if (pl < min_payload) min_payload = pl;
+        double delay = emit_and_count(d);
         clock_us += mean_gap_us * rnd_between(0.5, 1.5);
         d->step++;
         if (d->step < d->len) {
@@ -1348,6 +1680,85 @@ int main(int argc, char **argv)
         } else {
             heap_pop();
         }
+    }
+    free(pool);
+    return 0;
+}
+
+static void report(double el)
+{
+    fprintf(stderr, "sipwatch-gen: %" PRIu64 " SIP messages, %" PRIu64 " bytes, %.1f s of capture, "
+                    "payload %" PRIu64 "..%" PRIu64 " (avg %" PRIu64 ") bytes, %.2f s (%.0f msg/s)\n",
+            emitted, bytes_written, clock_us / 1e6, min_payload, max_payload,
+            payload_total / (emitted ? emitted : 1), el, el > 0 ? (double)emitted / el : 0.0);
+    fprintf(stderr, "sipwatch-gen: dialogs:");
+    uint64_t callids = 0;
+    for (int i = 0; i < D_NTYPES; i++) {
+        fprintf(stderr, " %s=%" PRIu64, dtype_name[i], per_type[i]);
+        callids += per_type[i];
+    }
+    if (!BUSY) {
+        fprintf(stderr, "; timing scale capture/virtual = %.2f\n", vnow > 0 ? clock_us / 1e6 / vnow : 0.0);
+        return;
+    }
+    /* busy-pbx: Call-IDs with at least one message in the capture */
+    callids += busy_prestarted_seen;
+    fprintf(stderr, " in-progress=%" PRIu64 "\n", busy_prestarted_seen);
+    fprintf(stderr, "sipwatch-gen: busy-pbx: %u phones, %.1f new Call-IDs/s of %.2f messages each, "
+                    "mean talk %.0f s, %" PRIu64 " calls talking at the start, peak %zu dialogs in flight, "
+                    "%" PRIu64 " Call-IDs in the capture (%.2f messages each)\n",
+            n_phones, opt_rate / busy_mean_len(), busy_mean_len(), opt_hold, busy_prestarted, busy_peak,
+            callids, callids ? (double)emitted / (double)callids : 0.0);
+    fprintf(stderr, "sipwatch-gen: Call-IDs opening with a request that starts a dialog: %" PRIu64
+                    " (the others were under way when the capture started)\n", busy_opening);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = parse_options(argc, argv);
+    if (rc >= 0)
+        return rc;
+    if (opt_rate == 0)
+        opt_rate = BUSY ? 4000 : opt_concurrent;
+    rng_seed(opt_seed);
+    if (setup_phones() != 0 || setup_triggers() != 0) {
+        fprintf(stderr, "sipwatch-gen: out of memory\n");
+        return 1;
+    }
+    if (reserved > opt_messages || (!BUSY && !budget_ok(opt_messages - reserved))) {
+        fprintf(stderr, "sipwatch-gen: -n %" PRIu64 " is too small for the injected problems\n",
+                opt_messages);
+        return 64;
+    }
+
+    if (BUSY && n_triggers && (double)opt_messages < 15.0 * opt_rate) {
+        /* an injected problem needs about 12 s of capture around it */
+        fprintf(stderr, "sipwatch-gen: busy-pbx with injected problems needs -n of at least 15 s of "
+                        "traffic (%.0f messages at --rate %.0f)\n", 15.0 * opt_rate, opt_rate);
+        return 64;
+    }
+
+    if (strcmp(opt_out, "-") == 0) {
+        out = stdout;
+    } else {
+        out = fopen(opt_out, "wb");
+        if (!out) {
+            fprintf(stderr, "sipwatch-gen: %s: %s\n", opt_out, strerror(errno));
+            return 1;
+        }
+    }
+    static char obuf[1 << 20];
+    setvbuf(out, obuf, _IOFBF, sizeof obuf);
+    write_pcap_header();
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (BUSY) {
+        run_busy();
+        opt_concurrent = (uint32_t)busy_peak; /* for the manifest */
+    } else if (run_default() != 0) {
+        fprintf(stderr, "sipwatch-gen: out of memory\n");
+        return 1;
     }
     if (fflush(out) != 0 || (out != stdout && fclose(out) != 0)) {
         fprintf(stderr, "sipwatch-gen: write failed: %s\n", strerror(errno));
@@ -1367,16 +1778,7 @@ int main(int argc, char **argv)
                 n_problems, want, opt_messages);
     if (opt_manifest && write_manifest(opt_manifest) != 0)
         return 1;
-
-    fprintf(stderr, "sipwatch-gen: %" PRIu64 " SIP messages, %" PRIu64 " bytes, %.1f s of capture, "
-                    "payload %" PRIu64 "..%" PRIu64 " (avg %" PRIu64 ") bytes, %.2f s (%.0f msg/s)\n",
-            emitted, bytes_written, clock_us / 1e6, min_payload, max_payload,
-            payload_total / (emitted ? emitted : 1), el, el > 0 ? (double)emitted / el : 0.0);
-    fprintf(stderr, "sipwatch-gen: dialogs:");
-    for (int i = 0; i < D_NTYPES; i++)
-        fprintf(stderr, " %s=%" PRIu64, dtype_name[i], per_type[i]);
-    fprintf(stderr, "; timing scale capture/virtual = %.2f\n", vnow > 0 ? clock_us / 1e6 / vnow : 0.0);
-    free(pool);
+    report(el);
     free(heap);
     free(phones);
     free(triggers);

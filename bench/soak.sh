@@ -13,6 +13,7 @@
 #   --auth-loops N   injected REGISTER auth loops (default 20)
 #   --lost-notifies N  injected REFERs that never get a NOTIFY (default 20)
 #   --seed N         generator seed (default 1)
+#   --profile NAME   generator traffic profile: default or busy-pbx
 #   --tolerance PCT  allowed growth after warm-up (default 10)
 #   --metrics        also serve --metrics on a free loopback port and scrape it
 #                    at every sample (the message count then comes from
@@ -22,7 +23,7 @@
 # Exit status: 0 flat, 1 memory grew, 2 the run failed or timed out, 64 usage.
 set -u -o pipefail
 
-usage() { sed -n '9,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '9,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=build
@@ -34,6 +35,7 @@ LOST_NOTIFIES=20
 SEED=1
 TOLERANCE=10
 METRICS=0
+PROFILE=default
 while [ $# -gt 0 ]; do
     case $1 in
     --messages) MESSAGES=${2-}; shift 2 ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --auth-loops) AUTH_LOOPS=${2-}; shift 2 ;;
     --lost-notifies) LOST_NOTIFIES=${2-}; shift 2 ;;
     --seed) SEED=${2-}; shift 2 ;;
+    --profile) PROFILE=${2-}; shift 2 ;;
     --tolerance) TOLERANCE=${2-}; shift 2 ;;
     --metrics) METRICS=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -52,6 +55,7 @@ done
 for v in "$MESSAGES" "$INTERVAL" "$TIMEOUT" "$AUTH_LOOPS" "$LOST_NOTIFIES" "$SEED" "$TOLERANCE"; do
     case $v in ''|*[!0-9]*) echo "soak.sh: not a number: '$v'" >&2; exit 64 ;; esac
 done
+case $PROFILE in default|busy-pbx) ;; *) echo "soak.sh: unknown profile '$PROFILE' (default, busy-pbx)" >&2; exit 64 ;; esac
 [ "$INTERVAL" -ge 1 ] && [ "$MESSAGES" -ge 1000 ] || { echo "soak.sh: --interval >= 1 and --messages >= 1000" >&2; exit 64; }
 
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
@@ -82,11 +86,11 @@ say() { printf '%s\n' "$*" | tee -a "$LOG"; }
 # turn the bytes sipwatch has read into an approximate message count.
 CAL=200000
 [ "$MESSAGES" -lt $CAL ] && CAL=$MESSAGES
-CAL_BYTES=$("$GEN" -o - -n "$CAL" -s "$SEED" 2>/dev/null | wc -c)
+CAL_BYTES=$("$GEN" -o - -n "$CAL" -s "$SEED" --profile "$PROFILE" 2>/dev/null | wc -c)
 BPM=$(( CAL_BYTES / CAL ))
 [ "$BPM" -gt 0 ] || { echo "soak.sh: sipwatch-gen produced nothing" >&2; exit 2; }
 
-say "soak: $MESSAGES messages, seed $SEED, $AUTH_LOOPS auth loops, $LOST_NOTIFIES lost NOTIFYs, sample every ${INTERVAL}s, timeout ${TIMEOUT}s"
+say "soak: $MESSAGES messages, profile $PROFILE, seed $SEED, $AUTH_LOOPS auth loops, $LOST_NOTIFIES lost NOTIFYs, sample every ${INTERVAL}s, timeout ${TIMEOUT}s"
 say "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 say "sipwatch: $SW ($("$SW" --version 2>/dev/null | head -1)); about $BPM bytes per message"
 SW_ARGS=(-r - --no-ui --json)
@@ -105,11 +109,11 @@ for line in body.splitlines():
         print(int(float(value)))
 EOF
 }
-say "command: sipwatch-gen -o - -n $MESSAGES -s $SEED --auth-loops $AUTH_LOOPS --lost-notifies $LOST_NOTIFIES | sipwatch ${SW_ARGS[*]}"
+say "command: sipwatch-gen -o - -n $MESSAGES -s $SEED --profile $PROFILE --auth-loops $AUTH_LOOPS --lost-notifies $LOST_NOTIFIES | sipwatch ${SW_ARGS[*]}"
 say ""
 
 mkfifo "$TMP/pipe"
-"$GEN" -o - -n "$MESSAGES" -s "$SEED" --auth-loops "$AUTH_LOOPS" --lost-notifies "$LOST_NOTIFIES" \
+"$GEN" -o - -n "$MESSAGES" -s "$SEED" --profile "$PROFILE" --auth-loops "$AUTH_LOOPS" --lost-notifies "$LOST_NOTIFIES" \
     --manifest "$TMP/manifest.json" >"$TMP/pipe" 2>"$TMP/gen.err" &
 GEN_PID=$!
 "$SW" "${SW_ARGS[@]}" <"$TMP/pipe" >"$TMP/out.jsonl" 2>"$TMP/sw.err" &
