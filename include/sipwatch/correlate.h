@@ -387,6 +387,9 @@ void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
  * fills out[] with up to max pointers into the track, returns the count. */
 unsigned sw_auth_window_accounts(const sw_auth_track *a, sw_time_us now, sw_time_us window, const char *out[],
                                  unsigned max);
+/* Estimated distinct clients whose REGISTER was refused in the minute
+ * being counted (the closed minute's is in closed_refused_sources). */
+uint32_t sw_minutes_refused_sources(const sw_minutes *m);
 /* Evidence in chronological order: fills out[] with up to max entries,
  * returns the count. */
 unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max);

@@ -526,6 +526,11 @@ static uint32_t distinct_estimate(const uint8_t *map, unsigned bits)
     return (uint32_t)(-(double)bits * log((double)zero / bits) + 0.5);
 }
 
+uint32_t sw_minutes_refused_sources(const sw_minutes *m)
+{
+    return distinct_estimate(m->refused_sources, SW_MINUTE_SOURCE_BITS);
+}
+
 /* Closes the minutes the clock passed: each goes to the rules, then into the baseline. */
 static void minute_roll(sw_correlator *c, sw_time_us now)
 {

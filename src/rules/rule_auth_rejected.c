@@ -143,8 +143,10 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     bool storm = false;
     if (m->cseq_method == SW_METHOD_REGISTER && refusal(m)) {
         const sw_finding *scan = sw_findings_find(ctx->findings, "scanner", "distributed");
+        uint32_t now_refused = ev->minutes ? ev->minutes->current[SW_MIN_REG_REFUSED] : 0;
         storm = (scan && scan->state == SW_FINDING_OPEN) ||
-                (ev->minutes && ev->minutes->current[SW_MIN_REG_REFUSED] >= ctx->cfg->scanner_distributed);
+                (now_refused >= ctx->cfg->scanner_distributed &&
+                 now_refused <= 3 * sw_minutes_refused_sources(ev->minutes));
     }
     if (refusal(m) && (ev->txn->credentials || ev->txn->proxy_credentials) && !storm) {
         on_refusal(ctx, ev);

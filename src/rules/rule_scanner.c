@@ -40,7 +40,10 @@ static void on_minute(const sw_rule_ctx *ctx, const sw_event *ev)
     uint32_t refused = m->closed[SW_MIN_REG_REFUSED], ok = m->closed[SW_MIN_REG_OK];
     uint32_t sources = m->closed_refused_sources;
     const char *key = "distributed";
-    bool storm = refused >= ctx->cfg->scanner_distributed && refused > 3 * (ok + 1) && sources >= 20;
+    /* Each source refused a few times at most: phones stuck in loops hammer
+     * (auth-loop names each of them); a spread-out scan does not. */
+    bool storm = refused >= ctx->cfg->scanner_distributed && refused > 3 * (ok + 1) && sources >= 20 &&
+                 refused <= 3 * sources;
     if (!storm) {
         if (refused < ctx->cfg->scanner_distributed / 2 && sw_findings_open_count(ctx->findings, sw_rule_scanner.id))
             sw_findings_resolve(ctx->findings, sw_rule_scanner.id, key, ev->now,
@@ -56,9 +59,9 @@ static void on_minute(const sw_rule_ctx *ctx, const sw_event *ev)
     f->count += refused;
     if (created)
         f->first_seen = ev->now - 60 * SW_USEC_PER_SEC;
-    sw_finding_set_number(f, "refused_registrations_last_minute", refused);
-    sw_finding_set_number(f, "successful_registrations_last_minute", ok);
-    sw_finding_set_number(f, "sources_last_minute", sources);
+    sw_finding_set_number(f, "refused_per_minute", refused);
+    sw_finding_set_number(f, "succeeded_per_minute", ok);
+    sw_finding_set_number(f, "sources_per_minute", sources);
     sw_finding_set_bool(f, "probing_accounts", true);
     rule_printf(f->summary, sizeof f->summary,
                 "REGISTERs refused %u times in the last minute (401, 403 ...) from about %u sources, while %u "

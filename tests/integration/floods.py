@@ -137,7 +137,7 @@ def case_registration_storm():
     expect(dist[0]["severity"] == "critical", dist[0]["severity"])
     others = [l for l in lines if l["type"] == "finding" and l["rule"] == "auth-rejected"]
     expect(len(others) <= 2 * 300, f"a storm is one finding, not one per Call-ID: {len(others)} auth-rejected")
-    srcs = dist[0]["details"]["sources_last_minute"]
+    srcs = dist[0]["details"]["sources_per_minute"]
     expect(5000 <= srcs <= 15000, f"about 9,000 sources a minute, estimated {srcs}")
 
 
