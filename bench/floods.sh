@@ -16,7 +16,8 @@ GEN="python3 $ROOT/tests/integration/floods.py -"
 [ -s "$OUT/flood-register-200k.pcap" ] || $GEN gen-storm 100000 "$OUT/flood-register-200k.pcap"
 
 measure() {     # measure LABEL BINARY PCAP: seconds, peak RSS, the findings that matter
-    local label=$1 bin=$2 pcap=$3 log="$OUT/floods-$label.log"
+    local label=$1 bin=$2 pcap=$3
+    local log="$OUT/floods-$label.log"
     /usr/bin/time -v "$bin" -r "$pcap" --json >"$OUT/floods-$label.json" 2>"$log"
     local secs rss
     secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")

@@ -167,10 +167,11 @@ typedef enum sw_dialog_state {
     SW_DIALOG_TERMINATED,           /* BYE (or CANCEL) */
 } sw_dialog_state;
 
-/* Where the answer to an INVITE and its ACK travel, for advice that names
- * them: allocated on the flow's first INVITE. */
+/* Where the final response to an INVITE and its ACK travel, for advice
+ * that names them: taken from a retransmitted final response (which carries
+ * the INVITE's Via), so only a flow whose ACK may be missing allocates it. */
 typedef struct sw_invite_route {
-    char via[96];                   /* the INVITE's top Via sent-by: responses go there */
+    char via[96];                   /* the INVITE's top Via sent-by (copied into its responses): they go there */
     bool via_rport;                 /* ... with rport (RFC 3581): to the source port instead */
     char contact[128];              /* Contact of the last final response: where a 2xx's ACK goes */
     char record_route[128];         /* its first Record-Route: the ACK goes through it */
@@ -192,7 +193,7 @@ struct sw_flow {
     unsigned txn_next;
     sw_auth_track *auth[2];         /* allocated on the first challenge */
     sw_refer *refers;               /* SW_FLOW_REFERS, allocated on the first REFER */
-    sw_invite_route *route;         /* allocated on the first INVITE */
+    sw_invite_route *route;         /* allocated when a final response to an INVITE is re-sent */
     unsigned nrefers;
     sw_evidence evidence[SW_FLOW_EVIDENCE];
     unsigned ev_count, ev_next;

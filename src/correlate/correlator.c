@@ -1016,28 +1016,25 @@ static sw_refer *note_notify_answer(sw_flow *f, const sw_sip_msg *m, sw_time_us 
 
 /* ---- the message path ---------------------------------------------------------- */
 
-/* Records where an INVITE's responses and their ACK must travel. */
+/* Records where an INVITE's final response and its ACK must travel, from a
+ * retransmitted final response (it carries the INVITE's Via): only a flow
+ * whose ACK may be missing pays for it. */
 static void note_invite_route(sw_flow *f, const sw_sip_msg *m)
 {
-    bool invite = m->is_request && m->method == SW_METHOD_INVITE;
-    bool final = !m->is_request && m->cseq_method == SW_METHOD_INVITE && m->status >= 200;
-    if (!invite && !final)
+    if (m->is_request || m->cseq_method != SW_METHOD_INVITE || m->status < 200)
         return;
     if (!f->route && !(f->route = calloc(1, sizeof *f->route)))
         return;
     sw_invite_route *r = f->route;
-    if (invite) {
-        char via[sizeof r->via];
-        if (m->via_port)
-            snprintf(via, sizeof via, "%s:%u", m->via_host ? m->via_host : "?", m->via_port);
-        else
-            snprintf(via, sizeof via, "%s", m->via_host ? m->via_host : "?");
-        copy_str(r->via, sizeof r->via, via);
-        r->via_rport = m->via_rport;
-    } else {
-        copy_str(r->contact, sizeof r->contact, m->contact);
-        copy_str(r->record_route, sizeof r->record_route, m->record_route);
-    }
+    char via[sizeof r->via];
+    if (m->via_port)
+        snprintf(via, sizeof via, "%s:%u", m->via_host ? m->via_host : "?", m->via_port);
+    else
+        snprintf(via, sizeof via, "%s", m->via_host ? m->via_host : "?");
+    copy_str(r->via, sizeof r->via, via);
+    r->via_rport = m->via_rport;
+    copy_str(r->contact, sizeof r->contact, m->contact);
+    copy_str(r->record_route, sizeof r->record_route, m->record_route);
 }
 
 static void update_completed(sw_flow *f)
@@ -1269,7 +1266,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
             window_add(&ev.dst_peer->auth_failures, now);
     }
 
-    if (!ev.retransmission)
+    if (ev.retransmission)
         note_invite_route(f, m);
 
     /* Dialog. */
