@@ -180,7 +180,6 @@ typedef struct sw_invite_route {
 typedef struct sw_flow sw_flow;
 struct sw_flow {
     char *call_id;
-    uint64_t hash;
     sw_time_us first_ts, last_ts;
     uint8_t first_method;
     sw_dialog_state dialog;
@@ -197,10 +196,6 @@ struct sw_flow {
     unsigned nrefers;
     sw_evidence evidence[SW_FLOW_EVIDENCE];
     unsigned ev_count, ev_next;
-    sw_time_us wake_at;             /* next deadline (0 = none) */
-    /* table bookkeeping */
-    sw_flow *hnext, *prev, *next;
-    size_t heap_index;
 };
 
 /* ---- peers --------------------------------------------------------------- */
@@ -230,7 +225,6 @@ struct sw_peer {
     uint64_t total_requests, total_5xx, total_timeouts;
     uint16_t last_5xx;
     char user_agent[64];            /* last User-Agent it sent */
-    sw_peer *hnext, *prev, *next;
 };
 
 /* ---- capture-wide minutes and their baseline ---------------------------------
@@ -303,12 +297,12 @@ typedef enum sw_flow_end {
 typedef struct sw_event {
     sw_event_kind kind;
     sw_time_us now;
-    sw_flow *flow;                  /* NULL for a message without Call-ID */
+    const sw_flow *flow;            /* NULL for a message without Call-ID */
     const sw_sip_msg *msg;          /* MESSAGE only */
-    sw_txn *txn;                    /* MESSAGE: its transaction, if tracked */
-    sw_refer *refer;                /* MESSAGE: the REFER subscription it concerns */
-    sw_auth_track *auth;            /* MESSAGE: the auth track it changed */
-    sw_peer *src_peer, *dst_peer;   /* MESSAGE: the peers */
+    const sw_txn *txn;              /* MESSAGE: its transaction, if tracked */
+    const sw_refer *refer;          /* MESSAGE: the REFER subscription it concerns */
+    const sw_auth_track *auth;      /* MESSAGE: the auth track it changed */
+    const sw_peer *src_peer, *dst_peer; /* MESSAGE: the peers */
     bool retransmission;            /* a copy of a message of this transaction already seen */
     bool duplicate;                 /* ... seen within SW_DUPLICATE_WINDOW: a second capture point */
     bool new_attempt;               /* MESSAGE, 401/407: a new auth attempt was challenged */

@@ -1,0 +1,49 @@
+/* Flow state (private to src/correlate): how one message changes the parts
+ * of a flow, one file per concern: transactions.c (keys, credentials
+ * fingerprints, lookup), auth.c (digest attempts per account), refer.c
+ * (REFER subscriptions and their NOTIFYs), evidence.c (the flow's message
+ * ring). Plain functions of the flow and the message: no tables, no events. */
+#ifndef SIPWATCH_FLOW_STATE_H
+#define SIPWATCH_FLOW_STATE_H
+
+#include "sipwatch/correlate.h"
+
+/* ---- transactions.c -------------------------------------------------------- */
+
+/* The transaction key of a message: branch and method (RFC 3261 17.1.3), or
+ * the RFC 2543 tuple when the branch has no magic cookie. An ACK belongs to
+ * its INVITE's transaction. */
+uint64_t txn_key(const sw_sip_msg *m);
+/* Fingerprint of the request's credentials (0 = none): a new set of
+ * credentials on the same branch and CSeq is a new attempt. */
+uint64_t cred_fingerprint(const sw_sip_msg *m);
+/* The flow's transaction with this key, or NULL. */
+sw_txn *txn_find(sw_flow *f, uint64_t key);
+
+/* ---- auth.c ------------------------------------------------------------------ */
+
+/* Keeps the auth username, realm and nonce a request presented. */
+void note_credentials(sw_flow *f, const sw_sip_msg *m);
+/* A 401/407: records the challenged attempt (once per CSeq and credentials).
+ * Returns the track (NULL when out of memory); *is_new tells whether the
+ * attempt is new rather than a copy, another hop or a retransmission. */
+sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_txn *t, sw_time_us now, bool *is_new);
+
+/* ---- refer.c ------------------------------------------------------------------ */
+
+/* The REFER subscription with this id (the REFER's CSeq), or NULL. */
+sw_refer *refer_by_id(sw_flow *f, uint32_t id);
+/* Records a new REFER (reusing the oldest finished slot when full). NULL when out of memory. */
+sw_refer *refer_add(sw_flow *f, const sw_sip_msg *m, sw_time_us now);
+/* The subscription a NOTIFY (Event: refer) reports on, by id and tags, or NULL. */
+sw_refer *refer_for_notify(sw_flow *f, const sw_sip_msg *m);
+/* A response to a NOTIFY of a refer subscription: counts it accepted or
+ * rejected. Returns the subscription, or NULL. */
+sw_refer *note_notify_answer(sw_flow *f, const sw_sip_msg *m, sw_time_us now, bool retransmission);
+
+/* ---- evidence.c ---------------------------------------------------------------- */
+
+/* Adds the message to the flow's evidence ring. */
+void evidence_push(sw_flow *f, const sw_sip_msg *m, uint8_t flags);
+
+#endif

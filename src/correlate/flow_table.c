@@ -1,0 +1,95 @@
+/* Flow table: Call-ID hash chains and the LRU list (see flow_table.h). */
+#include "flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool flow_table_init(flow_table *t, size_t max_flows)
+{
+    memset(t, 0, sizeof *t);
+    t->nbuckets = 1024;
+    while (t->nbuckets < max_flows && t->nbuckets < (1u << 22))
+        t->nbuckets *= 2;
+    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+    return t->buckets != NULL;
+}
+
+static void lru_unlink(flow_table *t, flow_node *n)
+{
+    if (n->prev) n->prev->next = n->next; else t->lru_head = n->next;
+    if (n->next) n->next->prev = n->prev; else t->lru_tail = n->prev;
+    n->prev = n->next = NULL;
+}
+
+static void lru_append(flow_table *t, flow_node *n)
+{
+    n->prev = t->lru_tail;
+    n->next = NULL;
+    if (t->lru_tail) t->lru_tail->next = n; else t->lru_head = n;
+    t->lru_tail = n;
+}
+
+flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash)
+{
+    for (flow_node *n = t->buckets[hash & (t->nbuckets - 1)]; n; n = n->hnext)
+        if (n->hash == hash && strcmp(n->flow.call_id, call_id) == 0)
+            return n;
+    return NULL;
+}
+
+flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash)
+{
+    flow_node *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->flow.call_id = strdup(call_id);
+    if (!n->flow.call_id) {
+        free(n);
+        return NULL;
+    }
+    n->hash = hash;
+    n->hnext = t->buckets[hash & (t->nbuckets - 1)];
+    t->buckets[hash & (t->nbuckets - 1)] = n;
+    lru_append(t, n);
+    t->count++;
+    return n;
+}
+
+void flow_table_touch(flow_table *t, flow_node *n)
+{
+    if (t->lru_tail == n)
+        return;
+    lru_unlink(t, n);
+    lru_append(t, n);
+}
+
+static void free_node(flow_node *n)
+{
+    sw_flow *f = &n->flow;
+    free(f->auth[0]);
+    free(f->auth[1]);
+    free(f->refers);
+    free(f->route);
+    free(f->call_id);
+    free(n);
+}
+
+void flow_table_remove(flow_table *t, flow_node *n)
+{
+    flow_node **pp = &t->buckets[n->hash & (t->nbuckets - 1)];
+    while (*pp && *pp != n)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = n->hnext;
+    lru_unlink(t, n);
+    t->count--;
+    free_node(n);
+}
+
+void flow_table_free(flow_table *t)
+{
+    while (t->lru_head)
+        flow_table_remove(t, t->lru_head);
+    free(t->buckets);
+    t->buckets = NULL;
+}

@@ -1,0 +1,54 @@
+/* Flow table (private to src/correlate): flows by Call-ID in a chained hash
+ * table, with an LRU list for eviction. A flow_node wraps the sw_flow that
+ * rules see with the table's bookkeeping, which stays out of the public
+ * header. The table only stores: the correlator decides when to evict,
+ * expire and emit events. */
+#ifndef SIPWATCH_FLOW_TABLE_H
+#define SIPWATCH_FLOW_TABLE_H
+
+#include "sipwatch/correlate.h"
+
+#include <stddef.h>
+
+typedef struct flow_node {
+    sw_flow flow;                   /* first: what rules see */
+    uint64_t hash;                  /* of the Call-ID */
+    sw_time_us wake_at;             /* its place in the wake heap */
+    size_t heap_index;
+    struct flow_node *hnext;        /* hash chain */
+    struct flow_node *prev, *next;  /* LRU list: head = least recently used */
+} flow_node;
+
+/* The node of a flow handed out by this table. */
+static inline flow_node *flow_node_of(const sw_flow *f)
+{
+    return (flow_node *)f;
+}
+
+typedef struct flow_table {
+    flow_node **buckets;
+    size_t nbuckets;                /* a power of two */
+    flow_node *lru_head, *lru_tail;
+    size_t count;
+} flow_table;
+
+/* Sizes the buckets for about max_flows entries. Returns false when out of memory. */
+bool flow_table_init(flow_table *t, size_t max_flows);
+/* Frees every node (and what each flow allocated) and the buckets. */
+void flow_table_free(flow_table *t);
+
+/* The flow with this Call-ID (and its hash), or NULL. */
+flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash);
+/* A new, zeroed flow for call_id, most recently used. NULL when out of memory. */
+flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash);
+/* Marks n the most recently used. */
+void flow_table_touch(flow_table *t, flow_node *n);
+/* Unlinks n and frees it with what its flow allocated (auth, REFERs, route). */
+void flow_table_remove(flow_table *t, flow_node *n);
+/* The least recently used flow, or NULL when empty. */
+static inline flow_node *flow_table_oldest(const flow_table *t)
+{
+    return t->lru_head;
+}
+
+#endif

@@ -1,0 +1,133 @@
+/* Peer table and sliding windows (see peer_table.h). */
+#include "peer_table.h"
+#include "corr_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SW_WINDOW_BUCKET_US (5 * SW_USEC_PER_SEC)
+
+
+void window_add(sw_window *w, sw_time_us now)
+{
+    uint64_t b = now / SW_WINDOW_BUCKET_US;
+    if (b > w->epoch) {
+        uint64_t gap = b - w->epoch;
+        if (gap >= SW_WINDOW_BUCKETS)
+            memset(w->count, 0, sizeof w->count);
+        else
+            for (uint64_t i = 1; i <= gap; i++)
+                w->count[(w->epoch + i) % SW_WINDOW_BUCKETS] = 0;
+        w->epoch = b;
+    }
+    if (w->epoch - b < SW_WINDOW_BUCKETS)
+        w->count[b % SW_WINDOW_BUCKETS]++;
+}
+
+
+
+uint32_t sw_window_sum(const sw_window *w, sw_time_us now)
+{
+    uint64_t nb = now / SW_WINDOW_BUCKET_US;
+    uint32_t sum = 0;
+    for (uint64_t i = 0; i < SW_WINDOW_BUCKETS; i++) {
+        if (w->epoch < i)
+            break;
+        uint64_t b = w->epoch - i;
+        if (b + SW_WINDOW_BUCKETS > nb)
+            sum += w->count[b % SW_WINDOW_BUCKETS];
+    }
+    return sum;
+}
+
+bool peer_table_init(peer_table *t, size_t max_peers, sw_time_us idle_timeout)
+{
+    memset(t, 0, sizeof *t);
+    t->max = max_peers ? max_peers : 16384;
+    t->idle_timeout = idle_timeout;
+    t->nbuckets = 256;
+    while (t->nbuckets < t->max && t->nbuckets < (1u << 20))
+        t->nbuckets *= 2;
+    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
+    return t->buckets != NULL;
+}
+
+static void lru_unlink(peer_table *t, peer_node *n)
+{
+    if (n->prev) n->prev->next = n->next; else t->lru_head = n->next;
+    if (n->next) n->next->prev = n->prev; else t->lru_tail = n->prev;
+    n->prev = n->next = NULL;
+}
+
+static void lru_append(peer_table *t, peer_node *n)
+{
+    n->prev = t->lru_tail;
+    n->next = NULL;
+    if (t->lru_tail) t->lru_tail->next = n; else t->lru_head = n;
+    t->lru_tail = n;
+}
+
+static void peer_free(peer_table *t, peer_node *n)
+{
+    peer_node **pp = &t->buckets[ip_hash(&n->peer.ip) & (t->nbuckets - 1)];
+    while (*pp && *pp != n)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = n->hnext;
+    lru_unlink(t, n);
+    t->active--;
+    free(n);
+}
+
+void peer_table_free(peer_table *t)
+{
+    while (t->lru_head)
+        peer_free(t, t->lru_head);
+    free(t->buckets);
+    t->buckets = NULL;
+}
+
+sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now)
+{
+    if (!ip->family)
+        return NULL;
+    uint64_t h = ip_hash(ip);
+    peer_node *n = t->buckets[h & (t->nbuckets - 1)];
+    while (n && !sw_ip_equal(&n->peer.ip, ip))
+        n = n->hnext;
+    if (!n) {
+        while (t->lru_head && (t->active >= t->max || t->lru_head->peer.last_ts + t->idle_timeout < now)) {
+            if (t->lru_head->peer.last_ts + t->idle_timeout >= now)
+                t->evicted++;       /* pushed out while still active; idle ones just expire */
+            peer_free(t, t->lru_head);
+        }
+        n = calloc(1, sizeof *n);
+        if (!n)
+            return NULL;
+        n->peer.ip = *ip;
+        n->peer.first_ts = now;
+        n->hnext = t->buckets[h & (t->nbuckets - 1)];
+        t->buckets[h & (t->nbuckets - 1)] = n;
+        t->created++;
+        t->active++;
+    } else {
+        lru_unlink(t, n);
+    }
+    n->peer.last_ts = now;
+    lru_append(t, n);
+    return &n->peer;
+}
+
+
+
+void peer_note_user(sw_peer *p, const char *user, sw_time_us now)
+{
+    if (!user || !*user)
+        return;
+    uint64_t h = hash_str(FNV_SEED, user);
+    for (unsigned i = 0; i < SW_PEER_USERS; i++)
+        if (p->user_hash[i] == h)
+            return;
+    p->user_hash[p->user_next++ % SW_PEER_USERS] = h;
+    window_add(&p->users_tried, now);
+}

@@ -1,0 +1,42 @@
+/* Wake heap (private to src/correlate): a binary min-heap of flows ordered
+ * by their next wake-up time (a deadline to judge, or the time to forget
+ * them). The wake time is kept beside each pointer, so sifting never touches
+ * the flows; each flow_node keeps its own index for removal and updates. */
+#ifndef SIPWATCH_WAKE_HEAP_H
+#define SIPWATCH_WAKE_HEAP_H
+
+#include "flow_table.h"
+
+typedef struct wake_entry {
+    sw_time_us wake;
+    flow_node *node;
+} wake_entry;
+
+typedef struct wake_heap {
+    wake_entry *e;
+    size_t len, cap;
+} wake_heap;
+
+/* Returns false when out of memory. */
+bool wake_heap_init(wake_heap *h);
+void wake_heap_free(wake_heap *h);
+
+/* Adds n to wake at `wake` (n->wake_at, n->heap_index set). False when out of memory. */
+bool wake_heap_push(wake_heap *h, flow_node *n, sw_time_us wake);
+/* Takes n out of the heap. */
+void wake_heap_remove(wake_heap *h, flow_node *n);
+/* Moves n to wake at `wake`, earlier or later. */
+void wake_heap_set(wake_heap *h, flow_node *n, sw_time_us wake);
+/* The flow that wakes first and its time, or NULL when empty. */
+static inline flow_node *wake_heap_top(const wake_heap *h, sw_time_us *wake)
+{
+    if (!h->len)
+        return NULL;
+    *wake = h->e[0].wake;
+    return h->e[0].node;
+}
+/* Restores the order after the caller rewrote wake times of many entries
+ * in place (e[i].wake and e[i].node->wake_at). */
+void wake_heap_rebuild(wake_heap *h);
+
+#endif
