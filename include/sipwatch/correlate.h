@@ -12,28 +12,9 @@
 #ifndef SIPWATCH_CORRELATE_H
 #define SIPWATCH_CORRELATE_H
 
+#include "sipwatch/correlate_stats.h"
+#include "sipwatch/evidence.h"
 #include "sipwatch/sip_message.h"
-
-/* ---- evidence ------------------------------------------------------------ */
-
-#define SW_EVF_CREDENTIALS 0x01     /* the request carried Authorization/Proxy-Authorization */
-#define SW_EVF_CHALLENGE 0x02       /* a 401/407 */
-#define SW_EVF_RETRANSMISSION 0x04  /* a copy of a message already seen */
-#define SW_EVF_DUPLICATE 0x08       /* the same message captured twice (within ms) */
-#define SW_EVF_KEY 0x10             /* marked by a rule as a message that matters */
-
-/* One message, summarised: enough for a report line or a ladder row. */
-typedef struct sw_evidence {
-    sw_time_us ts;
-    uint64_t frame;
-    sw_endpoint src, dst;
-    uint32_t cseq;
-    uint16_t status;                /* 0 for requests */
-    uint8_t method;                 /* request method, or CSeq method of a response */
-    uint8_t flags;                  /* SW_EVF_* */
-    uint8_t transport;
-    uint8_t sipfrag;                /* NOTIFY: sipfrag status / 10 (0 if none); 20 = 200 */
-} sw_evidence;
 
 #define SW_FLOW_EVIDENCE 12
 
@@ -330,20 +311,6 @@ typedef struct sw_correlate_config {
     sw_time_us peer_idle_timeout;   /* default 600 s */
 } sw_correlate_config;
 
-typedef struct sw_correlate_stats {
-    uint64_t messages, uncorrelated;            /* uncorrelated: no Call-ID */
-    uint64_t retransmissions, duplicates;
-    uint64_t flows, flows_expired, flows_evicted;
-    uint64_t peers, peers_evicted;
-    uint64_t txns_evicted_pending;              /* evicted (with their flow, or from its ring) while waiting
-                                                   for a final response: judged in aggregate */
-    uint64_t orphans_dropped;                   /* ... whose server/method could not be tracked (table full) */
-    uint64_t clock_jumps;                       /* capture clock leapt forward by more than a day */
-    uint64_t unreachable;                       /* requests returned in ICMP destination-unreachable errors */
-    uint64_t active_flows, active_peers;        /* gauges */
-    uint64_t active_dialogs;                    /* gauge: confirmed, not terminated */
-    uint64_t pending_txns;                      /* gauge: transactions awaiting a final response */
-} sw_correlate_stats;
 
 typedef struct sw_correlator sw_correlator;
 

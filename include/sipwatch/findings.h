@@ -11,7 +11,7 @@
 #ifndef SIPWATCH_FINDINGS_H
 #define SIPWATCH_FINDINGS_H
 
-#include "sipwatch/correlate.h"
+#include "sipwatch/evidence.h"
 
 typedef enum sw_severity {
     SW_SEV_INFO = 0,
@@ -96,9 +96,6 @@ void sw_findings_get_stats(const sw_findings *fs, sw_findings_stats *stats);
 void sw_finding_set_detail(sw_finding *f, const char *name, const char *value);
 void sw_finding_set_number(sw_finding *f, const char *name, long long value);
 void sw_finding_set_bool(sw_finding *f, const char *name, bool value);
-/* Copies the flow's evidence (oldest first), keeping at most the last
- * SW_FINDING_EVIDENCE messages. */
-void sw_finding_take_evidence(sw_finding *f, const sw_flow *flow);
 
 const char *sw_severity_name(sw_severity s);
 const char *sw_finding_change_name(sw_finding_change c);

@@ -9,7 +9,7 @@
 
 #include "sipwatch/alerts.h"
 #include "sipwatch/capture.h"
-#include "sipwatch/correlate.h"
+#include "sipwatch/correlate_stats.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
 #include "sipwatch/sip_stats.h"

@@ -323,11 +323,6 @@ void sw_finding_set_bool(sw_finding *f, const char *name, bool value)
     }
 }
 
-void sw_finding_take_evidence(sw_finding *f, const sw_flow *flow)
-{
-    f->nevidence = sw_flow_evidence(flow, f->evidence, SW_FINDING_EVIDENCE);
-}
-
 const char *sw_severity_name(sw_severity s)
 {
     switch (s) {

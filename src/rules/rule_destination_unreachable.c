@@ -91,7 +91,7 @@ static void on_unreachable(const sw_rule_ctx *ctx, const sw_event *ev)
         if (ev->flow)
             rule_from_flow(f, ev->flow, &m->src, &m->dst);
     } else if (ev->flow) {
-        sw_finding_take_evidence(f, ev->flow);
+        rule_take_evidence(f, ev->flow);
     }
     note_method(f, m);
     sw_finding_set_detail(f, "destination", target);

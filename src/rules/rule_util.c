@@ -19,6 +19,11 @@ sw_finding *rule_finding(const sw_rule_ctx *ctx, const sw_rule *rule, const char
     return f;
 }
 
+void rule_take_evidence(sw_finding *f, const sw_flow *flow)
+{
+    f->nevidence = sw_flow_evidence(flow, f->evidence, SW_FINDING_EVIDENCE);
+}
+
 void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, const sw_endpoint *dst)
 {
     snprintf(f->call_id, sizeof f->call_id, "%s", flow->call_id);
@@ -26,7 +31,7 @@ void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, 
         f->src = *src;
     if (dst)
         f->dst = *dst;
-    sw_finding_take_evidence(f, flow);
+    rule_take_evidence(f, flow);
 }
 
 const char *rule_user_at(const char *user, const char *host, char *buf, size_t n)

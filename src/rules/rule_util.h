@@ -13,6 +13,9 @@
 sw_finding *rule_finding(const sw_rule_ctx *ctx, const sw_rule *rule, const char *key, sw_time_us now,
                          bool *created, sw_severity *old);
 
+/* Copies the flow's evidence (oldest first) into the finding, keeping at
+ * most the last SW_FINDING_EVIDENCE messages. */
+void rule_take_evidence(sw_finding *f, const sw_flow *flow);
 /* Sets a finding's flow identity: Call-ID, endpoints, evidence. */
 void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, const sw_endpoint *dst);
 

@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sipwatch/correlate.h"
+#include "sipwatch/evidence.h"
+#include "sipwatch/sip_message.h"
 
 #define TUI_LADDER_MAX_COLS 6       /* endpoints drawn as columns; more share the last */
 
