@@ -247,13 +247,27 @@ typedef struct sw_minutes {
  * rules judge it like any unanswered transaction. A dead server under a
  * flood is the outage an operator most needs to hear about. */
 
+/* Orphans of one server and method, in runs of requests sent within the
+ * same second, oldest first: each run is judged when its own timeout has
+ * passed, so a request evicted a moment after it was sent is not judged
+ * early. */
+typedef struct sw_orphan_run {
+    sw_time_us first_ts;            /* when its oldest request was sent */
+    uint32_t count;                 /* unanswered requests in it */
+} sw_orphan_run;
+
+#define SW_ORPHAN_RUNS 48
+
 typedef struct sw_orphan {
     sw_endpoint server, client;     /* the server, and the client of the latest */
     uint8_t method, transport;
-    uint32_t unanswered;            /* evicted while waiting, not answered since */
     uint64_t evicted;               /* in all */
-    sw_time_us first_ts, last_ts;   /* oldest and newest unanswered request */
     char call_id[64];               /* the latest one's, as an example */
+    sw_orphan_run runs[SW_ORPHAN_RUNS];
+    unsigned run_head, run_len;
+    /* What an ORPHANS event judges: */
+    uint32_t judged;                /* requests whose timeout passed unanswered (or left at the end) */
+    sw_time_us judged_first_ts;     /* the oldest of them */
 } sw_orphan;
 
 #define SW_ORPHANS 64               /* server/method pairs tracked at once */

@@ -14,7 +14,7 @@ for p in *.pcap; do
 	if [ ! -f "$e" ]; then
 		echo "FAIL $p: no $e"; rc=1; continue
 	fi
-	mapfile -t findings < <(awk '$1=="finding" {print $2}' "$e")
+	mapfile -t findings < <(awk '$1=="finding" {$1=""; sub(/^ /, ""); print}' "$e")
 	if diff <(grep -v '^#' "$e" | sed 's/[[:space:]]*#.*//' | grep .) \
 		<("$here/expect.sh" "$p" "${findings[@]}" | grep -v '^#') >/tmp/sipwatch-verify.diff; then
 		echo "ok   $p"

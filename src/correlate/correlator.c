@@ -226,10 +226,10 @@ static void on_orphans_due(void *user, const sw_orphan *o, bool expired)
 {
     sw_correlator *c = user;
     if (expired) {
-        minutes_count(&c->minutes, SW_MIN_TIMEOUTS, o->unanswered);
+        minutes_count(&c->minutes, SW_MIN_TIMEOUTS, o->judged);
         if (o->method == SW_METHOD_REGISTER)
-            minutes_count(&c->minutes, SW_MIN_REG_FAILED, o->unanswered);
-        count_peer_timeouts(c, &o->server.ip, o->unanswered, c->now);
+            minutes_count(&c->minutes, SW_MIN_REG_FAILED, o->judged);
+        count_peer_timeouts(c, &o->server.ip, o->judged, c->now);
     }
     sw_event ev = {.kind = SW_EVENT_ORPHANS, .now = c->now, .orphan = o,
                    .end = expired ? SW_END_EXPIRED : SW_END_CAPTURE};

@@ -1,6 +1,14 @@
-/* Orphaned transactions: the per-server table (see orphans.h). */
+/* Orphaned transactions: the per-server table of time-ordered runs (see orphans.h). */
 #include "orphans.h"
 #include "corr_util.h"
+
+static uint32_t unanswered(const sw_orphan *o)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < o->run_len; i++)
+        n += o->runs[(o->run_head + i) % SW_ORPHAN_RUNS].count;
+    return n;
+}
 
 static sw_orphan *slot(orphan_table *t, const sw_endpoint *server, uint8_t method, bool create)
 {
@@ -11,7 +19,7 @@ static sw_orphan *slot(orphan_table *t, const sw_endpoint *server, uint8_t metho
             return o;
         if (!o->evicted && !free_slot)
             free_slot = o;
-        if (!o->unanswered && (!oldest || o->last_ts < oldest->last_ts))
+        if (!o->run_len && (!oldest || o->evicted < oldest->evicted))
             oldest = o;             /* a settled pair may be reused */
     }
     if (!create)
@@ -20,6 +28,15 @@ static sw_orphan *slot(orphan_table *t, const sw_endpoint *server, uint8_t metho
     if (o)
         memset(o, 0, sizeof *o);
     return o;
+}
+
+static void note_due(orphan_table *t, const sw_orphan *o, sw_time_us timeout)
+{
+    if (!o->run_len)
+        return;
+    sw_time_us due = o->runs[o->run_head].first_ts + timeout;
+    if (!t->due || due < t->due)
+        t->due = due;
 }
 
 bool orphans_add(orphan_table *t, const char *call_id, const sw_txn *tx, sw_time_us timeout)
@@ -32,40 +49,58 @@ bool orphans_add(orphan_table *t, const char *call_id, const sw_txn *tx, sw_time
     o->method = tx->method;
     o->transport = tx->transport;
     o->evicted++;
-    if (!o->unanswered || tx->first_ts < o->first_ts)
-        o->first_ts = tx->first_ts;
-    if (tx->first_ts > o->last_ts)
-        o->last_ts = tx->first_ts;
-    o->unanswered++;
     copy_str(o->call_id, sizeof o->call_id, call_id);
-    sw_time_us due = o->first_ts + timeout;
-    if (!t->due || due < t->due)
-        t->due = due;
+    /* Same second as the newest run (or no room for another): it joins it. */
+    sw_orphan_run *last = o->run_len ? &o->runs[(o->run_head + o->run_len - 1) % SW_ORPHAN_RUNS] : NULL;
+    if (last && (last->first_ts / SW_USEC_PER_SEC == tx->first_ts / SW_USEC_PER_SEC ||
+                 o->run_len == SW_ORPHAN_RUNS)) {
+        last->count++;
+        if (tx->first_ts < last->first_ts)
+            last->first_ts = tx->first_ts;
+    } else {
+        sw_orphan_run *r = &o->runs[(o->run_head + o->run_len++) % SW_ORPHAN_RUNS];
+        r->first_ts = tx->first_ts;
+        r->count = 1;
+    }
+    note_due(t, o, timeout);
     return true;
 }
 
 void orphans_answered(orphan_table *t, const sw_endpoint *server, uint8_t method)
 {
     sw_orphan *o = slot(t, server, method, false);
-    if (o && o->unanswered)
-        o->unanswered--;
+    if (!o || !o->run_len)
+        return;
+    sw_orphan_run *r = &o->runs[o->run_head];     /* answers come oldest first */
+    if (--r->count == 0) {
+        o->run_head = (o->run_head + 1) % SW_ORPHAN_RUNS;
+        o->run_len--;
+    }
 }
 
 void orphans_judge(orphan_table *t, sw_time_us now, sw_time_us timeout, bool at_end, orphan_due_fn fn, void *user)
 {
-    sw_time_us next = 0;
+    t->due = 0;
     for (unsigned i = 0; i < SW_ORPHANS; i++) {
         sw_orphan *o = &t->e[i];
-        if (!o->unanswered)
-            continue;
-        sw_time_us due = o->first_ts + timeout;
-        if (due <= now || at_end) {
-            fn(user, o, due <= now);
-            o->unanswered = 0;
-            continue;
+        o->judged = 0;
+        while (o->run_len) {
+            sw_orphan_run *r = &o->runs[o->run_head];
+            if (r->first_ts + timeout > now && !at_end)
+                break;
+            if (!o->judged)
+                o->judged_first_ts = r->first_ts;
+            o->judged += r->count;
+            o->run_head = (o->run_head + 1) % SW_ORPHAN_RUNS;
+            o->run_len--;
         }
-        if (!next || due < next)
-            next = due;
+        if (o->judged)
+            fn(user, o, !at_end);
+        note_due(t, o, timeout);
     }
-    t->due = next;
+}
+
+uint32_t orphans_unanswered(const sw_orphan *o)
+{
+    return unanswered(o);
 }

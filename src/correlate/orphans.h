@@ -21,15 +21,19 @@ bool orphans_add(orphan_table *t, const char *call_id, const sw_txn *tx, sw_time
  * most likely the answer to one of its orphans, which is no longer waiting. */
 void orphans_answered(orphan_table *t, const sw_endpoint *server, uint8_t method);
 
+/* Unanswered orphans of an entry, in all its runs. */
+uint32_t orphans_unanswered(const sw_orphan *o);
+
 /* Whether an entry is due at `now`. */
 static inline bool orphans_due(const orphan_table *t, sw_time_us now)
 {
     return t->due && t->due <= now;
 }
 
-/* Calls fn for every entry with unanswered requests whose deadline passed
- * (expired true) or, at the end of the capture, every one left (expired
- * false); each is then cleared. Recomputes the next deadline. */
+/* For every entry, takes the runs whose timeout passed (or, at the end of
+ * the capture, all that are left) into o->judged / o->judged_first_ts and
+ * calls fn once with them (expired false at the end). Recomputes the next
+ * deadline. */
 typedef void (*orphan_due_fn)(void *user, const sw_orphan *o, bool expired);
 void orphans_judge(orphan_table *t, sw_time_us now, sw_time_us timeout, bool at_end, orphan_due_fn fn, void *user);
 

@@ -129,7 +129,7 @@ static void report_orphans(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     const sw_orphan *o = ev->orphan;
     bool open_at_end = ev->end == SW_END_CAPTURE;
-    sw_time_us waited = ev->now - o->first_ts;
+    sw_time_us waited = ev->now - o->judged_first_ts;
     if (open_at_end && waited < ctx->cfg->settle_grace * 2)
         return;
     char server[RULE_EP_LEN], client[RULE_EP_LEN], key[200], t_wait[32], t_limit[32];
@@ -144,37 +144,40 @@ static void report_orphans(const sw_rule_ctx *ctx, const sw_event *ev)
         return;
     rule_secs(waited, t_wait, sizeof t_wait);
     rule_secs(ctx->corr->txn_timeout, t_limit, sizeof t_limit);
-    f->count += o->unanswered;
+    f->count += o->judged;
     if (created) {
-        f->first_seen = o->first_ts;
+        f->first_seen = o->judged_first_ts;
         f->src = o->client;
         f->dst = o->server;
         sw_copy_cut(f->call_id, sizeof f->call_id, o->call_id);
     }
     sw_severity sev = f->count >= ctx->cfg->txn_timeout_critical ? SW_SEV_CRITICAL : SW_SEV_WARNING;
     f->severity = open_at_end ? SW_SEV_INFO : created || sev > f->severity ? sev : f->severity;
+    uint32_t aggregate = (uint32_t)rule_detail_number(f, "tracked_in_aggregate") + o->judged;
     sw_finding_set_detail(f, "method", method);
     sw_finding_set_detail(f, "server", server);
     sw_finding_set_number(f, "timeouts", f->count);
-    sw_finding_set_number(f, "tracked_in_aggregate", (long long)(rule_detail_number(f, "tracked_in_aggregate") +
-                                                                  o->unanswered));
+    sw_finding_set_number(f, "tracked_in_aggregate", aggregate);
     sw_finding_set_bool(f, "open_at_end_of_capture", open_at_end);
-    rule_printf(f->summary, sizeof f->summary,
-                "%s to %s: %u %s %s (the oldest %s ago)%s; their Call-IDs were forgotten because flows.max was "
-                "reached, so they were tracked in aggregate; %u in all on this server",
-                method, server, o->unanswered, sw_plural(o->unanswered, "request", "requests"),
-                open_at_end ? "still had no final response when the capture ended" : "got no final response in time",
-                t_wait, open_at_end ? "" : "", f->count);
+    if (open_at_end)
+        rule_printf(f->summary, sizeof f->summary,
+                    "%s to %s: %u %s still had no final response when the capture ended (the oldest sent %s "
+                    "before), followed in aggregate because flows.max was reached",
+                    method, server, aggregate, sw_plural(aggregate, "request", "requests"), t_wait);
+    else
+        rule_printf(f->summary, sizeof f->summary,
+                    "%s to %s got no final response within %s for %u %s; %u of them were followed in aggregate "
+                    "because flows.max was reached (their Call-IDs had to be forgotten)",
+                    method, server, t_limit, f->count, sw_plural(f->count, "request", "requests"), aggregate);
     char *s = f->suggestion;
     size_t cap = sizeof f->suggestion;
     s[0] = '\0';
     rule_append(s, cap, "So many new Call-IDs arrived that sipwatch had to forget the oldest before their %s "
-                        "timer ran out (raise flows.max to follow each one); %u %s to %s were still unanswered "
-                        "then, and no answer came from it for them. A server that stops answering under a flood "
-                        "of requests is overloaded or dead: check it first. If the flood itself is not legitimate "
-                        "traffic (a scanner, a looping proxy, a misbehaving trunk), rate-limit or block its "
-                        "source. ",
-                t_limit, o->unanswered, sw_plural(o->unanswered, "request", "requests"), server);
+                        "timer ran out (raise flows.max to follow each one), and %s sent no answer for them. A "
+                        "server that stops answering under a flood of requests is overloaded or dead: check it "
+                        "first. If the flood itself is not legitimate traffic (a scanner, a looping proxy, a "
+                        "misbehaving trunk), rate-limit or block its source.",
+                t_limit, server);
     rule_append_reference(s, cap, 408, o->method);
     rule_note_capture_loss(ctx, f);
     sw_findings_commit(ctx->findings, f, created, old);

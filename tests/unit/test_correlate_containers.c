@@ -132,7 +132,7 @@ static void on_due(void *user, const sw_orphan *o, bool expired)
 {
     judged *j = user;
     if (j->calls < 4) {
-        j->unanswered[j->calls] = o->unanswered;
+        j->unanswered[j->calls] = o->judged;
         j->expired[j->calls] = expired;
     }
     j->calls++;
@@ -157,11 +157,24 @@ static void test_orphans_deadline_answer_and_end(void **state)
     assert_false(orphans_due(&t, 41 * SEC));
     assert_true(orphans_due(&t, 42 * SEC));
     judged j = {0};
+    /* The answer took the oldest (10 s): the rest, sent 11..14 s, are due by 46 s. */
     orphans_judge(&t, 42 * SEC, 32 * SEC, false, on_due, &j);
+    assert_int_equal(j.calls, 0);
+    assert_int_equal(t.due, 43 * SEC);
+    orphans_judge(&t, 46 * SEC, 32 * SEC, false, on_due, &j);
     assert_int_equal(j.calls, 1);
     assert_int_equal(j.unanswered[0], 4);
     assert_true(j.expired[0]);
     assert_int_equal(t.due, 0);
+    /* Requests evicted a moment after they were sent wait their own timeout. */
+    tx.first_ts = 41 * SEC;
+    orphans_add(&t, "e", &tx, 32 * SEC);
+    orphans_judge(&t, 47 * SEC, 32 * SEC, false, on_due, &j);
+    assert_int_equal(j.calls, 1);
+    assert_int_equal(t.due, 73 * SEC);
+    assert_int_equal(orphans_unanswered(&t.e[0]), 1);
+    orphans_answered(&t, &tx.server, SW_METHOD_INVITE);
+    assert_int_equal(orphans_unanswered(&t.e[0]), 0);
     /* Judged ones are not judged twice; new ones left at the end are, unexpired. */
     tx.first_ts = 50 * SEC;
     orphans_add(&t, "d", &tx, 32 * SEC);
