@@ -1,0 +1,125 @@
+# Helpers for the HEP recipes (captures in pcaps/pending/hep-*).  Source it
+# after lib.sh:
+#   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/lib-hep.sh"
+# Adds: kamailio with siptrace exporting HEP (kamailio-hep.cfg), a HEP
+# collector that reads and discards (so the agents' datagrams are not
+# answered with ICMP port unreachable), a second dumpcap beside lib.sh's
+# own, and the .expect of a HEP capture written from hep-decode.py.
+# Addresses: collector 127.0.0.16:9060 (kamailio), 127.0.0.17:9062 (sngrep),
+# inside the recipe's namespace.
+
+HEP_PENDING="$SW_PCAPS/pending"
+
+# hep_kamailio NAME ADDR-LISTS [-A DEFINE[=VALUE]]...: start kamailio with
+# kamailio-hep.cfg (as sw_kamailio does with kamailio.cfg)
+hep_kamailio() {
+	local name="$1" listen="$2"; shift 2
+	local cfg="$SW_RECIPES/kamailio-hep.cfg" args=() l i
+	for l in $listen; do args+=(-l "$l"); done
+	kamailio -c -f "$cfg" "$@" >"$SW_WORK/$name.check" 2>&1 \
+		|| { cat "$SW_WORK/$name.check" >&2; exit 1; }
+	sw_bg "$name" kamailio -f "$cfg" -DD -E -m 32 -M 4 \
+		-w "$SW_WORK" -Y "$SW_WORK" "${args[@]}" "$@"
+	for i in $(seq 1 50); do
+		grep -q "INFO: <core>.*main.c.*\|Listening on" "$SW_WORK/$name.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -0 "$(cat "$SW_WORK/$name.pid")" || { cat "$SW_WORK/$name.log" >&2; exit 1; }
+}
+
+# hep_collector NAME ADDR PORT: UDP socket in the namespace that reads and
+# discards every datagram (it counts them in its log), for at most 300 s
+hep_collector() {
+	local name="$1" addr="$2" port="$3"
+	sw_bg "$name" timeout 300 python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+print("collector on %s:%s" % (sys.argv[1], sys.argv[2]))
+n = 0
+while True:
+    s.recv(65535)
+    n += 1
+    print("datagrams %d" % n)
+' "$addr" "$port"
+	sleep 0.3
+	kill -0 "$(cat "$SW_WORK/$name.pid")" || { cat "$SW_WORK/$name.log" >&2; exit 1; }
+}
+
+# hep_capture_start NAME FILTER: a second dumpcap on the namespace loopback,
+# writing $SW_WORK/NAME.pcap (lib.sh's capture writes capture.pcap)
+hep_capture_start() {
+	local name="$1" filter="$2" i
+	sw_bg "$name" dumpcap -q -P -i lo -s 0 -f "$filter" -w "$SW_WORK/$name.pcap"
+	for i in $(seq 1 50); do
+		[ -s "$SW_WORK/$name.pcap" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+}
+
+# hep_capture_finish NAME OUTNAME: stop that capture, copy it to
+# pcaps/pending/OUTNAME.pcap
+hep_capture_finish() {
+	local name="$1" out="$HEP_PENDING/$2.pcap"
+	sw_stop "$name"
+	cp "$SW_WORK/$name.pcap" "$out"
+	chmod 644 "$out"
+	sw_log "wrote $out ($(stat -c %s "$out") bytes)"
+}
+
+# hep_expect OUTNAME [--password PW] -- FINDING...: write
+# pcaps/pending/OUTNAME.expect from hep-decode.py --counts, plus one
+# "finding" line per FINDING
+hep_expect() {
+	local name="$1"; shift
+	local dec=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do dec+=("$1"); shift; done
+	[ "${1:-}" = "--" ] && shift
+	local out="$HEP_PENDING/$name.expect" x
+	{
+		echo "# decoded with recipes/hep-decode.py --counts${dec[*]:+ ${dec[*]}}"
+		python3 "$SW_RECIPES/hep-decode.py" --counts "${dec[@]}" "$HEP_PENDING/$name.pcap"
+		for x in "$@"; do echo "finding $x"; done
+	} >"$out"
+	sw_log "wrote $out"
+	cat "$out" >&2
+}
+
+# hep_kamailio_run NAME VERSION NODE-ID [-A DEFINE[=VALUE]]...: the kamailio
+# HEP scenario.  kamailio (registrar + proxy, siptrace HEP VERSION, node id
+# NODE-ID) exports to the collector 127.0.0.16:9060 while:
+#   bob   (baresip 127.0.0.12:5073) registers: REGISTER 401, REGISTER 200;
+#   carol (baresip 127.0.0.13:5075, wrong password) loops on 401;
+#   alice (baresip 127.0.0.11:5071) calls bob through kamailio (407, auth,
+#         relayed, auto-answer), hangs up after 3 s.
+# Two captures of the same run: pending/NAME.pcap (only the HEP datagrams
+# to the collector) and pending/NAME-wire.pcap (the SIP ports, without the
+# collector port; tshark-verified .expect).
+hep_kamailio_run() {
+	local name="$1" version="$2" node="$3"; shift 3
+	sw_setup "$name"
+	hep_collector collector 127.0.0.16 9060
+	sw_capture_start "udp and (port 5070 or port 5071 or port 5073 or port 5075) and not port 9060"
+	hep_capture_start hepcap "udp and dst host 127.0.0.16 and dst port 9060"
+	hep_kamailio kam "udp:127.0.0.10:5070" -A HEP_VERSION="$version" -A HEP_ID="$node" "$@"
+	sw_baresip bob "127.0.0.12:5073" 5583 \
+		"<sip:bob@127.0.0.10:5070;transport=udp>;auth_pass=secret;regint=300;answermode=auto"
+	sleep 1
+	sw_baresip carol "127.0.0.13:5075" 5585 \
+		"<sip:carol@127.0.0.10:5070;transport=udp>;auth_pass=not-the-password;regint=300"
+	sleep 1
+	sw_baresip alice "127.0.0.11:5071" 5581 \
+		"<sip:alice@127.0.0.10:5070;transport=udp>;auth_pass=secret;regint=0"
+	sw_cmd 5581 "/dial sip:bob@127.0.0.10:5070"
+	sleep 3
+	sw_cmd 5581 "/hangup"
+	sleep 1
+	hep_capture_finish hepcap "$name"
+	sw_capture_finish "pending/$name-wire"
+	sw_cmd 5581 "/quit"
+	sw_cmd 5583 "/quit"
+	sw_cmd 5585 "/quit"
+	sw_log "collector: $(tail -1 "$SW_WORK/collector.log")"
+}
