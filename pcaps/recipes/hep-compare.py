@@ -14,6 +14,7 @@ pairs one to one, 1 otherwise.
 """
 import importlib.util
 import os
+import signal
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -85,4 +86,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main()

@@ -18,6 +18,7 @@ src -> dst, node id, [auth key], payload type, SIP first line.
 """
 import argparse
 import datetime
+import signal
 import struct
 import sys
 
@@ -270,6 +271,7 @@ def main():
     frames = hep = 0
     drops, nodes, versions = {}, {}, {}
     requests, responses, other_types = {}, {}, {}
+    unknown_chunks = 0
     for n, _t, link, frame in read_pcap(args.pcap):
         frames += 1
         try:
@@ -297,6 +299,7 @@ def main():
                 print(f"{n:4} DROP {reason}")
             continue
         hep += 1
+        unknown_chunks += len(h.get("unknown_chunks", []))
         versions[h["version"]] = versions.get(h["version"], 0) + 1
         node = h.get("node_id", "none")
         nodes[node] = nodes.get(node, 0) + 1
@@ -319,6 +322,8 @@ def main():
         for node in sorted(nodes, key=str):
             print(f"hep_node.{node} {nodes[node]}")
         print(f"hep_dropped {sum(drops.values())}")
+        if unknown_chunks:
+            print(f"hep_unknown_chunks {unknown_chunks}")
         print(f"sip_messages {sum(requests.values()) + sum(responses.values())}")
         for m, c in requests.items():           # order of appearance
             print(f"requests.{m} {c}")
@@ -331,4 +336,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main()

@@ -43,8 +43,15 @@ while True:
     n += 1
     print("datagrams %d" % n)
 ' "$addr" "$port"
-	sleep 0.3
-	kill -0 "$(cat "$SW_WORK/$name.pid")" || { cat "$SW_WORK/$name.log" >&2; exit 1; }
+	# python may take a second to start: wait until the socket is bound
+	local i
+	for i in $(seq 1 100); do
+		grep -q "^collector on" "$SW_WORK/$name.log" 2>/dev/null && return 0
+		kill -0 "$(cat "$SW_WORK/$name.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$SW_WORK/$name.log" >&2
+	exit 1
 }
 
 # hep_capture_start NAME FILTER: a second dumpcap on the namespace loopback,
@@ -122,4 +129,32 @@ hep_kamailio_run() {
 	sw_cmd 5583 "/quit"
 	sw_cmd 5585 "/quit"
 	sw_log "collector: $(tail -1 "$SW_WORK/collector.log")"
+}
+
+# hep_sngrep_run NAME SOURCE NODE-ID [SNGREP-SETTING-LINE]...: sngrep -N -I
+# pcaps/SOURCE.pcap -H udp:127.0.0.17:9062 in the namespace, with its own
+# config file (-F -f: eep.send.id NODE-ID plus the given "set ..." lines),
+# the HEP datagrams captured to pending/NAME.pcap.  sngrep runs in the
+# foreground, without its interface (-N -q), bounded by timeout.
+hep_sngrep_run() {
+	local name="$1" src="$2" node="$3"; shift 3
+	local l
+	sw_setup "$name"
+	hep_collector collector 127.0.0.17 9062
+	sw_capture_start "udp and dst host 127.0.0.17 and dst port 9062"
+	{
+		echo "set eep.send.id $node"
+		for l in "$@"; do echo "$l"; done
+	} >"$SW_WORK/sngreprc"
+	sw_log "sngrep -I $src.pcap -H udp:127.0.0.17:9062 ($(tr '\n' ';' <"$SW_WORK/sngreprc"))"
+	nsx timeout 30 sngrep -F -f "$SW_WORK/sngreprc" -N -q \
+		-I "$SW_PCAPS/$src.pcap" -H udp:127.0.0.17:9062 \
+		>"$SW_WORK/sngrep.log" 2>&1 || { cat "$SW_WORK/sngrep.log" >&2; exit 1; }
+	sw_capture_finish "pending/$name"
+	sw_log "collector: $(tail -1 "$SW_WORK/collector.log")"
+}
+
+# hep_findings_of NAME: the finding rules of pcaps/NAME.expect (one word each)
+hep_findings_of() {
+	awk '$1=="finding" {print $2}' "$SW_PCAPS/$1.expect"
 }
