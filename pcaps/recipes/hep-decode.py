@@ -13,6 +13,12 @@ counted as a drop with its reason; nothing is guessed.
   hep-decode.py --password PW ...       v3 packets whose auth key chunk
                                         is missing or differs are dropped
 
+--counts keys: packets (frames), hep_packets (decoded), hep_version.V,
+hep_node.ID, hep_dropped (not valid HEP), not_hep (UDP datagrams that are
+not HEP at all), hep_payload_not_sip (payload type 1 that is not a SIP
+start line), hep_unknown_chunks (skipped), sip_messages, requests.METHOD,
+responses.CODE, hep_payload_type.T (payload types other than SIP).
+
 Line format: frame, HEP version, HEP timestamp (UTC), transport,
 src -> dst, node id, [auth key], payload type, SIP first line.
 """
@@ -135,7 +141,10 @@ def decode_hep3(data):
         if total - off < 6:
             raise Drop(f"chunk header truncated at offset {off}")
         vendor, ctype, clen = struct.unpack("!HHH", data[off:off + 6])
-        if clen < 6 or off + clen > total:
+        if clen < 6:
+            raise Drop(f"chunk {vendor}/{ctype} length {clen} at offset "
+                       f"{off} is shorter than a chunk header")
+        if off + clen > total:
             raise Drop(f"chunk {vendor}/{ctype} length {clen} at offset "
                        f"{off} outside the packet ({total})")
         body = data[off + 6:off + clen]
@@ -213,8 +222,6 @@ def decode(data):
     if len(data) >= 8 and data[0] in (1, 2) and data[2] in (2, 10) \
             and data[1] in (16, 40):
         return decode_hep12(data)
-    if data[:4] == b"EEP3":
-        raise Drop("EEP3 magic (old name of HEP3) not handled")
     return None
 
 
@@ -271,7 +278,7 @@ def main():
     frames = hep = 0
     drops, nodes, versions = {}, {}, {}
     requests, responses, other_types = {}, {}, {}
-    unknown_chunks = 0
+    unknown_chunks = not_hep = non_sip = 0
     for n, _t, link, frame in read_pcap(args.pcap):
         frames += 1
         try:
@@ -280,6 +287,10 @@ def main():
                 continue
             h = decode(dgram[4])
             if h is None:
+                not_hep += 1
+                if not args.counts:
+                    print(f"{n:4} NOT-HEP {len(dgram[4])} bytes "
+                          f"{dgram[0]}:{dgram[2]} -> {dgram[1]}:{dgram[3]}")
                 continue
             if args.password is not None and h["version"] == 3 and \
                     h.get("auth_key", b"").rstrip(b"\0") != \
@@ -309,6 +320,8 @@ def main():
                 requests[kind[1]] = requests.get(kind[1], 0) + 1
             elif kind:
                 responses[kind[1]] = responses.get(kind[1], 0) + 1
+            else:
+                non_sip += 1
         else:
             t = h["proto_type"]
             other_types[t] = other_types.get(t, 0) + 1
@@ -322,6 +335,10 @@ def main():
         for node in sorted(nodes, key=str):
             print(f"hep_node.{node} {nodes[node]}")
         print(f"hep_dropped {sum(drops.values())}")
+        if not_hep:
+            print(f"not_hep {not_hep}")
+        if non_sip:
+            print(f"hep_payload_not_sip {non_sip}")
         if unknown_chunks:
             print(f"hep_unknown_chunks {unknown_chunks}")
         print(f"sip_messages {sum(requests.values()) + sum(responses.values())}")

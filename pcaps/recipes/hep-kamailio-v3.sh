@@ -12,3 +12,4 @@ NAME=hep-kamailio-v3
 hep_kamailio_run "$NAME" 3 1010
 sw_expect "pending/$NAME-wire" auth-loop
 hep_expect "$NAME" -- auth-loop
+hep_compare "$NAME" "pending/$NAME-wire.pcap"

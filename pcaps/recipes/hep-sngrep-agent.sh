@@ -12,3 +12,4 @@ NAME=hep-sngrep-agent
 SRC=register-wrong-password-udp
 hep_sngrep_run "$NAME" "$SRC" 2030
 hep_expect "$NAME" -- $(hep_findings_of "$SRC")
+hep_compare "$NAME" "$SRC.pcap"

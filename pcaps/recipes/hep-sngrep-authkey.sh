@@ -11,3 +11,4 @@ NAME=hep-sngrep-authkey
 SRC=register-wrong-password-udp
 hep_sngrep_run "$NAME" "$SRC" 2030 "set eep.send.pass sipwatch-hep-key"
 hep_expect "$NAME" --password sipwatch-hep-key -- $(hep_findings_of "$SRC")
+hep_compare "$NAME" "$SRC.pcap"

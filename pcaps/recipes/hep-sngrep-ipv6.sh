@@ -9,3 +9,4 @@ NAME=hep-sngrep-ipv6
 SRC=register-ipv6-udp
 hep_sngrep_run "$NAME" "$SRC" 2030
 hep_expect "$NAME" -- $(hep_findings_of "$SRC")
+hep_compare "$NAME" "$SRC.pcap"

@@ -11,3 +11,4 @@ NAME=hep-sngrep-timeout
 SRC=register-no-response-udp
 hep_sngrep_run "$NAME" "$SRC" 2030
 hep_expect "$NAME" -- $(hep_findings_of "$SRC")
+hep_compare "$NAME" "$SRC.pcap"
