@@ -26,22 +26,23 @@ spec.loader.exec_module(hd)
 
 def messages(path, want_hep):
     """[(time, src, dst, payload, frame)] of the SIP in a capture: from the
-    HEP chunks (want_hep) or from the plain UDP datagrams."""
+    HEP chunks (want_hep; UDP or TCP HEP) or from the plain UDP datagrams."""
     out = []
+    if want_hep:
+        for n, h in hd.hep_messages(path):
+            if isinstance(h, dict) and h["proto_type"] == 1:
+                ts = h["ts_sec"] + h.get("ts_usec", 0) / 1e6
+                out.append((ts, (h["src"], h["src_port"]),
+                            (h["dst"], h["dst_port"]), h["payload"], n))
+        return out
     for n, t, link, frame in hd.read_pcap(path):
         try:
             d = hd.udp_datagram(hd.ip_payload(link, frame))
-            if d is None:
+            if d is None or not d[4] or hd.decode(d[4]) is not None:
                 continue
-            h = hd.decode(d[4])
         except hd.Drop:
             continue
-        if want_hep and h and h["proto_type"] == 1:
-            ts = h["ts_sec"] + h.get("ts_usec", 0) / 1e6
-            out.append((ts, (h["src"], h["src_port"]),
-                        (h["dst"], h["dst_port"]), h["payload"], n))
-        elif not want_hep and h is None and d[4]:
-            out.append((t, (d[0], d[2]), (d[1], d[3]), d[4], n))
+        out.append((t, (d[0], d[2]), (d[1], d[3]), d[4], n))
     return out
 
 

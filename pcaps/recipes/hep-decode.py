@@ -5,8 +5,10 @@ A small reference decoder for the HEP test captures in pcaps/pending/
 (Debian's tshark 4.0 has no HEP dissector).  Reads a classic pcap
 (Ethernet, Linux cooked v1/v2, raw IP or BSD loopback link types), takes
 every UDP datagram whose payload starts with "HEP3" (HEP v3) or looks like
-a HEP v1/v2 header, and decodes it.  Anything that does not decode is
-counted as a drop with its reason; nothing is guessed.
+a HEP v1/v2 header, and decodes it.  TCP streams are put together by
+sequence number and split into HEP v3 packets by their length field.
+Anything that does not decode is counted as a drop with its reason;
+nothing is guessed.
 
   hep-decode.py FILE.pcap               one line per HEP packet
   hep-decode.py --counts FILE.pcap      .expect lines (counts of the SIP)
@@ -90,32 +92,121 @@ def ip_payload(linktype, frame):
     return None
 
 
-def udp_datagram(ip):
-    """Return (src, dst, sport, dport, payload) of a UDP packet, None if
-    the packet is not UDP.  Raises Drop for IP fragments."""
+def transport(ip):
+    """Return (proto, src, dst, sport, dport, payload, seq) of a UDP or TCP
+    packet (seq None for UDP), None for anything else.  Raises Drop for IP
+    fragments."""
     if not ip:
         return None
     ver = ip[0] >> 4
     if ver == 4:
         ihl = (ip[0] & 15) * 4
-        if ip[9] != 17:
+        proto = ip[9]
+        if proto not in (6, 17):
             return None
         if struct.unpack("!H", ip[6:8])[0] & 0x3FFF:
             raise Drop("IP fragment (not reassembled by this decoder)")
         total = struct.unpack("!H", ip[2:4])[0]
         src, dst = fmt_ip(4, ip[12:16]), fmt_ip(4, ip[16:20])
-        udp = ip[ihl:total]
+        seg = ip[ihl:total]
     elif ver == 6:
-        if ip[6] != 17:
+        proto = ip[6]
+        if proto not in (6, 17):
             return None
         src, dst = fmt_ip(6, ip[8:24]), fmt_ip(6, ip[24:40])
-        udp = ip[40:40 + struct.unpack("!H", ip[4:6])[0]]
+        seg = ip[40:40 + struct.unpack("!H", ip[4:6])[0]]
     else:
         return None
-    if len(udp) < 8:
-        raise Drop("truncated UDP header")
-    sport, dport, ulen = struct.unpack("!HHH", udp[:6])
-    return src, dst, sport, dport, udp[8:ulen]
+    if proto == 17:
+        if len(seg) < 8:
+            raise Drop("truncated UDP header")
+        sport, dport, ulen = struct.unpack("!HHH", seg[:6])
+        return "udp", src, dst, sport, dport, seg[8:ulen], None
+    if len(seg) < 20:
+        raise Drop("truncated TCP header")
+    sport, dport, seq = struct.unpack("!HHI", seg[:8])
+    return "tcp", src, dst, sport, dport, seg[(seg[12] >> 4) * 4:], seq
+
+
+def udp_datagram(ip):
+    """(src, dst, sport, dport, payload) of a UDP packet, else None."""
+    t = transport(ip)
+    return t[1:6] if t and t[0] == "udp" else None
+
+
+def tcp_stream(segments):
+    """Bytes of one TCP direction from [(seq, payload, frame)], in sequence
+    order, each byte once (retransmitted bytes are skipped), and the frame
+    that carried each byte."""
+    data, frames, nxt = bytearray(), [], None
+    for seq, payload, n in sorted(segments, key=lambda x: x[0]):
+        if nxt is not None and seq > nxt:
+            raise Drop(f"TCP stream has a gap of {seq - nxt} bytes")
+        skip = 0 if nxt is None else min(len(payload), nxt - seq)
+        data += payload[skip:]
+        frames += [n] * (len(payload) - skip)
+        nxt = seq + len(payload) if nxt is None else max(nxt, seq + len(payload))
+    return bytes(data), frames
+
+
+def tcp_messages(data, frames):
+    """Split a TCP stream into HEP v3 packets by their length field:
+    yields (frame of the last byte, packet dict or Drop)."""
+    off = 0
+    while off < len(data):
+        if data[off:off + 4] != b"HEP3":
+            yield frames[off], Drop(f"TCP stream: {len(data) - off} bytes "
+                                    f"that are not HEP3 (stream given up)")
+            return
+        if len(data) - off < 6:
+            yield frames[-1], Drop("TCP stream ends inside a HEP3 header")
+            return
+        total = struct.unpack("!H", data[off + 4:off + 6])[0]
+        if total < 6:
+            yield frames[off], Drop(f"TCP stream: HEP3 length {total} "
+                                    f"(stream given up)")
+            return
+        if off + total > len(data):
+            yield frames[-1], Drop("TCP stream ends inside a HEP3 packet")
+            return
+        try:
+            yield frames[off + total - 1], decode_hep3(data[off:off + total])
+        except Drop as why:
+            yield frames[off + total - 1], why
+        off += total
+
+
+def hep_messages(path):
+    """Yield (frame, item) for every HEP packet of a capture in frame
+    order, item being a packet dict, a Drop, or ("not-hep", text) for a UDP
+    datagram that is not HEP.  A HEP packet carried over TCP is placed at
+    the frame that holds its last byte."""
+    out, flows = [], {}
+    for n, _t, link, frame in read_pcap(path):
+        try:
+            t = transport(ip_payload(link, frame))
+            if t is None:
+                continue
+            if t[0] == "tcp":
+                if t[5]:
+                    flows.setdefault(t[1:5], []).append((t[6], t[5], n))
+                continue
+            h = decode(t[5])
+            out.append((n, h if h is not None else
+                        ("not-hep", f"{len(t[5])} bytes {t[1]}:{t[3]} -> "
+                                    f"{t[2]}:{t[4]}")))
+        except Drop as why:
+            out.append((n, why))
+        except (struct.error, IndexError) as why:
+            out.append((n, Drop(f"malformed frame ({why})")))
+    for segs in flows.values():
+        try:
+            data, frames = tcp_stream(segs)
+            out.extend(tcp_messages(data, frames))
+        except Drop as why:
+            out.append((segs[0][2], why))
+    out.sort(key=lambda x: x[0])
+    return out
 
 
 def fmt_ip(ver, raw):
@@ -268,6 +359,54 @@ def sip_kind(payload):
     return None
 
 
+class Tally:
+    """Counts for --counts."""
+
+    def __init__(self):
+        self.hep = self.unknown_chunks = self.not_hep = self.non_sip = 0
+        self.drops, self.nodes, self.versions = {}, {}, {}
+        self.requests, self.responses, self.other_types = {}, {}, {}
+
+    def add(self, h):
+        inc = lambda d, k: d.__setitem__(k, d.get(k, 0) + 1)
+        self.hep += 1
+        self.unknown_chunks += len(h.get("unknown_chunks", []))
+        inc(self.versions, h["version"])
+        inc(self.nodes, h.get("node_id", "none"))
+        if h["proto_type"] != 1:
+            inc(self.other_types, h["proto_type"])
+            return
+        kind = sip_kind(h.get("payload", b""))
+        if kind is None:
+            self.non_sip += 1
+        else:
+            inc(self.requests if kind[0] == "request" else self.responses,
+                kind[1])
+
+    def lines(self, frames):
+        yield f"packets {frames}"
+        yield f"hep_packets {self.hep}"
+        for v in sorted(self.versions):
+            yield f"hep_version.{v} {self.versions[v]}"
+        for node in sorted(self.nodes, key=str):
+            yield f"hep_node.{node} {self.nodes[node]}"
+        yield f"hep_dropped {sum(self.drops.values())}"
+        if self.not_hep:
+            yield f"not_hep {self.not_hep}"
+        if self.non_sip:
+            yield f"hep_payload_not_sip {self.non_sip}"
+        if self.unknown_chunks:
+            yield f"hep_unknown_chunks {self.unknown_chunks}"
+        sip = sum(self.requests.values()) + sum(self.responses.values())
+        yield f"sip_messages {sip}"
+        for m, c in self.requests.items():           # order of appearance
+            yield f"requests.{m} {c}"
+        for code in sorted(self.responses):
+            yield f"responses.{code} {self.responses[code]}"
+        for t in sorted(self.other_types):
+            yield f"hep_payload_type.{t} {self.other_types[t]}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--counts", action="store_true",
@@ -275,80 +414,32 @@ def main():
     ap.add_argument("--password", help="required HEP v3 auth key")
     ap.add_argument("pcap")
     args = ap.parse_args()
-    frames = hep = 0
-    drops, nodes, versions = {}, {}, {}
-    requests, responses, other_types = {}, {}, {}
-    unknown_chunks = not_hep = non_sip = 0
-    for n, _t, link, frame in read_pcap(args.pcap):
-        frames += 1
-        try:
-            dgram = udp_datagram(ip_payload(link, frame))
-            if dgram is None:
-                continue
-            h = decode(dgram[4])
-            if h is None:
-                not_hep += 1
-                if not args.counts:
-                    print(f"{n:4} NOT-HEP {len(dgram[4])} bytes "
-                          f"{dgram[0]}:{dgram[2]} -> {dgram[1]}:{dgram[3]}")
-                continue
-            if args.password is not None and h["version"] == 3 and \
-                    h.get("auth_key", b"").rstrip(b"\0") != \
-                    args.password.encode():
-                raise Drop("auth key wrong" if "auth_key" in h
-                           else "auth key missing")
-        except Drop as why:
-            reason = str(why)
-            drops[reason] = drops.get(reason, 0) + 1
+    tally = Tally()
+    for n, item in hep_messages(args.pcap):
+        if isinstance(item, tuple):
+            tally.not_hep += 1
+            if not args.counts:
+                print(f"{n:4} NOT-HEP {item[1]}")
+            continue
+        if isinstance(item, dict) and args.password is not None and \
+                item["version"] == 3 and \
+                item.get("auth_key", b"").rstrip(b"\0") != args.password.encode():
+            item = Drop("auth key wrong" if "auth_key" in item
+                        else "auth key missing")
+        if isinstance(item, Drop):
+            reason = str(item)
+            tally.drops[reason] = tally.drops.get(reason, 0) + 1
             if not args.counts:
                 print(f"{n:4} DROP {reason}")
             continue
-        except (struct.error, IndexError) as why:
-            reason = f"malformed frame ({why})"
-            drops[reason] = drops.get(reason, 0) + 1
-            if not args.counts:
-                print(f"{n:4} DROP {reason}")
-            continue
-        hep += 1
-        unknown_chunks += len(h.get("unknown_chunks", []))
-        versions[h["version"]] = versions.get(h["version"], 0) + 1
-        node = h.get("node_id", "none")
-        nodes[node] = nodes.get(node, 0) + 1
-        if h["proto_type"] == 1:
-            kind = sip_kind(h.get("payload", b""))
-            if kind and kind[0] == "request":
-                requests[kind[1]] = requests.get(kind[1], 0) + 1
-            elif kind:
-                responses[kind[1]] = responses.get(kind[1], 0) + 1
-            else:
-                non_sip += 1
-        else:
-            t = h["proto_type"]
-            other_types[t] = other_types.get(t, 0) + 1
+        tally.add(item)
         if not args.counts:
-            print(describe(n, h))
+            print(describe(n, item))
     if args.counts:
-        print(f"packets {frames}")
-        print(f"hep_packets {hep}")
-        for v in sorted(versions):
-            print(f"hep_version.{v} {versions[v]}")
-        for node in sorted(nodes, key=str):
-            print(f"hep_node.{node} {nodes[node]}")
-        print(f"hep_dropped {sum(drops.values())}")
-        if not_hep:
-            print(f"not_hep {not_hep}")
-        if non_sip:
-            print(f"hep_payload_not_sip {non_sip}")
-        if unknown_chunks:
-            print(f"hep_unknown_chunks {unknown_chunks}")
-        print(f"sip_messages {sum(requests.values()) + sum(responses.values())}")
-        for m, c in requests.items():           # order of appearance
-            print(f"requests.{m} {c}")
-        for code in sorted(responses):
-            print(f"responses.{code} {responses[code]}")
-        for t in sorted(other_types):
-            print(f"hep_payload_type.{t} {other_types[t]}")
-    for reason, c in sorted(drops.items()):
+        frames = sum(1 for _ in read_pcap(args.pcap))
+        for line in tally.lines(frames):
+            print(line)
+    for reason, c in sorted(tally.drops.items()):
         print(f"# dropped {c}: {reason}", file=sys.stderr)
 
 

@@ -28,21 +28,43 @@ hep_kamailio() {
 	kill -0 "$(cat "$SW_WORK/$name.pid")" || { cat "$SW_WORK/$name.log" >&2; exit 1; }
 }
 
-# hep_collector NAME ADDR PORT: UDP socket in the namespace that reads and
-# discards every datagram (it counts them in its log), for at most 300 s
+# hep_collector NAME ADDR PORT [tcp]: UDP socket (or TCP listener) in the
+# namespace that reads and discards everything (it counts datagrams or
+# connections and bytes in its log), for at most 300 s
 hep_collector() {
-	local name="$1" addr="$2" port="$3"
+	local name="$1" addr="$2" port="$3" proto="${4:-udp}"
 	sw_bg "$name" timeout 300 python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-print("collector on %s:%s" % (sys.argv[1], sys.argv[2]))
-n = 0
+import socket, sys, threading
+addr, port, proto = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if proto == "udp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    print("collector on %s:%s/udp" % (addr, port))
+    n = 0
+    while True:
+        s.recv(65535)
+        n += 1
+        print("datagrams %d" % n)
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(8)
+print("collector on %s:%s/tcp" % (addr, port))
+def drain(c, k):
+    total = 0
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        total += len(b)
+        print("connection %d: %d bytes" % (k, total))
+    c.close()
+k = 0
 while True:
-    s.recv(65535)
-    n += 1
-    print("datagrams %d" % n)
-' "$addr" "$port"
+    c, _ = s.accept()
+    k += 1
+    threading.Thread(target=drain, args=(c, k), daemon=True).start()
+' "$addr" "$port" "$proto"
 	# python may take a second to start: wait until the socket is bound
 	local i
 	for i in $(seq 1 100); do
@@ -103,14 +125,25 @@ hep_expect() {
 #         relayed, auto-answer), hangs up after 3 s.
 # Two captures of the same run: pending/NAME.pcap (only the HEP datagrams
 # to the collector) and pending/NAME-wire.pcap (the SIP ports, without the
-# collector port; tshark-verified .expect).
+# collector port; tshark-verified .expect).  HEP_TRANSPORT=tcp: kamailio
+# sends HEP over one TCP connection (it also listens on tcp:127.0.0.10:5070,
+# which it needs to open connections; the phones still use UDP).
 hep_kamailio_run() {
 	local name="$1" version="$2" node="$3"; shift 3
+	local tr="${HEP_TRANSPORT:-udp}"
 	sw_setup "$name"
-	hep_collector collector 127.0.0.16 9060
+	hep_collector collector 127.0.0.16 9060 "$tr"
 	sw_capture_start "udp and (port 5070 or port 5071 or port 5073 or port 5075) and not port 9060"
-	hep_capture_start hepcap "udp and dst host 127.0.0.16 and dst port 9060"
-	hep_kamailio kam "udp:127.0.0.10:5070" -A HEP_VERSION="$version" -A HEP_ID="$node" "$@"
+	if [ "$tr" = tcp ]; then
+		# both directions: the collector's SYN-ACK and ACKs are in the file
+		hep_capture_start hepcap "tcp and host 127.0.0.16 and port 9060"
+		hep_kamailio kam "udp:127.0.0.10:5070 tcp:127.0.0.10:5070" \
+			-A HEP_VERSION="$version" -A HEP_ID="$node" \
+			-A HEP_COLLECTOR='"sip:127.0.0.16:9060;transport=tcp"' "$@"
+	else
+		hep_capture_start hepcap "udp and dst host 127.0.0.16 and dst port 9060"
+		hep_kamailio kam "udp:127.0.0.10:5070" -A HEP_VERSION="$version" -A HEP_ID="$node" "$@"
+	fi
 	sw_baresip bob "127.0.0.12:5073" 5583 \
 		"<sip:bob@127.0.0.10:5070;transport=udp>;auth_pass=secret;regint=300;answermode=auto"
 	sleep 1
