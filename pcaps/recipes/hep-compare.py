@@ -6,10 +6,11 @@ wire capture of the same run.
 
 Every SIP message of the wire capture (a UDP datagram on a non-HEP port)
 is paired with a HEP message carrying the same bytes between the same
-addresses and ports.  Prints the pairs with the HEP time minus the wire
-time, then the wire messages no HEP packet carries, the HEP messages not
-on the wire (with how many copies), and the HEP messages whose HEP time
-order differs from the wire order.  Exit status 0 when every message
+addresses and ports, for each agent (HEP node id) on its own.  Prints,
+per agent, the pairs with the HEP time minus the wire time, then the wire
+messages no HEP packet carries, the HEP messages not on the wire (and
+whether they copy a paired one), and the messages whose HEP time order
+differs from the wire order.  Exit status 0 when every message
 pairs one to one, 1 otherwise.
 """
 import importlib.util
@@ -33,7 +34,8 @@ def messages(path, want_hep):
             if isinstance(h, dict) and h["proto_type"] == 1:
                 ts = h["ts_sec"] + h.get("ts_usec", 0) / 1e6
                 out.append((ts, (h["src"], h["src_port"]),
-                            (h["dst"], h["dst_port"]), h["payload"], n))
+                            (h["dst"], h["dst_port"]), h["payload"], n,
+                            h.get("node_id", "none")))
         return out
     for n, t, link, frame in hd.read_pcap(path):
         try:
@@ -46,8 +48,9 @@ def messages(path, want_hep):
     return out
 
 
-def main():
-    wire, hep = messages(sys.argv[1], False), messages(sys.argv[2], True)
+def compare(wire, hep):
+    """Pair the wire messages with one agent's HEP messages and print the
+    report; True when they pair one to one."""
     free = list(range(len(hep)))
     pairs, lone_wire = [], []
     for w in wire:
@@ -73,17 +76,26 @@ def main():
         print(f"# only on the wire: frame {w[4]} {hd.first_line(w[3])}")
     for i in free:
         h = hep[i]
-        same = sum(1 for w, p in pairs if p[1:4] == h[1:4])
+        near = [abs(h[0] - p[0]) for w, p in pairs if p[1:4] == h[1:4]]
         print(f"# only in HEP: frame {h[4]} {hd.first_line(h[3])} "
-              f"(copy of a paired message: {'yes' if same else 'no'}, "
-              f"{1000 * min((abs(h[0] - p[0]) for w, p in pairs if p[1:4] == h[1:4]), default=0):.3f} ms apart)")
+              f"(copy of a paired message: {'yes' if near else 'no'}, "
+              f"{1000 * min(near, default=0):.3f} ms apart)")
     order = sorted(pairs, key=lambda p: p[1][0])
     moved = [p for k, p in enumerate(order) if p is not pairs[k]]
     print(f"# wire order vs HEP time order: {len(moved)} of {len(pairs)} "
           f"messages change place")
     for w, h in moved:
         print(f"#   wire frame {w[4]} {hd.first_line(w[3])}")
-    sys.exit(0 if not lone_wire and not free else 1)
+    return not lone_wire and not free
+
+
+def main():
+    wire, hep = messages(sys.argv[1], False), messages(sys.argv[2], True)
+    ok = True
+    for node in sorted({h[5] for h in hep}, key=str):
+        print(f"# node {node}:")
+        ok = compare(wire, [h for h in hep if h[5] == node]) and ok
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

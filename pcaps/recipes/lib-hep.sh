@@ -128,6 +128,9 @@ hep_expect() {
 # collector port; tshark-verified .expect).  HEP_TRANSPORT=tcp: kamailio
 # sends HEP over one TCP connection (it also listens on tcp:127.0.0.10:5070,
 # which it needs to open connections; the phones still use UDP).
+# HEP_SNGREP_AGENT=1: sngrep (-N -q -d lo, eep.send.id 2030) sniffs the
+# SIP on the loopback and sends HEP v3 to the same collector, a second
+# agent exporting the same messages.
 hep_kamailio_run() {
 	local name="$1" version="$2" node="$3"; shift 3
 	local tr="${HEP_TRANSPORT:-udp}"
@@ -144,6 +147,16 @@ hep_kamailio_run() {
 		hep_capture_start hepcap "udp and dst host 127.0.0.16 and dst port 9060"
 		hep_kamailio kam "udp:127.0.0.10:5070" -A HEP_VERSION="$version" -A HEP_ID="$node" "$@"
 	fi
+	if [ "${HEP_SNGREP_AGENT:-0}" = 1 ]; then
+		# second agent: sngrep sniffing kamailio's SIP port on the loopback
+		echo "set eep.send.id 2030" >"$SW_WORK/sngreprc"
+		# no BPF filter: sngrep 1.6 takes its first free argument as a
+		# match expression.  It ignores the HEP datagrams (not SIP).
+		sw_bg sngrep sngrep -F -f "$SW_WORK/sngreprc" -N -q -d lo \
+			-H udp:127.0.0.16:9060
+		sleep 2
+		kill -0 "$(cat "$SW_WORK/sngrep.pid")" || { cat "$SW_WORK/sngrep.log" >&2; exit 1; }
+	fi
 	sw_baresip bob "127.0.0.12:5073" 5583 \
 		"<sip:bob@127.0.0.10:5070;transport=udp>;auth_pass=secret;regint=300;answermode=auto"
 	sleep 1
@@ -156,6 +169,7 @@ hep_kamailio_run() {
 	sleep 3
 	sw_cmd 5581 "/hangup"
 	sleep 1
+	sw_stop sngrep
 	hep_capture_finish hepcap "$name"
 	sw_capture_finish "pending/$name-wire"
 	sw_cmd 5581 "/quit"
