@@ -4,9 +4,9 @@
   hep-mangle.py V3.pcap V2.pcap                 list the cases
   hep-mangle.py --send ADDR:PORT --from ADDR:PORT V3.pcap V2.pcap
 
-Takes the first four HEP v3 packets of V3.pcap (a registration seen by
-kamailio: REGISTER, 401, REGISTER with credentials, 200) and the first
-HEP v2 packet of V2.pcap, and builds one datagram per case below: each
+Takes from V3.pcap the HEP v3 packets of the first registration kamailio
+saw (REGISTER, 401, REGISTER with credentials, 200; picked by content,
+on the first REGISTER's Call-ID) and the first HEP v2 packet of V2.pcap, and builds one datagram per case below: each
 case changes one thing in a real packet (a length, a chunk, the magic).
 The four v3 packets themselves are sent intact, or with an extra chunk
 that a receiver must skip, so that what decodes is exactly one healthy
@@ -31,7 +31,8 @@ hd = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(hd)
 
 
-def hep_datagrams(path, want_version, count):
+def hep_datagrams(path, want_version):
+    """[(raw datagram, decoded dict)] of the HEP packets of one version."""
     out = []
     for _n, _t, link, frame in hd.read_pcap(path):
         d = hd.udp_datagram(hd.ip_payload(link, frame))
@@ -39,12 +40,39 @@ def hep_datagrams(path, want_version, count):
             continue
         h = hd.decode(d[4])
         if h and h["version"] == want_version:
-            out.append(d[4])
-        if len(out) == count:
-            break
-    if len(out) < count:
-        raise SystemExit(f"{path}: fewer than {count} HEP v{want_version} packets")
+            out.append((d[4], h))
+    if not out:
+        raise SystemExit(f"{path}: no HEP v{want_version} packets")
     return out
+
+
+def header(payload, name):
+    """Value of the first SIP header NAME (compact forms not needed here)."""
+    for line in payload.split(b"\r\n")[1:]:
+        if not line:
+            break
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == name.lower():
+            return v.strip()
+    return None
+
+
+def registration(packets):
+    """The first registration in the capture, by content (the HEP order of
+    kamailio's packets is not the wire order): REGISTER without
+    credentials, its 401, the REGISTER with credentials, its 200."""
+    sip = [(raw, h["payload"]) for raw, h in packets if h["proto_type"] == 1]
+    first = next(p for _r, p in sip if p.startswith(b"REGISTER "))
+    cid = header(first, b"Call-ID")
+    mine = [(r, p) for r, p in sip if header(p, b"Call-ID") == cid]
+    pick = lambda test: next(r for r, p in mine if test(p))
+    is_reg = lambda p: p.startswith(b"REGISTER ")
+    return [
+        pick(lambda p: is_reg(p) and header(p, b"Authorization") is None),
+        pick(lambda p: p.startswith(b"SIP/2.0 401 ")),
+        pick(lambda p: is_reg(p) and header(p, b"Authorization") is not None),
+        pick(lambda p: p.startswith(b"SIP/2.0 200 ")),
+    ]
 
 
 def chunks(pkt):
@@ -146,8 +174,8 @@ def main():
     ap.add_argument("v3")
     ap.add_argument("v2")
     args = ap.parse_args()
-    v3 = hep_datagrams(args.v3, 3, 4)
-    v2 = hep_datagrams(args.v2, 2, 1)[0]
+    v3 = registration(hep_datagrams(args.v3, 3))
+    v2 = hep_datagrams(args.v2, 2)[0][0]
     sock = None
     if args.send:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
