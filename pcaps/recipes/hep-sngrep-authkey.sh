@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib-hep.sh"
 NAME=hep-sngrep-authkey
 SRC=register-wrong-password-udp
+mapfile -t FINDINGS < <(hep_findings_of "$SRC")
 hep_sngrep_run "$NAME" "$SRC" 2030 "set eep.send.pass sipwatch-hep-key"
-hep_expect "$NAME" --password sipwatch-hep-key -- $(hep_findings_of "$SRC")
+hep_expect "$NAME" --password sipwatch-hep-key -- "${FINDINGS[@]}"
 hep_compare "$NAME" "$SRC.pcap"

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib-hep.sh"
 NAME=hep-sngrep-ipv6
 SRC=register-ipv6-udp
+mapfile -t FINDINGS < <(hep_findings_of "$SRC")
 hep_sngrep_run "$NAME" "$SRC" 2030
-hep_expect "$NAME" -- $(hep_findings_of "$SRC")
+hep_expect "$NAME" -- "${FINDINGS[@]}"
 hep_compare "$NAME" "$SRC.pcap"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the HEP recipes (captures in pcaps/pending/hep-*).  Source it
 # after lib.sh:
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/lib-hep.sh"
@@ -66,8 +67,8 @@ while True:
     threading.Thread(target=drain, args=(c, k), daemon=True).start()
 ' "$addr" "$port" "$proto"
 	# python may take a second to start: wait until the socket is bound
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		grep -q "^collector on" "$SW_WORK/$name.log" 2>/dev/null && return 0
 		kill -0 "$(cat "$SW_WORK/$name.pid")" 2>/dev/null || break
 		sleep 0.1
@@ -79,9 +80,9 @@ while True:
 # hep_capture_start NAME FILTER: a second dumpcap on the namespace loopback,
 # writing $SW_WORK/NAME.pcap (lib.sh's capture writes capture.pcap)
 hep_capture_start() {
-	local name="$1" filter="$2" i
+	local name="$1" filter="$2" _
 	sw_bg "$name" dumpcap -q -P -i lo -s 0 -f "$filter" -w "$SW_WORK/$name.pcap"
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		[ -s "$SW_WORK/$name.pcap" ] && break
 		sleep 0.1
 	done
