@@ -15,13 +15,13 @@ HEP_PENDING="$SW_PCAPS/pending"
 # kamailio-hep.cfg (as sw_kamailio does with kamailio.cfg)
 hep_kamailio() {
 	local name="$1" listen="$2"; shift 2
-	local cfg="$SW_RECIPES/kamailio-hep.cfg" args=() l i
+	local cfg="$SW_RECIPES/kamailio-hep.cfg" args=() l _
 	for l in $listen; do args+=(-l "$l"); done
 	kamailio -c -f "$cfg" "$@" >"$SW_WORK/$name.check" 2>&1 \
 		|| { cat "$SW_WORK/$name.check" >&2; exit 1; }
 	sw_bg "$name" kamailio -f "$cfg" -DD -E -m 32 -M 4 \
 		-w "$SW_WORK" -Y "$SW_WORK" "${args[@]}" "$@"
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q "INFO: <core>.*main.c.*\|Listening on" "$SW_WORK/$name.log" 2>/dev/null && break
 		sleep 0.1
 	done
