@@ -1,6 +1,6 @@
 #!/bin/bash
 # Re-create every capture in pcaps/ and pcaps/pending/ (and its .expect),
-# one recipe at a time.
+# one recipe at a time (the HEP recipes last).
 # Needs root (network namespaces, capture).  Usage: recipes/run-all.sh [NAME...]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,7 +9,11 @@ if [ $# -gt 0 ]; then
 else
 	list=()
 	for f in *.sh; do
-		case "$f" in lib.sh|lib-*.sh|run-all.sh|verify*.sh|expect.sh|tls-expect.sh|tls-verify.sh) continue ;; esac
+		case "$f" in lib.sh|lib-*.sh|run-all.sh|verify*.sh|expect.sh|tls-expect.sh|tls-verify.sh|hep-*.sh) continue ;; esac
+		list+=("${f%.sh}")
+	done
+	# the HEP recipes last: they replay or mangle captures made above
+	for f in hep-*.sh; do
 		list+=("${f%.sh}")
 	done
 fi
@@ -26,5 +30,6 @@ done
 ./verify-media.sh || rc=1
 # TLS captures (pcaps/pending/, checked with their key logs)
 if [ -d ../pending ]; then ./tls-verify.sh || rc=1; fi
+./verify-hep.sh || rc=1
 if [ $rc = 0 ]; then rm -rf "$logs"; else echo "logs kept in $logs"; fi
 exit $rc

@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../pending" || exit 1
 rc=0
 diffs="$(mktemp /tmp/sipwatch-verify-media.XXXXXX)"
-for p in *.pcap; do
+for p in media-*.pcap; do
 	n="${p%.pcap}"
 	if ! tshark -r "$p" >/dev/null 2>&1; then
 		echo "FAIL $p: tshark cannot read it"; rc=1; continue
