@@ -31,6 +31,7 @@ typedef struct sw_options {
     uint16_t ports[SW_MAX_PORTS + 1];
     size_t nports;
     bool json, dump, report;
+    bool calls;                 /* --calls: a record per call as it ends */
     size_t max_message_len;
     int threads;                /* SIP parsing threads; 0 = parse on the capture thread */
     sw_correlate_config correlate;

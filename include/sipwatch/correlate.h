@@ -12,6 +12,7 @@
 #ifndef SIPWATCH_CORRELATE_H
 #define SIPWATCH_CORRELATE_H
 
+#include "sipwatch/calls.h"
 #include "sipwatch/correlate_stats.h"
 #include "sipwatch/evidence.h"
 #include "sipwatch/sip_message.h"
@@ -177,6 +178,17 @@ struct sw_flow {
     unsigned nrefers;
     sw_evidence evidence[SW_FLOW_EVIDENCE];
     unsigned ev_count, ev_next;
+    /* The call record's own fields (sw_flow_call turns them into an sw_call). */
+    char from_display[48];
+    uint8_t transport;              /* of the first request */
+    uint8_t ender;                  /* sw_call_ender */
+    bool cancelled;                 /* a CANCEL was sent */
+    uint16_t final_status;          /* the call's outcome: final response to its latest initial INVITE
+                                       (other methods: to the first method's latest request) */
+    uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
+    uint32_t retransmissions;
+    sw_time_us first_provisional_ts, answer_ts, end_ts;
+    char final_reason[40];
 };
 
 /* ---- peers --------------------------------------------------------------- */
@@ -366,6 +378,9 @@ unsigned sw_auth_window_accounts(const sw_auth_track *a, sw_time_us now, sw_time
 /* Estimated distinct clients whose REGISTER was refused in the minute
  * being counted (the closed minute's is in closed_refused_sources). */
 uint32_t sw_minutes_refused_sources(const sw_minutes *m);
+/* The flow's call record, as it stands (at FLOW_END: final). Its strings
+ * point into the flow: valid while the flow is (during the event). */
+void sw_flow_call(const sw_flow *f, sw_call *out);
 /* Evidence in chronological order: fills out[] with up to max entries,
  * returns the count. */
 unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max);

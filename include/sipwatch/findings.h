@@ -91,6 +91,9 @@ size_t sw_findings_open_count(const sw_findings *fs, const char *rule);
 size_t sw_findings_count(const sw_findings *fs);
 const sw_finding *sw_findings_at(const sw_findings *fs, size_t i);
 void sw_findings_get_stats(const sw_findings *fs, sw_findings_stats *stats);
+/* The ids of the findings opened for this Call-ID, oldest first: fills up
+ * to max, returns how many there are. */
+size_t sw_findings_for_call(const sw_findings *fs, const char *call_id, uint64_t *ids, size_t max);
 
 /* Helpers for rules filling a finding. */
 void sw_finding_set_detail(sw_finding *f, const char *name, const char *value);

@@ -39,6 +39,12 @@ void sw_summary_blind_spots(const sw_run_summary *summary, sw_blind_spots *out);
 /* One {"type":"stats",...} line. */
 void sw_json_write_stats(FILE *out, const sw_run_summary *summary);
 
+/* --calls: one {"type":"call",...} line per ended call, with the ids of
+ * the findings that name it; or one aligned text line ('!' marks findings). */
+#include "sipwatch/calls.h"
+void sw_json_write_call(FILE *out, const sw_call *call, const uint64_t *finding_ids, size_t nids);
+void sw_text_write_call(FILE *out, const sw_call *call, size_t nfindings);
+
 /* One {"type":"finding",...} line. */
 void sw_json_write_finding(FILE *out, const sw_finding *finding);
 

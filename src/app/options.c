@@ -39,6 +39,7 @@ enum {
     OPT_METRICS_LINGER,
     OPT_SYSLOG_SOCKET,
     OPT_REPLAY,
+    OPT_CALLS,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
     {"port", required_argument, NULL, 'p'},
     {"json", no_argument, NULL, OPT_JSON},
     {"dump", no_argument, NULL, OPT_DUMP},
+    {"calls", no_argument, NULL, OPT_CALLS},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -105,6 +107,7 @@ void sw_options_usage(FILE *out)
           "      --report           findings grouped by severity, with fixes\n"
           "      --json             JSON Lines: one line per finding, then a stats line\n"
           "      --dump             one line per SIP message\n"
+          "      --calls            one line per call when it ends (with --json: JSON lines)\n"
           "      --no-ui            never open the dashboard (the report is written instead)\n"
           "      --quiet            dashboard: no bell or flash for new critical findings\n"
           "      --ascii            dashboard: ASCII line drawing instead of UTF-8\n"
@@ -350,6 +353,9 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
             break;
         case OPT_DUMP:
             o->dump = true;
+            break;
+        case OPT_CALLS:
+            o->calls = true;
             break;
         case OPT_NO_PROMISC:
             o->capture.promisc = false;

@@ -228,11 +228,27 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
     }
 }
 
-/* Correlator events go to every rule. */
+/* --calls: the call's record as it ends (after the rules judged its end,
+ * so its findings are named), written and forgotten. */
+static void write_call(sw_pipeline *pl, const sw_flow *flow)
+{
+    sw_call call;
+    sw_flow_call(flow, &call);
+    uint64_t ids[32];
+    size_t n = sw_findings_for_call(pl->findings, call.call_id, ids, 32);
+    if (pl->opt->json)
+        sw_json_write_call(pl->out, &call, ids, n < 32 ? n : 32);
+    else
+        sw_text_write_call(pl->out, &call, n);
+}
+
+/* Correlator events go to every rule (and, with --calls, ended calls out). */
 static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
     sw_rules_evaluate(&pl->rules, event);
+    if (pl->opt->calls && event->kind == SW_EVENT_FLOW_END)
+        write_call(pl, event->flow);
 }
 
 /* Finding changes go to the dashboard and the alert sinks. */
@@ -402,7 +418,7 @@ static int write_check(FILE *out, const sw_findings *fs, const sw_run_summary *s
 
 bool sw_run_wants_dashboard(const sw_options *opt)
 {
-    return !opt->json && !opt->dump && !opt->report && !opt->no_ui && isatty(STDOUT_FILENO) &&
+    return !opt->json && !opt->dump && !opt->report && !opt->calls && !opt->no_ui && isatty(STDOUT_FILENO) &&
            isatty(STDIN_FILENO);
 }
 
@@ -553,7 +569,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
         for (size_t i = 0; i < nfindings; i++)
             sw_json_write_finding(pl->out, sw_findings_at(pl->findings, i));
         sw_json_write_stats(pl->out, &sum);
-    } else if (!opt->dump) {
+    } else if (!opt->dump && !opt->calls) {
         /* Prose stays readable on very wide terminals. */
         int width = opt->width <= 0 ? 80 : opt->width < 60 ? 60 : opt->width > 100 ? 100 : opt->width;
         sw_report_write(pl->out, pl->findings, &sum, width);

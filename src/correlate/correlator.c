@@ -719,6 +719,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
         note_dialog(c, f, m, now);
     flags |= note_auth(f, m, &ev, now);
     note_refer(f, m, &ev, now);
+    note_call(f, m, ev.retransmission, now);
 
     evidence_push(f, m, flags);
     update_completed(f);

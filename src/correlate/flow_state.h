@@ -41,6 +41,11 @@ sw_refer *refer_for_notify(sw_flow *f, const sw_sip_msg *m);
  * rejected. Returns the subscription, or NULL. */
 sw_refer *note_notify_answer(sw_flow *f, const sw_sip_msg *m, sw_time_us now, bool retransmission);
 
+/* ---- calls.c ----------------------------------------------------------------- */
+
+/* What the message changes in the flow's call record (answer, end, outcome). */
+void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now);
+
 /* ---- evidence.c ---------------------------------------------------------------- */
 
 /* Adds the message to the flow's evidence ring. */

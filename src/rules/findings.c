@@ -24,6 +24,8 @@ typedef struct entry {
     uint64_t hash;
     struct entry *hnext;
     bool hashed;            /* reachable by (rule, key): false once superseded */
+    struct entry *cnext;    /* chain of findings with the same Call-ID */
+    uint64_t call_hash;     /* 0 = not in the Call-ID chains */
     bool frozen;            /* identity below taken at the first commit */
     char call_id[sizeof ((sw_finding *)0)->call_id];
     sw_endpoint src, dst;
@@ -36,6 +38,7 @@ struct sw_findings {
     size_t len;
     entry **buckets;
     size_t nbuckets;
+    entry **call_buckets;   /* by Call-ID, for a call's findings */
     uint64_t next_id;
     sw_finding_fn listener;
     void *user;
@@ -102,9 +105,10 @@ sw_findings *sw_findings_create(size_t max_findings, sw_finding_fn listener, voi
     while (fs->nbuckets < fs->max * 2)
         fs->nbuckets *= 2;
     fs->buckets = calloc(fs->nbuckets, sizeof *fs->buckets);
+    fs->call_buckets = calloc(fs->nbuckets, sizeof *fs->call_buckets);
     fs->listener = listener;
     fs->user = user;
-    if (!fs->order || !fs->buckets) {
+    if (!fs->order || !fs->buckets || !fs->call_buckets) {
         sw_findings_destroy(fs);
         return NULL;
     }
@@ -119,6 +123,7 @@ void sw_findings_destroy(sw_findings *fs)
         free(fs->order[i]);
     free(fs->order);
     free(fs->buckets);
+    free(fs->call_buckets);
     free(fs);
 }
 
@@ -142,10 +147,62 @@ static void unhash(sw_findings *fs, entry *e)
     e->hashed = false;
 }
 
+static uint64_t call_hash(const char *call_id)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = call_id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+static void call_unlink(sw_findings *fs, entry *e)
+{
+    if (!e->call_hash)
+        return;
+    entry **pp = &fs->call_buckets[e->call_hash & (fs->nbuckets - 1)];
+    while (*pp && *pp != e)
+        pp = &(*pp)->cnext;
+    if (*pp)
+        *pp = e->cnext;
+    e->call_hash = 0;
+}
+
+static void call_link(sw_findings *fs, entry *e)
+{
+    if (!e->f.call_id[0])
+        return;
+    e->call_hash = call_hash(e->f.call_id);
+    e->cnext = fs->call_buckets[e->call_hash & (fs->nbuckets - 1)];
+    fs->call_buckets[e->call_hash & (fs->nbuckets - 1)] = e;
+}
+
+size_t sw_findings_for_call(const sw_findings *fs, const char *call_id, uint64_t *ids, size_t max)
+{
+    if (!call_id || !*call_id)
+        return 0;
+    uint64_t h = call_hash(call_id);
+    size_t n = 0;
+    for (entry *e = fs->call_buckets[h & (fs->nbuckets - 1)]; e; e = e->cnext)
+        if (e->call_hash == h && strcmp(e->f.call_id, call_id) == 0) {
+            if (n < max)
+                ids[n] = e->f.id;
+            n++;
+        }
+    /* Chains hold the newest first: give them in opening order. */
+    size_t m = n < max ? n : max;
+    for (size_t i = 0; i < m / 2; i++) {
+        uint64_t t = ids[i];
+        ids[i] = ids[m - 1 - i];
+        ids[m - 1 - i] = t;
+    }
+    return n;
+}
+
 static void drop_at(sw_findings *fs, size_t i)
 {
     entry *e = fs->order[i];
     unhash(fs, e);
+    call_unlink(fs, e);
     if (e->f.state == SW_FINDING_OPEN) {
         fs->stats.open_by_severity[e->f.severity]--;
         open_delta(fs, e->f.rule, -1);
@@ -218,10 +275,13 @@ sw_finding *sw_findings_get(sw_findings *fs, const char *rule, const char *key, 
 /* The identity a finding was opened with is kept: a rule refreshing it
  * from state that moved on (a flow re-created, another account) cannot
  * rewrite it. */
-static void keep_identity(entry *e)
+static void call_link(sw_findings *fs, entry *e);
+
+static void keep_identity(sw_findings *fs, entry *e)
 {
     if (!e->frozen) {
         e->frozen = true;
+        call_link(fs, e);
         memcpy(e->call_id, e->f.call_id, sizeof e->call_id);
         e->src = e->f.src;
         e->dst = e->f.dst;
@@ -236,7 +296,7 @@ static void keep_identity(entry *e)
 
 void sw_findings_commit(sw_findings *fs, sw_finding *f, bool created, sw_severity old_severity)
 {
-    keep_identity((entry *)((char *)f - offsetof(entry, f)));
+    keep_identity(fs, (entry *)((char *)f - offsetof(entry, f)));
     if (f->state == SW_FINDING_OPEN && f->severity != old_severity) {
         fs->stats.open_by_severity[old_severity]--;
         fs->stats.open_by_severity[f->severity]++;

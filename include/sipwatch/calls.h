@@ -1,0 +1,51 @@
+/* Call records: every dialog-forming or standalone transaction group (an
+ * INVITE call, a REGISTER, an OPTIONS ping, a SUBSCRIBE ...) summarised when
+ * it ends, with its outcome an operator reads at a glance. Plain data: the
+ * correlator fills one from a flow (sw_flow_call), outputs write it. */
+#ifndef SIPWATCH_CALLS_H
+#define SIPWATCH_CALLS_H
+
+#include "sipwatch/types.h"
+
+typedef enum sw_call_state {
+    SW_CALL_IN_PROGRESS = 0,        /* no final response yet (the capture ended first) */
+    SW_CALL_ANSWERED,               /* INVITE answered 2xx, no BYE seen */
+    SW_CALL_COMPLETED,              /* answered, then ended by BYE; other methods: a 2xx */
+    SW_CALL_REJECTED,               /* a final failure not covered below (4xx, 603 ...) */
+    SW_CALL_BUSY,                   /* 486, 600 */
+    SW_CALL_CANCELLED,              /* 487 after CANCEL */
+    SW_CALL_NO_ANSWER,              /* 408, 480 */
+    SW_CALL_FAILED,                 /* 5xx, 6xx other than busy or decline */
+    SW_CALL_TIMEOUT,                /* no final response within the transaction timeout */
+} sw_call_state;
+
+typedef enum sw_call_ender {
+    SW_ENDER_NONE = 0,
+    SW_ENDER_CALLER,                /* BYE or CANCEL from the caller */
+    SW_ENDER_CALLEE,                /* BYE from the callee, or its final failure */
+    SW_ENDER_TIMEOUT,               /* nobody answered */
+} sw_call_ender;
+
+typedef struct sw_call {
+    const char *call_id;
+    const char *method;             /* first request's method */
+    const char *from_user, *from_host, *from_display, *to_user, *to_host;
+    sw_endpoint src, dst;           /* first request's source and destination */
+    sw_transport transport;
+    sw_time_us start;               /* first message */
+    sw_time_us first_provisional;   /* first 180/183 (0 = none) */
+    sw_time_us answer;              /* 2xx to the INVITE (0 = none) */
+    sw_time_us end;                 /* BYE, CANCEL, final failure, or the last message */
+    uint16_t final_status;          /* 0 = none */
+    const char *reason;             /* its reason phrase */
+    sw_call_state state;
+    int ender;                      /* sw_call_ender */
+    uint32_t messages, retransmissions;
+} sw_call;
+
+const char *sw_call_state_name(sw_call_state s);
+const char *sw_call_ender_name(int e);
+/* The state an INVITE call's final status gives: busy, cancelled ... */
+sw_call_state sw_call_state_of_final(uint16_t status, bool invite, bool cancelled);
+
+#endif

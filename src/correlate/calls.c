@@ -1,0 +1,142 @@
+/* Call records: what one message changes in a flow's call outcome (times of
+ * the first provisional, the answer and the end, the final status, who ended
+ * it), and the record built from a flow (see sipwatch/calls.h). */
+#include "flow_state.h"
+#include "corr_util.h"
+
+const char *sw_call_state_name(sw_call_state s)
+{
+    static const char *const names[] = {"in-progress", "answered", "completed", "rejected", "busy",
+                                        "cancelled", "no-answer", "failed", "timeout"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+const char *sw_call_ender_name(int e)
+{
+    switch (e) {
+    case SW_ENDER_CALLER: return "caller";
+    case SW_ENDER_CALLEE: return "callee";
+    case SW_ENDER_TIMEOUT: return "timeout";
+    default: return "";
+    }
+}
+
+sw_call_state sw_call_state_of_final(uint16_t status, bool invite, bool cancelled)
+{
+    if (status >= 200 && status < 300)
+        return SW_CALL_COMPLETED;
+    if (!invite)
+        return SW_CALL_REJECTED;
+    if (status == 486 || status == 600)
+        return SW_CALL_BUSY;
+    if (status == 487 && cancelled)
+        return SW_CALL_CANCELLED;
+    if (status == 408 || status == 480)
+        return SW_CALL_NO_ANSWER;
+    if ((status >= 500 && status < 600) || (status >= 600 && status != 603))
+        return SW_CALL_FAILED;
+    return SW_CALL_REJECTED;
+}
+
+static void note_final(sw_flow *f, const sw_sip_msg *m, sw_time_us now)
+{
+    f->final_status = (uint16_t)m->status;
+    copy_str(f->final_reason, sizeof f->final_reason, m->reason);
+    if (m->status < 300) {
+        if (!f->answer_ts)
+            f->answer_ts = now;
+        return;
+    }
+    f->end_ts = now;
+    if (!f->ender)
+        f->ender = f->cancelled && m->status == 487 ? SW_ENDER_CALLER : SW_ENDER_CALLEE;
+}
+
+void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now)
+{
+    if (retransmission) {
+        f->retransmissions++;
+        return;
+    }
+    bool invite_call = f->first_method == SW_METHOD_INVITE;
+    if (m->is_request) {
+        if (f->messages == 1 || (!f->transport && m->method == f->first_method)) {
+            f->transport = (uint8_t)m->transport;
+            copy_str(f->from_display, sizeof f->from_display, m->from_display);
+        }
+        if (m->method == SW_METHOD_INVITE && !m->to_tag) {
+            f->invite_cseq = m->cseq;       /* a new attempt (after a challenge): its answer decides */
+            f->final_status = 0;
+        } else if (m->method == SW_METHOD_CANCEL) {
+            f->cancelled = true;
+            f->ender = SW_ENDER_CALLER;
+            if (!f->end_ts)
+                f->end_ts = now;
+        } else if (m->method == SW_METHOD_BYE) {
+            f->end_ts = now;
+            if (f->ender != SW_ENDER_CALLER && f->ender != SW_ENDER_CALLEE)
+                f->ender = endpoint_equal(&m->src, &f->client) ? SW_ENDER_CALLER : SW_ENDER_CALLEE;
+        }
+        return;
+    }
+    if (invite_call) {
+        if (m->cseq_method != SW_METHOD_INVITE || m->cseq != f->invite_cseq)
+            return;
+        if ((m->status == 180 || m->status == 183) && !f->first_provisional_ts)
+            f->first_provisional_ts = now;
+        if (m->status >= 200)
+            note_final(f, m, now);
+        return;
+    }
+    if (m->status >= 200 && m->cseq_method == f->first_method) {
+        f->final_status = (uint16_t)m->status;
+        copy_str(f->final_reason, sizeof f->final_reason, m->reason);
+        f->end_ts = now;
+    }
+}
+
+/* Whether the call's own request timed out (no final response in time). */
+static bool timed_out(const sw_flow *f)
+{
+    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+        const sw_txn *t = &f->txns[i];
+        if (t->timeout_settled && !t->final_status && t->method == f->first_method &&
+            (f->first_method != SW_METHOD_INVITE || t->cseq == f->invite_cseq))
+            return true;
+    }
+    return false;
+}
+
+void sw_flow_call(const sw_flow *f, sw_call *out)
+{
+    memset(out, 0, sizeof *out);
+    bool invite = f->first_method == SW_METHOD_INVITE;
+    out->call_id = f->call_id;
+    out->method = f->first_method ? sw_sip_method_name((sw_sip_method)f->first_method) : "?";
+    out->from_user = f->from_user;
+    out->from_host = f->from_host;
+    out->from_display = f->from_display;
+    out->to_user = f->to_user;
+    out->to_host = f->to_host;
+    out->src = f->client;
+    out->dst = f->server;
+    out->transport = (sw_transport)f->transport;
+    out->start = f->first_ts;
+    out->first_provisional = f->first_provisional_ts;
+    out->answer = invite ? f->answer_ts : 0;
+    out->end = f->end_ts ? f->end_ts : f->last_ts;
+    out->final_status = f->final_status;
+    out->reason = f->final_reason;
+    out->ender = f->ender;
+    out->messages = f->messages;
+    out->retransmissions = f->retransmissions;
+    if (f->final_status >= 200 && f->final_status < 300 && invite)
+        out->state = f->dialog == SW_DIALOG_TERMINATED ? SW_CALL_COMPLETED : SW_CALL_ANSWERED;
+    else if (f->final_status)
+        out->state = sw_call_state_of_final(f->final_status, invite, f->cancelled);
+    else if (timed_out(f)) {
+        out->state = SW_CALL_TIMEOUT;
+        out->ender = SW_ENDER_TIMEOUT;
+    } else
+        out->state = SW_CALL_IN_PROGRESS;
+}

@@ -1,0 +1,92 @@
+/* --calls output: one record per call when it ends, as a JSON line
+ * ({"type":"call",...}, field names a public interface) or an aligned text
+ * line, for the support engineer who wants every call, not only those with
+ * findings. Written as each call ends, then forgotten: memory stays flat. */
+#include "sipwatch/output.h"
+#include "sipwatch/text.h"
+#include "sipwatch/timefmt.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_text.h"
+
+static const char *user_at(const char *user, const char *host, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s%s", user ? user : "", user && *user && host && *host ? "@" : "", host ? host : "");
+    return buf;
+}
+
+static json_t *time_or_null(sw_time_us t)
+{
+    char buf[SW_TIME_STRLEN];
+    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
+}
+
+static long long ms_between(sw_time_us a, sw_time_us b)
+{
+    return (long long)((b - a) / 1000);
+}
+
+void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t nids)
+{
+    char buf[300], ep[SW_ENDPOINT_STRLEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string("call"));
+    json_object_set_new(o, "call_id", sw_json_text(c->call_id));
+    json_object_set_new(o, "method", sw_json_text(c->method));
+    json_object_set_new(o, "from", sw_json_text(user_at(c->from_user, c->from_host, buf, sizeof buf)));
+    json_object_set_new(o, "from_display", c->from_display && *c->from_display ? sw_json_text(c->from_display)
+                                                                               : json_null());
+    json_object_set_new(o, "to", sw_json_text(user_at(c->to_user, c->to_host, buf, sizeof buf)));
+    json_object_set_new(o, "src", sw_json_text(sw_endpoint_format(&c->src, ep, sizeof ep)));
+    json_object_set_new(o, "dst", sw_json_text(sw_endpoint_format(&c->dst, ep, sizeof ep)));
+    json_object_set_new(o, "transport", json_string(sw_transport_name(c->transport)));
+    json_object_set_new(o, "start", time_or_null(c->start));
+    json_object_set_new(o, "ringing", time_or_null(c->first_provisional));
+    json_object_set_new(o, "answer", time_or_null(c->answer));
+    json_object_set_new(o, "end", time_or_null(c->end));
+    json_object_set_new(o, "state", json_string(sw_call_state_name(c->state)));
+    json_object_set_new(o, "final_status", c->final_status ? json_integer(c->final_status) : json_null());
+    json_object_set_new(o, "reason", c->final_status ? sw_json_text(c->reason) : json_null());
+    json_object_set_new(o, "ended_by", c->ender ? json_string(sw_call_ender_name(c->ender)) : json_null());
+    json_object_set_new(o, "pdd_ms", c->first_provisional ? json_integer(ms_between(c->start, c->first_provisional))
+                                                          : json_null());
+    json_object_set_new(o, "answer_ms", c->answer ? json_integer(ms_between(c->start, c->answer)) : json_null());
+    json_object_set_new(o, "duration_s", c->answer && c->end > c->answer
+                                             ? json_real((double)(c->end - c->answer) / 1e6) : json_null());
+    json_object_set_new(o, "messages", json_integer(c->messages));
+    json_object_set_new(o, "retransmissions", json_integer(c->retransmissions));
+    json_t *f = json_array();
+    for (size_t i = 0; i < nids; i++)
+        json_array_append_new(f, json_integer((json_int_t)ids[i]));
+    json_object_set_new(o, "findings", f);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (line) {
+        fprintf(out, "%s\n", line);
+        free(line);
+    }
+    json_decref(o);
+}
+
+void sw_text_write_call(FILE *out, const sw_call *c, size_t nfindings)
+{
+    char t[SW_TIME_STRLEN], from[160], to[160], src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
+    char state[48], dur[24];
+    sw_time_iso(c->start, t, sizeof t);
+    sw_copy_cut(from, 24, user_at(c->from_user, c->from_host, from, sizeof from));
+    sw_copy_cut(to, 24, user_at(c->to_user, c->to_host, to, sizeof to));
+    if (c->final_status)
+        snprintf(state, sizeof state, "%s %u", sw_call_state_name(c->state), c->final_status);
+    else
+        snprintf(state, sizeof state, "%s", sw_call_state_name(c->state));
+    if (c->answer && c->end > c->answer)
+        snprintf(dur, sizeof dur, "%.1fs", (double)(c->end - c->answer) / 1e6);
+    else
+        snprintf(dur, sizeof dur, "-");
+    fprintf(out, "%.23s %-9s %-24s %-24s %21s -> %-21s %-16s %7s %4u%s\n", t + 0, c->method, from, to,
+            sw_endpoint_format(&c->src, src, sizeof src), sw_endpoint_format(&c->dst, dst, sizeof dst), state,
+            dur, c->messages, nfindings ? " !" : "");
+}
