@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "sipwatch/call_stats.h"
 #include "sipwatch/findings.h"
 #include "sipwatch/sip_message.h"
 
@@ -34,6 +35,9 @@ typedef struct sw_monitor_counters {
     uint64_t responses_by_class[7];     /* [1] = 1xx ... [6] = 6xx, [0] = invalid */
     uint64_t flows_evicted, retransmissions;
     uint64_t alerts_sent, alerts_failed, alerts_suppressed;
+    /* Calls that ended: INVITE calls by state, the post-dial-delay histogram. */
+    uint64_t calls_by_state[SW_CALL_STATES];
+    uint64_t pdd_buckets[SW_PDD_BUCKETS], pdd_count, pdd_ms_sum;
     struct {
         const char *rule;               /* static rule id */
         uint64_t open[3];               /* open findings by severity */

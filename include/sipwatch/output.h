@@ -9,6 +9,7 @@
 
 #include "sipwatch/alerts.h"
 #include "sipwatch/capture.h"
+#include "sipwatch/call_stats.h"
 #include "sipwatch/correlate_stats.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
@@ -29,6 +30,7 @@ typedef struct sw_run_summary {
     sw_findings_stats findings;
     bool have_alerts;
     sw_alert_stats alerts;
+    const sw_call_stats *calls;     /* KPIs of the calls that ended */
 } sw_run_summary;
 
 /* What the run could not inspect (TLS, no SIP at all, a truncated file,

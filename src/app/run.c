@@ -42,6 +42,7 @@ typedef struct sw_pipeline {
     sw_findings *findings;
     sw_rule_ctx rules;
     sw_sip_stats sip;
+    sw_call_stats calls;            /* KPIs of the calls that ended */
     sw_sip_msg fallback;            /* keys of a message libosip2 rejected */
     FILE *out;
     sw_time_us first_ts, last_ts, last_poll;
@@ -128,6 +129,10 @@ static void publish(sw_pipeline *pl, bool finished)
         c.responses_by_class[code / 100] += pl->sip.by_status[code];
     c.responses_by_class[0] = pl->sip.by_status[0];
     c.flows_evicted = st.flows_evicted;
+    memcpy(c.calls_by_state, pl->calls.by_state, sizeof c.calls_by_state);
+    memcpy(c.pdd_buckets, pl->calls.pdd_buckets, sizeof c.pdd_buckets);
+    c.pdd_count = pl->calls.pdd_count;
+    c.pdd_ms_sum = pl->calls.pdd_ms_sum;
     c.retransmissions = st.retransmissions;
     if (pl->alerts) {
         sw_alert_stats as;
@@ -228,12 +233,16 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
     }
 }
 
-/* --calls: the call's record as it ends (after the rules judged its end,
- * so its findings are named), written and forgotten. */
-static void write_call(sw_pipeline *pl, const sw_flow *flow)
+/* A call's record as it ends (after the rules judged its end, so its
+ * findings are named): counted in the KPIs and, with --calls, written; then
+ * forgotten. */
+static void call_ended(sw_pipeline *pl, const sw_flow *flow)
 {
     sw_call call;
     sw_flow_call(flow, &call);
+    sw_call_stats_add(&pl->calls, &call);
+    if (!pl->opt->calls)
+        return;
     uint64_t ids[32];
     size_t n = sw_findings_for_call(pl->findings, call.call_id, ids, 32);
     if (pl->opt->json)
@@ -247,8 +256,8 @@ static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
     sw_rules_evaluate(&pl->rules, event);
-    if (pl->opt->calls && event->kind == SW_EVENT_FLOW_END)
-        write_call(pl, event->flow);
+    if (event->kind == SW_EVENT_FLOW_END)
+        call_ended(pl, event->flow);
 }
 
 /* Finding changes go to the dashboard and the alert sinks. */
@@ -348,6 +357,7 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sum->sip = &pl->sip;
     sw_correlate_get_stats(pl->correlator, &sum->correlate);
     sw_findings_get_stats(pl->findings, &sum->findings);
+    sum->calls = &pl->calls;
     if (pl->alerts) {
         sum->have_alerts = true;
         sw_alerts_get_stats(pl->alerts, &sum->alerts);

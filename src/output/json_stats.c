@@ -49,6 +49,34 @@ static json_t *responses_json(const sw_sip_stats *s)
 
 #define J(v) json_integer((json_int_t)(v))
 
+/* The calls' KPIs: outcomes by state and status, ASR, NER, PDD, ACD. */
+static json_t *calls_json(const sw_call_stats *cs)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "records", J(cs->records));
+    json_object_set_new(o, "attempts", J(cs->attempts));
+    json_t *st = json_object();
+    for (int i = 0; i < SW_CALL_STATES; i++)
+        if (cs->by_state[i])
+            json_object_set_new(st, sw_call_state_name((sw_call_state)i), J(cs->by_state[i]));
+    json_object_set_new(o, "by_state", st);
+    json_t *bs = json_object();
+    char key[8];
+    for (int code = 100; code < 700; code++)
+        if (cs->by_status[code]) {
+            snprintf(key, sizeof key, "%d", code);
+            json_object_set_new(bs, key, J(cs->by_status[code]));
+        }
+    if (cs->by_status[0])
+        json_object_set_new(bs, "none", J(cs->by_status[0]));
+    json_object_set_new(o, "by_status", bs);
+    json_object_set_new(o, "asr", json_real(sw_call_stats_asr(cs)));
+    json_object_set_new(o, "ner", json_real(sw_call_stats_ner(cs)));
+    json_object_set_new(o, "pdd_ms_mean", cs->pdd_count ? json_real(sw_call_stats_pdd_ms(cs)) : json_null());
+    json_object_set_new(o, "acd_s", cs->duration_count ? json_real(sw_call_stats_acd_s(cs)) : json_null());
+    return o;
+}
+
 void sw_json_write_stats(FILE *out, const sw_run_summary *r)
 {
     const sw_sip_stats *s = r->sip;
@@ -85,6 +113,8 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     for (int t = 0; t < SW_TRANSPORT_COUNT; t++)
         json_object_set_new(tr, sw_transport_name((sw_transport)t), J(s->by_transport[t]));
     json_object_set_new(o, "transports", tr);
+    if (r->calls)
+        json_object_set_new(o, "calls", calls_json(r->calls));
 
     json_t *sip = json_object();
     json_object_set_new(sip, "requests", J(s->requests));

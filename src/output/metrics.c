@@ -74,6 +74,23 @@ static void put_rule(FILE *out, const char *id, const uint64_t open[3])
     }
 }
 
+/* INVITE calls that ended, by state, and the post-dial-delay histogram. */
+static void render_calls(FILE *out, const sw_monitor_counters *c)
+{
+    put_header(out, "sipwatch_calls_total", "counter", "INVITE calls that ended, by state.");
+    for (int i = 0; i < SW_CALL_STATES; i++)
+        fprintf(out, "sipwatch_calls_total{state=\"%s\"} %llu\n", sw_call_state_name((sw_call_state)i),
+                (unsigned long long)c->calls_by_state[i]);
+    put_header(out, "sipwatch_post_dial_delay_seconds", "histogram",
+               "Time from an INVITE to its first 180 or 183, for the calls that rang.");
+    for (int i = 0; i < SW_PDD_BUCKETS; i++)
+        fprintf(out, "sipwatch_post_dial_delay_seconds_bucket{le=\"%g\"} %llu\n", sw_pdd_bounds_ms[i] / 1000.0,
+                (unsigned long long)c->pdd_buckets[i]);
+    fprintf(out, "sipwatch_post_dial_delay_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)c->pdd_count);
+    fprintf(out, "sipwatch_post_dial_delay_seconds_sum %.3f\n", (double)c->pdd_ms_sum / 1000.0);
+    fprintf(out, "sipwatch_post_dial_delay_seconds_count %llu\n", (unsigned long long)c->pdd_count);
+}
+
 static void render_counters(FILE *out, const sw_monitor_counters *c)
 {
     put_scalar(out, "sipwatch_up", "gauge", "1 while sipwatch is running.", 1);
@@ -142,6 +159,7 @@ static void render_counters(FILE *out, const sw_monitor_counters *c)
                "Alert deliveries that failed (sink error, queue full, command failed).", c->alerts_failed);
     put_scalar(out, "sipwatch_alerts_suppressed_total", "counter",
                "Finding changes not alerted because of the rate limit or a storm.", c->alerts_suppressed);
+    render_calls(out, c);
 }
 
 char *sw_metrics_render(sw_monitor *monitor)

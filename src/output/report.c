@@ -100,6 +100,43 @@ void sw_summary_blind_spots(const sw_run_summary *sum, sw_blind_spots *out)
     sw_visibility_assess(&in, out);
 }
 
+/* The calls section: outcomes, KPIs, and the failed calls (a screenful). */
+static void write_calls(FILE *out, const sw_call_stats *cs)
+{
+    unsigned long long n = cs->attempts;
+    fprintf(out, "== Calls ==\n\n%llu INVITE %s:", n, sw_plural(n, "call", "calls"));
+    for (int i = 0; i < SW_CALL_STATES; i++)
+        if (cs->by_state[i])
+            fprintf(out, " %s %llu", sw_call_state_name((sw_call_state)i), (unsigned long long)cs->by_state[i]);
+    fputc('\n', out);
+    fputs("By final status:", out);
+    for (int code = 100; code < 700; code++)
+        if (cs->by_status[code])
+            fprintf(out, " %d x%llu", code, (unsigned long long)cs->by_status[code]);
+    if (cs->by_status[0])
+        fprintf(out, " none x%llu", (unsigned long long)cs->by_status[0]);
+    fputc('\n', out);
+    fprintf(out, "ASR %.1f%%, NER %.1f%%", 100.0 * sw_call_stats_asr(cs), 100.0 * sw_call_stats_ner(cs));
+    if (cs->pdd_count)
+        fprintf(out, ", mean post-dial delay %.0f ms", sw_call_stats_pdd_ms(cs));
+    if (cs->duration_count)
+        fprintf(out, ", ACD %.1f s", sw_call_stats_acd_s(cs));
+    fputs("\n", out);
+    if (cs->failed) {
+        fprintf(out, "Failed calls (%llu):\n", (unsigned long long)cs->failed);
+        for (unsigned i = 0; i < cs->nfailed_calls; i++) {
+            const sw_failed_call *f = &cs->failed_calls[i];
+            char t[SW_TIME_STRLEN];
+            fprintf(out, "  %s %s -> %s %s %u %s\n", clock_of(f->start, t, sizeof t), f->from, f->to,
+                    sw_call_state_name(f->state), f->final_status, f->reason);
+        }
+        if (cs->failed > cs->nfailed_calls)
+            fprintf(out, "  ... and %llu more (--calls lists every call)\n",
+                    (unsigned long long)(cs->failed - cs->nfailed_calls));
+    }
+    fputc('\n', out);
+}
+
 /* The opening verdict: findings, or "no problems" only as far as sipwatch could see. */
 static void write_verdict(FILE *out, size_t n, const unsigned by_sev[3], const sw_blind_spots *blind, int width)
 {
@@ -143,6 +180,8 @@ void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum
                 write_finding(out, f, width);
         }
     }
+    if (sum->calls && sum->calls->attempts)
+        write_calls(out, sum->calls);
     fputs("== Totals ==\n", out);
     sw_text_write_stats(out, sum);
 }
