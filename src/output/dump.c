@@ -1,6 +1,6 @@
 /* --dump output: one line per SIP message, in capture order, for a quick
  * look or grep: time, source -> destination, transport, method or status,
- * CSeq and Call-ID. Control characters and invalid UTF-8 from the wire are
+ * CSeq, Call-ID, and the From and To users (so grep finds a number's calls). Control characters and invalid UTF-8 from the wire are
  * shown as '?'. */
 #include "sipwatch/output.h"
 #include "sipwatch/text.h"
@@ -41,6 +41,10 @@ void sw_dump_message(FILE *out, const sw_sip_msg *m)
     put_clean(out, m->cseq_method_name);
     fputs(" Call-ID: ", out);
     put_clean(out, m->call_id);
+    fputs(" From: ", out);
+    put_clean(out, m->from_user);
+    fputs(" To: ", out);
+    put_clean(out, m->to_user);
     fputc('\n', out);
 }
 

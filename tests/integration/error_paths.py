@@ -199,6 +199,7 @@ def case_dump_format():
     expect(first[0].endswith("Z") and "T" in first[0], f"ISO time first: {lines[0]}")
     expect(first[2] == "->" and first[4] in ("UDP", "TCP"), f"src -> dst transport: {lines[0]}")
     expect("CSeq:" in lines[0] and "Call-ID:" in lines[0], f"CSeq and Call-ID: {lines[0]}")
+    expect(lines[0].endswith("From: alice To: alice"), f"From and To users, for grep: {lines[0]}")
 
 
 def case_json_stats_fields():
