@@ -70,11 +70,11 @@ void fz_pipeline_message(fz_pipeline *p, const sw_payload *payload)
     sw_sip_parse_result r = sw_sip_parse(payload, 256 * 1024, &p->msg);
     sw_sip_stats_count(&p->sip, r, &p->msg, payload);
     if (r == SW_SIP_OK) {
-        sw_correlate_message(p->correlator, &p->msg);
+        sw_correlate_message(p->correlator, &p->msg, false);
         sw_dump_message(null_out, &p->msg);
     } else {
         if (r == SW_SIP_PARSE_ERROR && sw_sip_scan_keys(payload, &p->fallback))
-            sw_correlate_message(p->correlator, &p->fallback);
+            sw_correlate_message(p->correlator, &p->fallback, false);
         sw_dump_unparsed(null_out, payload, "parse-error");
     }
 }

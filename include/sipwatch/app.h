@@ -32,6 +32,8 @@ typedef struct sw_options {
     size_t nports;
     bool json, dump, report;
     bool calls;                 /* --calls: a record per call as it ends */
+    const char *match;          /* --match REGEX: only the calls one of whose messages matches */
+    int match_field;            /* --match-field: 0 whole message, 1 from, 2 to, 3 ua, 4 callid */
     size_t max_message_len;
     int threads;                /* SIP parsing threads; 0 = parse on the capture thread */
     sw_correlate_config correlate;

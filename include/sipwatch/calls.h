@@ -41,6 +41,7 @@ typedef struct sw_call {
     sw_call_state state;
     int ender;                      /* sw_call_ender */
     uint32_t messages, retransmissions;
+    bool selected;                  /* a message of the call matched --match */
 } sw_call;
 
 const char *sw_call_state_name(sw_call_state s);

@@ -187,6 +187,7 @@ struct sw_flow {
                                        (other methods: to the first method's latest request) */
     uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
     uint32_t retransmissions;
+    bool selected;                  /* a message of the flow matched --match */
     sw_time_us first_provisional_ts, answer_ts, end_ts;
     char final_reason[40];
 };
@@ -347,8 +348,10 @@ sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn 
 void sw_correlator_destroy(sw_correlator *c);
 
 /* Correlates one parsed message (in capture order); deadlines up to its
- * time fire first. Rules see it through on_event. */
-void sw_correlate_message(sw_correlator *c, const sw_sip_msg *msg);
+ * time fire first. Rules see it through on_event. `selected` says the
+ * message matched the caller's selection (--match): its flow is selected
+ * from then on. Returns whether the flow is selected. */
+bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *msg, bool selected);
 
 /* A request (its keys, as much as the quote holds) came back inside an ICMP
  * destination-unreachable error from `reporter`: marks its transaction,

@@ -58,6 +58,7 @@ typedef struct sw_finding {
     unsigned ndetails;
     sw_evidence evidence[SW_FINDING_EVIDENCE];
     unsigned nevidence;
+    bool selected;                  /* its call matched --match (see sw_findings_select_call) */
 } sw_finding;
 
 typedef struct sw_findings_stats {
@@ -94,6 +95,13 @@ void sw_findings_get_stats(const sw_findings *fs, sw_findings_stats *stats);
 /* The ids of the findings opened for this Call-ID, oldest first: fills up
  * to max, returns how many there are. */
 size_t sw_findings_for_call(const sw_findings *fs, const char *call_id, uint64_t *ids, size_t max);
+/* Marks the findings of this Call-ID selected (its call matched --match). */
+void sw_findings_select_call(sw_findings *fs, const char *call_id);
+/* Whether a finding is shown under --match: selected, or not about a call. */
+static inline bool sw_finding_shown(const sw_finding *f, bool only_selected)
+{
+    return !only_selected || f->selected || !f->call_id[0];
+}
 
 /* Helpers for rules filling a finding. */
 void sw_finding_set_detail(sw_finding *f, const char *name, const char *value);

@@ -40,6 +40,8 @@ enum {
     OPT_SYSLOG_SOCKET,
     OPT_REPLAY,
     OPT_CALLS,
+    OPT_MATCH,
+    OPT_MATCH_FIELD,
 };
 
 static const struct option long_options[] = {
@@ -52,6 +54,8 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"dump", no_argument, NULL, OPT_DUMP},
     {"calls", no_argument, NULL, OPT_CALLS},
+    {"match", required_argument, NULL, OPT_MATCH},
+    {"match-field", required_argument, NULL, OPT_MATCH_FIELD},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -108,6 +112,8 @@ void sw_options_usage(FILE *out)
           "      --json             JSON Lines: one line per finding, then a stats line\n"
           "      --dump             one line per SIP message\n"
           "      --calls            one line per call when it ends (with --json: JSON lines)\n"
+          "      --match REGEX      only the calls one of whose messages matches (extended regex)\n"
+          "      --match-field F    match only From, To, User-Agent or Call-ID: from|to|ua|callid\n"
           "      --no-ui            never open the dashboard (the report is written instead)\n"
           "      --quiet            dashboard: no bell or flash for new critical findings\n"
           "      --ascii            dashboard: ASCII line drawing instead of UTF-8\n"
@@ -357,6 +363,21 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
         case OPT_CALLS:
             o->calls = true;
             break;
+        case OPT_MATCH:
+            o->match = optarg;
+            break;
+        case OPT_MATCH_FIELD: {
+            static const char *const fields[] = {"message", "from", "to", "ua", "callid"};
+            o->match_field = -1;
+            for (int k = 0; k < 5; k++)
+                if (strcmp(optarg, fields[k]) == 0)
+                    o->match_field = k;
+            if (o->match_field < 0) {
+                snprintf(err, errlen, "--match-field: unknown field '%s' (from, to, ua, callid)", optarg);
+                return -1;
+            }
+            break;
+        }
         case OPT_NO_PROMISC:
             o->capture.promisc = false;
             break;

@@ -23,6 +23,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +44,8 @@ typedef struct sw_pipeline {
     sw_rule_ctx rules;
     sw_sip_stats sip;
     sw_call_stats calls;            /* KPIs of the calls that ended */
+    bool have_match;                /* --match given: match_re compiled */
+    regex_t match_re;
     sw_sip_msg fallback;            /* keys of a message libosip2 rejected */
     FILE *out;
     sw_time_us first_ts, last_ts, last_poll;
@@ -194,6 +197,35 @@ static void housekeeping(sw_pipeline *pl, sw_time_us capture_now)
     }
 }
 
+/* --match: the message (or one field of it) matches the expression. */
+static bool matches(const sw_pipeline *pl, const sw_sip_msg *m, const sw_payload *p)
+{
+    if (!pl->have_match)
+        return false;
+    char buf[300];
+    const char *text = NULL;
+    switch (pl->opt->match_field) {
+    case 1:
+        snprintf(buf, sizeof buf, "%s%s%s%s%s", m->from_display ? m->from_display : "", m->from_display ? " " : "",
+                 m->from_user ? m->from_user : "", m->from_host ? "@" : "", m->from_host ? m->from_host : "");
+        text = buf;
+        break;
+    case 2:
+        snprintf(buf, sizeof buf, "%s%s%s", m->to_user ? m->to_user : "", m->to_host ? "@" : "",
+                 m->to_host ? m->to_host : "");
+        text = buf;
+        break;
+    case 3: text = m->user_agent ? m->user_agent : ""; break;
+    case 4: text = m->call_id ? m->call_id : ""; break;
+    default: {
+        /* The whole message as captured: headers and body. */
+        regmatch_t range = {.rm_so = 0, .rm_eo = (regoff_t)p->len};
+        return regexec(&pl->match_re, (const char *)p->data, 1, &range, REG_STARTEND) == 0;
+    }
+    }
+    return regexec(&pl->match_re, text, 0, NULL, 0) == 0;
+}
+
 /* Parsed messages arrive here in capture order, whatever the parse threads. */
 static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
 {
@@ -217,15 +249,16 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
         if (r == SW_SIP_OK)
             sw_monitor_note_message(pl->monitor, msg);
     }
+    bool shown = !pl->have_match;
     if (r == SW_SIP_OK) {
-        sw_correlate_message(pl->correlator, msg);
+        shown = sw_correlate_message(pl->correlator, msg, matches(pl, msg, p));
     } else if (r == SW_SIP_PARSE_ERROR && sw_sip_scan_keys(p, &pl->fallback)) {
         /* Counted as a parse error; its keys still close its transaction. */
         if (pl->monitor)
             sw_monitor_note_message(pl->monitor, &pl->fallback);
-        sw_correlate_message(pl->correlator, &pl->fallback);
+        shown = sw_correlate_message(pl->correlator, &pl->fallback, matches(pl, &pl->fallback, p));
     }
-    if (pl->opt->dump) {
+    if (pl->opt->dump && (shown || !pl->have_match)) {
         if (r == SW_SIP_OK)
             sw_dump_message(pl->out, msg);
         else
@@ -241,6 +274,11 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
     sw_call call;
     sw_flow_call(flow, &call);
     sw_call_stats_add(&pl->calls, &call);
+    if (pl->have_match) {
+        if (!call.selected)
+            return;
+        sw_findings_select_call(pl->findings, call.call_id);
+    }
     if (!pl->opt->calls)
         return;
     uint64_t ids[32];
@@ -308,6 +346,8 @@ static void pipeline_free(sw_pipeline *pl)
 {
     if (!pl)
         return;
+    if (pl->have_match)
+        regfree(&pl->match_re);
     sw_correlator_destroy(pl->correlator);
     sw_findings_destroy(pl->findings);
     sw_parse_pool_destroy(pl->parser);
@@ -358,6 +398,7 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sw_correlate_get_stats(pl->correlator, &sum->correlate);
     sw_findings_get_stats(pl->findings, &sum->findings);
     sum->calls = &pl->calls;
+    sum->only_selected = pl->have_match;
     if (pl->alerts) {
         sum->have_alerts = true;
         sw_alerts_get_stats(pl->alerts, &sum->alerts);
@@ -445,6 +486,17 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     pl->hup = hup;
     pl->out = stdout;
     pl->started_ns = mono_ns();
+    if (opt->match) {
+        int rc = regcomp(&pl->match_re, opt->match, REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) {
+            char why[160];
+            regerror(rc, &pl->match_re, why, sizeof why);
+            fprintf(stderr, "sipwatch: --match: bad expression '%s': %s\n", opt->match, why);
+            free(pl);
+            return SW_EXIT_USAGE;
+        }
+        pl->have_match = true;
+    }
     sw_capture_open_error oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &pl->capture, err,
                                                sizeof err);
     if (oe != SW_CAPTURE_OPEN_OK) {
@@ -577,7 +629,8 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     }
     if (opt->json) {
         for (size_t i = 0; i < nfindings; i++)
-            sw_json_write_finding(pl->out, sw_findings_at(pl->findings, i));
+            if (sw_finding_shown(sw_findings_at(pl->findings, i), pl->have_match))
+                sw_json_write_finding(pl->out, sw_findings_at(pl->findings, i));
         sw_json_write_stats(pl->out, &sum);
     } else if (!opt->dump && !opt->calls) {
         /* Prose stays readable on very wide terminals. */
@@ -587,7 +640,8 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     fflush(pl->out);
     if (status == SW_EXIT_OK)
         for (size_t i = 0; i < nfindings; i++)
-            if (sw_findings_at(pl->findings, i)->severity >= SW_SEV_WARNING)
+            if (sw_findings_at(pl->findings, i)->severity >= SW_SEV_WARNING &&
+                sw_finding_shown(sw_findings_at(pl->findings, i), pl->have_match))
                 status = SW_EXIT_FINDINGS;
     pipeline_free(pl);
     return status;

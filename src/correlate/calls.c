@@ -130,6 +130,7 @@ void sw_flow_call(const sw_flow *f, sw_call *out)
     out->ender = f->ender;
     out->messages = f->messages;
     out->retransmissions = f->retransmissions;
+    out->selected = f->selected;
     if (f->final_status >= 200 && f->final_status < 300 && invite)
         out->state = f->dialog == SW_DIALOG_TERMINATED ? SW_CALL_COMPLETED : SW_CALL_ANSWERED;
     else if (f->final_status)

@@ -678,7 +678,7 @@ static void note_refer(sw_flow *f, const sw_sip_msg *m, sw_event *ev, sw_time_us
     }
 }
 
-void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
+bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
 {
     /* All timing uses the correlator's clock, which never goes backwards;
      * evidence keeps each message's own timestamp. */
@@ -695,19 +695,20 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
         if (m->is_request && ev.src_peer)
             window_add(&((sw_peer *)ev.src_peer)->requests_sent, now);
         emit(c, &ev);
-        return;
+        return selected;
     }
 
     uint64_t h = hash_str(FNV_SEED, m->call_id);
     flow_node *n = flow_table_lookup(&c->flows, m->call_id, h);
     if (!n && !(n = flow_create(c, m->call_id, h, now))) {
         c->stats.uncorrelated++;
-        return;
+        return selected;
     }
     sw_flow *f = &n->flow;
     ev.flow = f;
     f->last_ts = now;
     f->messages++;
+    f->selected |= selected;
     flow_table_touch(&c->flows, n);
     note_identity(f, m);
 
@@ -725,6 +726,7 @@ void sw_correlate_message(sw_correlator *c, const sw_sip_msg *m)
     update_completed(f);
     flow_reschedule(c, n);
     emit(c, &ev);
+    return f->selected;
 }
 
 void sw_correlate_unreachable(sw_correlator *c, const sw_sip_msg *m, sw_unreachable why, const sw_ip_addr *reporter)

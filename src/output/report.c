@@ -161,10 +161,13 @@ void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum
 {
     if (width <= 0)
         width = 80;
-    size_t n = sw_findings_count(fs);
+    size_t total = sw_findings_count(fs), n = 0;
     unsigned by_sev[3] = {0, 0, 0};
-    for (size_t i = 0; i < n; i++)
-        by_sev[sw_findings_at(fs, i)->severity]++;
+    for (size_t i = 0; i < total; i++)
+        if (sw_finding_shown(sw_findings_at(fs, i), sum->only_selected)) {
+            by_sev[sw_findings_at(fs, i)->severity]++;
+            n++;
+        }
     fprintf(out, "sipwatch report: %s\n", sum->source ? sum->source : "?");
     sw_blind_spots blind;
     sw_summary_blind_spots(sum, &blind);
@@ -174,9 +177,9 @@ void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum
         if (!by_sev[sev])
             continue;
         fprintf(out, "== %s ==\n\n", titles[sev]);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < total; i++) {
             const sw_finding *f = sw_findings_at(fs, i);
-            if ((int)f->severity == sev)
+            if ((int)f->severity == sev && sw_finding_shown(f, sum->only_selected))
                 write_finding(out, f, width);
         }
     }

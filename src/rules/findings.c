@@ -198,6 +198,16 @@ size_t sw_findings_for_call(const sw_findings *fs, const char *call_id, uint64_t
     return n;
 }
 
+void sw_findings_select_call(sw_findings *fs, const char *call_id)
+{
+    if (!call_id || !*call_id)
+        return;
+    uint64_t h = call_hash(call_id);
+    for (entry *e = fs->call_buckets[h & (fs->nbuckets - 1)]; e; e = e->cnext)
+        if (e->call_hash == h && strcmp(e->f.call_id, call_id) == 0)
+            e->f.selected = true;
+}
+
 static void drop_at(sw_findings *fs, size_t i)
 {
     entry *e = fs->order[i];

@@ -154,6 +154,29 @@ def case_nothing_inspected():
     expect("Call-ID flows:" in rep and "tracked" in rep, "the flows line says what it counts")
 
 
+def case_match():
+    xfer = os.path.join(PCAPS, "refer-blind-transfer-udp.pcap")
+    def calls(*args):
+        r = run(["-r", xfer, "--calls", "--json"] + list(args))
+        return [json.loads(l) for l in r.stdout.decode().splitlines() if '"type":"call"' in l]
+    everything = calls()
+    expect(len(everything) == 2 and all(c["state"] == "completed" for c in everything), f"two calls: {everything}")
+    # The first call's REFER names carol in a header: a whole-message match keeps both.
+    expect(len(calls("--match", "carol")) == 2, "carol appears in both calls' messages")
+    only = calls("--match-field", "to", "--match", "^carol@")
+    expect(len(only) == 1 and only[0]["to"].startswith("carol@"), f"To carol only: {only}")
+    expect(calls("--match", "nobody-here") == [], "no call matches")
+    dump = run(["-r", xfer, "--dump", "--match-field", "to", "--match", "^carol@"]).stdout.decode().splitlines()
+    expect(dump and all("To: carol" in l or "From: carol" in l for l in dump), f"dump of carol's call: {dump[:3]}")
+    loop = os.path.join(PCAPS, "register-wrong-password-udp.pcap")
+    r = run(["-r", loop, "--json", "--match", "nobody-here"])
+    expect(r.returncode == 0 and '"type":"finding"' not in r.stdout.decode(), "findings of unmatched calls left out")
+    r = run(["-r", loop, "--json", "--match", "alice"])
+    expect(r.returncode == 1 and '"auth-loop"' in r.stdout.decode(), "findings of matched calls kept")
+    one_line_error(run(["-r", xfer, "--match", "("]), 2, "--match")
+    one_line_error(run(["-r", xfer, "--match-field", "body"]), 2, "match-field")
+
+
 def case_missing_interface():
     one_line_error(run(["-i", "sipwatch-no-such-if0"]), 3, "sipwatch-no-such-if0")
 

@@ -84,7 +84,7 @@ static inline void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoin
     sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = w->transport,
                     .data = (const uint8_t *)text, .len = strlen(text)};
     assert_int_equal(sw_sip_parse(&p, 65536, &w->msg), SW_SIP_OK);
-    sw_correlate_message(w->corr, &w->msg);
+    sw_correlate_message(w->corr, &w->msg, false);
 }
 
 static inline void advance(world *w, unsigned ms)
