@@ -68,6 +68,7 @@ typedef struct sw_framer {
     bool resync;                /* a gap: look for the next start line */
     uint8_t *ws_msg;            /* WebSocket message being assembled from continuation frames */
     size_t ws_len, ws_cap;
+    bool ws_drop;               /* that message outgrew the cap: skip its remaining frames */
 } sw_framer;
 
 /* Feeds in-order stream bytes. Returns the number of bytes now buffered. */

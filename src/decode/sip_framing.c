@@ -342,8 +342,19 @@ static size_t frame_websocket(sw_framer *f, const uint8_t *p, size_t n, const sw
             used += hlen + (size_t)plen;
             continue;
         }
-        if (opcode != 0)            /* text or binary frame starts a message */
+        if (opcode != 0) {          /* text or binary frame starts a message */
             f->ws_len = 0;
+            f->ws_drop = false;
+        }
+        if (f->ws_drop || f->ws_len + (size_t)plen > sink->max_message_len) {
+            /* A message of many frames grows past the cap: dropped, counted
+             * once, its remaining frames skipped; memory stays bounded. */
+            sink->stats->oversize += !f->ws_drop;
+            f->ws_drop = true;
+            f->ws_len = 0;
+            used += hlen + (size_t)plen;
+            continue;
+        }
         if (!buf_reserve(&f->ws_msg, &f->ws_cap, f->ws_len + (size_t)plen + 1)) {
             f->ws_len = 0;
             used += hlen + (size_t)plen;

@@ -241,6 +241,39 @@ static void test_oversize_is_skipped(void **state)
 
 /* A Content-Length far beyond the cap must not make the framer skip that
  * many bytes: the messages after it are framed, fed whole or in pieces. */
+static size_t ws_frame(uint8_t *out, uint8_t first_byte, const char *payload, size_t len, bool masked);
+
+/* A WebSocket message in many fragments is capped like any other: past the
+ * cap it is dropped and counted, the buffer stays bounded, and the next
+ * message is framed (found by fuzz/fuzz_framing). */
+static void test_websocket_fragments_are_capped(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f, 512);
+    feed_str(&f, "GET / HTTP/1.1\r\nHost: 127.0.0.10\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    assert_int_equal(f.framer.mode, SW_FRAMER_WEBSOCKET);
+    static char filler[100];
+    memset(filler, 'x', sizeof filler);
+    uint8_t buf[512];
+    size_t n = ws_frame(buf, 0x01, OPTIONS_MSG, 100, true);            /* a start, no FIN */
+    sw_framer_feed(&f.framer, buf, n, &f.sink);
+    for (int i = 0; i < 200; i++) {                                     /* 20,000 bytes more */
+        n = ws_frame(buf, 0x00, filler, sizeof filler, true);
+        sw_framer_feed(&f.framer, buf, n, &f.sink);
+    }
+    n = ws_frame(buf, 0x80, filler, 10, true);                          /* FIN */
+    sw_framer_feed(&f.framer, buf, n, &f.sink);
+    assert_int_equal(f.got.n, 0);
+    assert_int_equal(f.stats.oversize, 1);
+    assert_true(sw_framer_held(&f.framer) <= 4096);            /* not the 20 KB sent */
+    n = ws_frame(buf, 0x81, OPTIONS_MSG, strlen(OPTIONS_MSG), true);
+    sw_framer_feed(&f.framer, buf, n, &f.sink);
+    assert_int_equal(f.got.n, 1);
+    assert_string_equal(f.got.msg[0], OPTIONS_MSG);
+    sw_framer_release(&f.framer);
+}
+
 static void test_huge_content_length_resyncs(void **state)
 {
     (void)state;
@@ -384,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_mid_stream_start_and_gap_resync),
         cmocka_unit_test(test_oversize_is_skipped),
         cmocka_unit_test(test_huge_content_length_resyncs),
+        cmocka_unit_test(test_websocket_fragments_are_capped),
         cmocka_unit_test(test_tls_and_http_are_not_framed),
         cmocka_unit_test(test_websocket),
         cmocka_unit_test(test_random_input_never_overflows),
