@@ -75,17 +75,28 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_txn *t, const c
     rule_append_reference(s, cap, 408, t->method);
 }
 
+/* The per-server finding for `method` to `server` (a separate one for
+ * requests still open at the end of the capture), its words filled by the
+ * caller; NULL when the store is out of memory. */
+static sw_finding *timeout_finding(const sw_rule_ctx *ctx, const sw_event *ev, const char *server, uint8_t method,
+                                   bool open_at_end, bool *created, sw_severity *old)
+{
+    char key[200];
+    rule_printf(key, sizeof key, "%s/%s%s", server, sw_sip_method_name((sw_sip_method)method),
+                open_at_end ? "/open-at-end" : "");
+    return rule_finding(ctx, &sw_rule_transaction_timeout, key, ev->now, created, old);
+}
+
 /* A real timeout (its timer ran out), or a request still open at the end of the capture. */
 static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *flow, const sw_txn *t, bool open_at_end)
 {
-    char server[RULE_EP_LEN], client[RULE_EP_LEN], key[200], t_wait[32], t_limit[32];
+    char server[RULE_EP_LEN], client[RULE_EP_LEN], t_wait[32], t_limit[32];
     rule_ep(&t->server, server, sizeof server);
     rule_ep(&t->client, client, sizeof client);
     const char *method = sw_sip_method_name((sw_sip_method)t->method);
-    rule_printf(key, sizeof key, "%s/%s%s", server, method, open_at_end ? "/open-at-end" : "");
     bool created;
     sw_severity old;
-    sw_finding *f = rule_finding(ctx, &sw_rule_transaction_timeout, key, ev->now, &created, &old);
+    sw_finding *f = timeout_finding(ctx, ev, server, t->method, open_at_end, &created, &old);
     if (!f)
         return;
     sw_time_us waited = ev->now - t->first_ts;
@@ -132,14 +143,12 @@ static void report_orphans(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_time_us waited = ev->now - o->judged_first_ts;
     if (open_at_end && waited < ctx->cfg->settle_grace * 2)
         return;
-    char server[RULE_EP_LEN], client[RULE_EP_LEN], key[200], t_wait[32], t_limit[32];
+    char server[RULE_EP_LEN], t_wait[32], t_limit[32];
     rule_ep(&o->server, server, sizeof server);
-    rule_ep(&o->client, client, sizeof client);
     const char *method = sw_sip_method_name((sw_sip_method)o->method);
-    rule_printf(key, sizeof key, "%s/%s%s", server, method, open_at_end ? "/open-at-end" : "");
     bool created;
     sw_severity old;
-    sw_finding *f = rule_finding(ctx, &sw_rule_transaction_timeout, key, ev->now, &created, &old);
+    sw_finding *f = timeout_finding(ctx, ev, server, o->method, open_at_end, &created, &old);
     if (!f)
         return;
     rule_secs(waited, t_wait, sizeof t_wait);
