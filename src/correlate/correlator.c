@@ -362,6 +362,10 @@ static void update_completed(sw_flow *f)
     for (int k = 0; k < 2; k++)
         if (f->auth[k] && f->auth[k]->rejected && !f->auth[k]->success_after)
             pending = true;
+    /* A call challenged (401/407) and not retried yet: the retry with
+     * credentials belongs to the same call, even after a user typed a password. */
+    if (f->first_method == SW_METHOD_INVITE && (f->final_status == 401 || f->final_status == 407))
+        pending = true;
     bool dialog_open = f->dialog == SW_DIALOG_TRYING || f->dialog == SW_DIALOG_CONFIRMED;
     f->completed = !pending && !dialog_open;
 }

@@ -161,6 +161,20 @@ static void test_challenge_then_answer(void **state)
     assert_true(last_call.first_provisional > 0);
 }
 
+static void test_slow_retry_after_challenge_is_one_call(void **state)
+{
+    world *w = *state;
+    invite(w, 0, "z9hG4bK-1", "1");
+    feed(w, 5, PBX, UA, "SIP/2.0 407 Proxy Authentication Required\r\n" CALL("z9hG4bK-1", "1", "INVITE", ";tag=x")
+         "Proxy-Authenticate: Digest realm=\"pbx.test\", nonce=\"n\"\r\nContent-Length: 0\r\n\r\n");
+    request(w, 5, UA, PBX, "ACK", "z9hG4bK-1", "1");
+    invite(w, 40000, "z9hG4bK-2", "2");             /* the user typed a password: 40 s later */
+    answer(w, 1000, "z9hG4bK-2", "2", 200);
+    finish(w, 100);
+    assert_int_equal(calls_seen, 1);
+    assert_int_equal(last_call.state, SW_CALL_ANSWERED);
+}
+
 static void test_timeout_and_in_progress(void **state)
 {
     world *w = *state;
@@ -210,6 +224,7 @@ int main(void)
         C(test_rejected),
         C(test_cancelled_and_cancel_racing_200),
         C(test_challenge_then_answer),
+        C(test_slow_retry_after_challenge_is_one_call),
         C(test_timeout_and_in_progress),
         C(test_register_is_a_record_too),
     };
