@@ -22,6 +22,19 @@ typedef struct sw_failed_call {
     char reason[32];
 } sw_failed_call;
 
+#define SW_CALL_PEERS 32          /* peers counted apart; the rest share one "other" row */
+
+/* KPIs of the calls sent to one peer (the INVITE's destination address: a
+ * trunk, a PBX, a gateway). */
+typedef struct sw_peer_calls {
+    sw_ip_addr peer;                /* family 0: "other" */
+    uint64_t attempts, answered, delivered;
+    uint64_t pdd_count, pdd_ms_sum;
+    uint64_t duration_count;
+    double duration_s_sum;
+    uint64_t by_state[SW_CALL_STATES];
+} sw_peer_calls;
+
 typedef struct sw_call_stats {
     uint64_t records;               /* every call record (all methods) */
     uint64_t attempts;              /* INVITE calls */
@@ -34,6 +47,8 @@ typedef struct sw_call_stats {
     uint64_t failed;                /* INVITE calls that did not connect for a failure */
     sw_failed_call failed_calls[SW_FAILED_CALLS_KEPT];  /* the first of them */
     unsigned nfailed_calls;
+    sw_peer_calls peers[SW_CALL_PEERS + 1];   /* the first SW_CALL_PEERS peers, then "other" */
+    unsigned npeers;
 } sw_call_stats;
 
 /* Counts one ended call. */
@@ -43,6 +58,9 @@ double sw_call_stats_asr(const sw_call_stats *s);
 /* Answered, busy, no answer, cancelled and declined / attempts: the calls
  * the network delivered to the user. */
 double sw_call_stats_ner(const sw_call_stats *s);
+/* The peers in order of attempts, busiest first (at most max): fills out
+ * with pointers into s, returns how many. */
+unsigned sw_call_stats_top_peers(const sw_call_stats *s, const sw_peer_calls **out, unsigned max);
 /* Means: post-dial delay in ms, call duration in s (0 when none). */
 double sw_call_stats_pdd_ms(const sw_call_stats *s);
 double sw_call_stats_acd_s(const sw_call_stats *s);

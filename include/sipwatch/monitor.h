@@ -39,6 +39,11 @@ typedef struct sw_monitor_counters {
     uint64_t calls_by_state[SW_CALL_STATES];
     uint64_t pdd_buckets[SW_PDD_BUCKETS], pdd_count, pdd_ms_sum;
     struct {
+        char peer[46];              /* address, or "other" */
+        uint64_t by_state[SW_CALL_STATES];
+    } top_peers[10];                /* the busiest call destinations */
+    unsigned ntop_peers;
+    struct {
         const char *rule;               /* static rule id */
         uint64_t open[3];               /* open findings by severity */
     } rules[24];

@@ -136,6 +136,15 @@ static void publish(sw_pipeline *pl, bool finished)
     memcpy(c.pdd_buckets, pl->calls.pdd_buckets, sizeof c.pdd_buckets);
     c.pdd_count = pl->calls.pdd_count;
     c.pdd_ms_sum = pl->calls.pdd_ms_sum;
+    const sw_peer_calls *top[10];
+    c.ntop_peers = sw_call_stats_top_peers(&pl->calls, top, 10);
+    for (unsigned i = 0; i < c.ntop_peers; i++) {
+        if (top[i]->peer.family)
+            sw_ip_format(&top[i]->peer, c.top_peers[i].peer, sizeof c.top_peers[i].peer);
+        else
+            snprintf(c.top_peers[i].peer, sizeof c.top_peers[i].peer, "other");
+        memcpy(c.top_peers[i].by_state, top[i]->by_state, sizeof c.top_peers[i].by_state);
+    }
     c.retransmissions = st.retransmissions;
     if (pl->alerts) {
         sw_alert_stats as;

@@ -13,6 +13,68 @@ static bool failure(sw_call_state s)
            s == SW_CALL_NO_ANSWER;
 }
 
+static bool delivered(const sw_call *c)
+{
+    return c->state == SW_CALL_ANSWERED || c->state == SW_CALL_COMPLETED || c->state == SW_CALL_BUSY ||
+           c->state == SW_CALL_NO_ANSWER || c->state == SW_CALL_CANCELLED || c->final_status == 603;
+}
+
+/* The row of the INVITE's destination: its own while there is room, else "other". */
+static sw_peer_calls *peer_row(sw_call_stats *s, const sw_ip_addr *ip)
+{
+    for (unsigned i = 0; i < s->npeers; i++)
+        if (s->peers[i].peer.family && sw_ip_equal(&s->peers[i].peer, ip))
+            return &s->peers[i];
+    if (s->npeers < SW_CALL_PEERS) {
+        sw_peer_calls *p = &s->peers[s->npeers++];
+        p->peer = *ip;
+        return p;
+    }
+    return &s->peers[SW_CALL_PEERS];
+}
+
+static void add_to_peer(sw_call_stats *s, const sw_call *c)
+{
+    sw_peer_calls *p = peer_row(s, &c->dst.ip);
+    p->attempts++;
+    if ((unsigned)c->state < SW_CALL_STATES)
+        p->by_state[c->state]++;
+    if (c->state == SW_CALL_ANSWERED || c->state == SW_CALL_COMPLETED)
+        p->answered++;
+    if (delivered(c))
+        p->delivered++;
+    if (c->first_provisional) {
+        p->pdd_count++;
+        p->pdd_ms_sum += (c->first_provisional - c->start) / 1000;
+    }
+    if (c->answer && c->end > c->answer && c->state == SW_CALL_COMPLETED) {
+        p->duration_count++;
+        p->duration_s_sum += (double)(c->end - c->answer) / 1e6;
+    }
+}
+
+unsigned sw_call_stats_top_peers(const sw_call_stats *s, const sw_peer_calls **out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i <= SW_CALL_PEERS; i++) {
+        const sw_peer_calls *p = &s->peers[i];
+        if (!p->attempts)
+            continue;
+        /* insertion into out[], busiest first */
+        unsigned at = n < max ? n : max;
+        while (at > 0 && out[at - 1]->attempts < p->attempts)
+            at--;
+        if (at >= max)
+            continue;
+        for (unsigned k = (n < max ? n : max - 1); k > at; k--)
+            out[k] = out[k - 1];
+        out[at] = p;
+        if (n < max)
+            n++;
+    }
+    return n;
+}
+
 void sw_call_stats_add(sw_call_stats *s, const sw_call *c)
 {
     s->records++;
@@ -22,6 +84,7 @@ void sw_call_stats_add(sw_call_stats *s, const sw_call *c)
     if ((unsigned)c->state < SW_CALL_STATES)
         s->by_state[c->state]++;
     s->by_status[c->final_status < 700 ? c->final_status : 0]++;
+    add_to_peer(s, c);
     if (c->first_provisional) {
         s->pdd_count++;
         uint64_t pdd = (c->first_provisional - c->start) / 1000;

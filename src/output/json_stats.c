@@ -74,6 +74,24 @@ static json_t *calls_json(const sw_call_stats *cs)
     json_object_set_new(o, "ner", json_real(sw_call_stats_ner(cs)));
     json_object_set_new(o, "pdd_ms_mean", cs->pdd_count ? json_real(sw_call_stats_pdd_ms(cs)) : json_null());
     json_object_set_new(o, "acd_s", cs->duration_count ? json_real(sw_call_stats_acd_s(cs)) : json_null());
+    const sw_peer_calls *top[10];
+    unsigned n = sw_call_stats_top_peers(cs, top, 10);
+    json_t *peers = json_array();
+    for (unsigned i = 0; i < n; i++) {
+        const sw_peer_calls *p = top[i];
+        char ip[SW_IP_STRLEN];
+        json_t *po = json_object();
+        json_object_set_new(po, "peer", json_string(p->peer.family ? sw_ip_format(&p->peer, ip, sizeof ip) : "other"));
+        json_object_set_new(po, "attempts", J(p->attempts));
+        json_object_set_new(po, "asr", json_real((double)p->answered / (double)p->attempts));
+        json_object_set_new(po, "ner", json_real((double)p->delivered / (double)p->attempts));
+        json_object_set_new(po, "pdd_ms_mean", p->pdd_count ? json_real((double)p->pdd_ms_sum / p->pdd_count)
+                                                             : json_null());
+        json_object_set_new(po, "acd_s", p->duration_count ? json_real(p->duration_s_sum / p->duration_count)
+                                                           : json_null());
+        json_array_append_new(peers, po);
+    }
+    json_object_set_new(o, "by_peer", peers);
     return o;
 }
 

@@ -89,6 +89,15 @@ static void render_calls(FILE *out, const sw_monitor_counters *c)
     fprintf(out, "sipwatch_post_dial_delay_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)c->pdd_count);
     fprintf(out, "sipwatch_post_dial_delay_seconds_sum %.3f\n", (double)c->pdd_ms_sum / 1000.0);
     fprintf(out, "sipwatch_post_dial_delay_seconds_count %llu\n", (unsigned long long)c->pdd_count);
+    put_header(out, "sipwatch_peer_calls_total", "counter",
+               "INVITE calls that ended, by destination (the 10 busiest) and state.");
+    for (unsigned p = 0; p < c->ntop_peers; p++)
+        for (int i = 0; i < SW_CALL_STATES; i++) {
+            fputs("sipwatch_peer_calls_total{peer=\"", out);
+            put_label_value(out, c->top_peers[p].peer);
+            fprintf(out, "\",state=\"%s\"} %llu\n", sw_call_state_name((sw_call_state)i),
+                    (unsigned long long)c->top_peers[p].by_state[i]);
+        }
 }
 
 static void render_counters(FILE *out, const sw_monitor_counters *c)

@@ -122,6 +122,15 @@ static void write_calls(FILE *out, const sw_call_stats *cs)
     if (cs->duration_count)
         fprintf(out, ", ACD %.1f s", sw_call_stats_acd_s(cs));
     fputs("\n", out);
+    const sw_peer_calls *top[5];
+    unsigned np = sw_call_stats_top_peers(cs, top, 5);
+    for (unsigned i = 0; i < np && (np > 1 || top[0]->peer.family); i++) {
+        char ip[SW_IP_STRLEN];
+        fprintf(out, "%s %s: %llu %s, ASR %.1f%%, NER %.1f%%\n", i ? "     " : "Peers", 
+                top[i]->peer.family ? sw_ip_format(&top[i]->peer, ip, sizeof ip) : "other",
+                (unsigned long long)top[i]->attempts, sw_plural(top[i]->attempts, "call", "calls"),
+                100.0 * top[i]->answered / top[i]->attempts, 100.0 * top[i]->delivered / top[i]->attempts);
+    }
     if (cs->failed) {
         fprintf(out, "Failed calls (%llu):\n", (unsigned long long)cs->failed);
         for (unsigned i = 0; i < cs->nfailed_calls; i++) {

@@ -5,6 +5,8 @@
  * call, and the times behind post-dial delay and duration. */
 #include "rule_world.h"
 
+#include "sipwatch/call_stats.h"
+
 static sw_call last_call;
 static int calls_seen;
 
@@ -209,6 +211,44 @@ static void test_register_is_a_record_too(void **state)
     assert_int_equal(last_call.answer, 0);
 }
 
+/* KPIs: overall and per peer, the busiest first, the rest in "other". */
+static void test_kpis_overall_and_per_peer(void **state)
+{
+    (void)state;
+    static sw_call_stats cs;
+    memset(&cs, 0, sizeof cs);
+    sw_call c = {.method = "INVITE", .start = 1000 * SEC};
+    for (int i = 0; i < 40; i++) {
+        c.dst = ep(100 + i % 35, 5060);
+        c.state = i % 4 == 0 ? SW_CALL_BUSY : SW_CALL_COMPLETED;
+        c.final_status = i % 4 == 0 ? 486 : 200;
+        c.first_provisional = c.start + 300 * MS;
+        c.answer = c.state == SW_CALL_COMPLETED ? c.start + 2 * SEC : 0;
+        c.end = c.start + 62 * SEC;
+        sw_call_stats_add(&cs, &c);
+    }
+    sw_call reg = {.method = "REGISTER", .state = SW_CALL_COMPLETED, .final_status = 200};
+    sw_call_stats_add(&cs, &reg);
+    assert_int_equal(cs.records, 41);
+    assert_int_equal(cs.attempts, 40);
+    assert_true(sw_call_stats_asr(&cs) > 0.749 && sw_call_stats_asr(&cs) < 0.751);
+    assert_true(sw_call_stats_ner(&cs) > 0.999);                /* busy is delivered too */
+    assert_true(sw_call_stats_pdd_ms(&cs) > 299 && sw_call_stats_pdd_ms(&cs) < 301);
+    assert_true(sw_call_stats_acd_s(&cs) > 59.9 && sw_call_stats_acd_s(&cs) < 60.1);
+    const sw_peer_calls *top[5];
+    unsigned n = sw_call_stats_top_peers(&cs, top, 5);
+    assert_int_equal(n, 5);
+    /* 35 peers for 32 rows: the last 3 share "other" (3 calls), the busiest;
+     * peers .100 to .104 had two calls each, the others one. */
+    assert_int_equal(cs.npeers, SW_CALL_PEERS);
+    assert_int_equal(top[0]->peer.family, 0);
+    assert_int_equal(top[0]->attempts, 3);
+    for (unsigned i = 1; i < 5; i++) {
+        assert_int_equal(top[i]->attempts, 2);
+        assert_int_equal(top[i]->peer.bytes[3], 100 + (i - 1));
+    }
+}
+
 int main(void)
 {
     sw_sip_init();
@@ -227,6 +267,7 @@ int main(void)
         C(test_slow_retry_after_challenge_is_one_call),
         C(test_timeout_and_in_progress),
         C(test_register_is_a_record_too),
+        cmocka_unit_test(test_kpis_overall_and_per_peer),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     sw_sip_thread_done();
