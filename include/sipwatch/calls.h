@@ -26,6 +26,8 @@ typedef enum sw_call_ender {
     SW_ENDER_TIMEOUT,               /* nobody answered */
 } sw_call_ender;
 
+#define SW_CALL_BRANCHES 4          /* forked branches told apart; more share the last */
+
 typedef struct sw_call {
     const char *call_id;
     const char *method;             /* first request's method */
@@ -42,6 +44,8 @@ typedef struct sw_call {
     int ender;                      /* sw_call_ender */
     uint32_t messages, retransmissions;
     bool selected;                  /* a message of the call matched --match */
+    unsigned nbranches;             /* To tags that answered the INVITE: more than 1 when forked */
+    uint16_t branch_status[SW_CALL_BRANCHES];   /* each branch's last (final, or provisional) status */
 } sw_call;
 
 const char *sw_call_state_name(sw_call_state s);

@@ -188,6 +188,9 @@ struct sw_flow {
     uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
     uint32_t retransmissions;
     bool selected;                  /* a message of the flow matched --match */
+    uint8_t nbranches;              /* To tags answering the initial INVITE (forking) */
+    uint16_t branch_status[SW_CALL_BRANCHES];   /* each one's last status, by order of answer */
+    uint32_t branch_tag[SW_CALL_BRANCHES];      /* hash of its To tag */
     sw_time_us first_provisional_ts, answer_ts, end_ts;
     char final_reason[40];
 };

@@ -40,6 +40,8 @@ sw_call_state sw_call_state_of_final(uint16_t status, bool invite, bool cancelle
 
 static void note_final(sw_flow *f, const sw_sip_msg *m, sw_time_us now)
 {
+    if (f->final_status >= 200 && f->final_status < 300 && m->status >= 300)
+        return;                     /* answered on one branch: another branch's failure changes nothing */
     f->final_status = (uint16_t)m->status;
     copy_str(f->final_reason, sizeof f->final_reason, m->reason);
     if (m->status < 300) {
@@ -50,6 +52,25 @@ static void note_final(sw_flow *f, const sw_sip_msg *m, sw_time_us now)
     f->end_ts = now;
     if (!f->ender)
         f->ender = f->cancelled && m->status == 487 ? SW_ENDER_CALLER : SW_ENDER_CALLEE;
+}
+
+/* A response to the call's INVITE from one branch (To tag) of a fork. */
+static void note_branch(sw_flow *f, const sw_sip_msg *m)
+{
+    if (!m->to_tag || m->status == 100)
+        return;
+    uint32_t h = (uint32_t)hash_str(FNV_SEED, m->to_tag);
+    unsigned i = 0;
+    while (i < f->nbranches && f->branch_tag[i] != h)
+        i++;
+    if (i == f->nbranches) {
+        if (f->nbranches == SW_CALL_BRANCHES)
+            i = SW_CALL_BRANCHES - 1;      /* more branches than kept: the last slot takes them */
+        else
+            f->branch_tag[f->nbranches++] = h;
+    }
+    if (f->branch_status[i] < 200 || m->status >= 200)
+        f->branch_status[i] = (uint16_t)m->status;
 }
 
 void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now)
@@ -67,6 +88,7 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
         if (m->method == SW_METHOD_INVITE && !m->to_tag) {
             f->invite_cseq = m->cseq;       /* a new attempt (after a challenge): its answer decides */
             f->final_status = 0;
+            f->nbranches = 0;
         } else if (m->method == SW_METHOD_CANCEL) {
             f->cancelled = true;
             f->ender = SW_ENDER_CALLER;
@@ -82,6 +104,7 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
     if (invite_call) {
         if (m->cseq_method != SW_METHOD_INVITE || m->cseq != f->invite_cseq)
             return;
+        note_branch(f, m);
         if ((m->status == 180 || m->status == 183) && !f->first_provisional_ts)
             f->first_provisional_ts = now;
         if (m->status >= 200)
@@ -131,6 +154,8 @@ void sw_flow_call(const sw_flow *f, sw_call *out)
     out->messages = f->messages;
     out->retransmissions = f->retransmissions;
     out->selected = f->selected;
+    out->nbranches = f->nbranches;
+    memcpy(out->branch_status, f->branch_status, sizeof out->branch_status);
     if (f->final_status >= 200 && f->final_status < 300 && invite)
         out->state = f->dialog == SW_DIALOG_TERMINATED ? SW_CALL_COMPLETED : SW_CALL_ANSWERED;
     else if (f->final_status)

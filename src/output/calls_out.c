@@ -57,6 +57,19 @@ void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t
     json_object_set_new(o, "answer_ms", c->answer ? json_integer(ms_between(c->start, c->answer)) : json_null());
     json_object_set_new(o, "duration_s", c->answer && c->end > c->answer
                                              ? json_real((double)(c->end - c->answer) / 1e6) : json_null());
+    if (c->nbranches > 1) {
+        /* A forked call: each branch's outcome, in the order they answered. */
+        json_t *br = json_array();
+        for (unsigned i = 0; i < c->nbranches && i < SW_CALL_BRANCHES; i++) {
+            json_t *b = json_object();
+            json_object_set_new(b, "status", json_integer(c->branch_status[i]));
+            uint16_t st = c->branch_status[i];
+            json_object_set_new(b, "state", json_string(st < 200 ? "in-progress" : st < 300 ? "answered"
+                                : sw_call_state_name(sw_call_state_of_final(st, true, false))));
+            json_array_append_new(br, b);
+        }
+        json_object_set_new(o, "branches", br);
+    }
     json_object_set_new(o, "messages", json_integer(c->messages));
     json_object_set_new(o, "retransmissions", json_integer(c->retransmissions));
     json_t *f = json_array();

@@ -32,7 +32,11 @@ def tshark_calls(path):
         if method == "INVITE" and not to_tag:
             initial[call_id] = max(initial.get(call_id, 0), int(cseq))
         elif status and cseq_method == "INVITE" and int(status) >= 200:
-            finals.setdefault(call_id, {})[int(cseq)] = int(status)
+            # The latest final decides, but a call answered on one branch of a
+            # fork stays answered whatever the other branches say.
+            prev = finals.setdefault(call_id, {}).get(int(cseq))
+            if not (prev and 200 <= prev < 300):
+                finals[call_id][int(cseq)] = int(status)
     return {cid: finals.get(cid, {}).get(cseq) for cid, cseq in initial.items()}
 
 

@@ -211,6 +211,40 @@ static void test_register_is_a_record_too(void **state)
     assert_int_equal(last_call.answer, 0);
 }
 
+static void test_forked_invite_branches(void **state)
+{
+    world *w = *state;
+    invite(w, 0, "z9hG4bK-1", "1");
+    feed(w, 50, PBX, UA, "SIP/2.0 180 Ringing\r\n" CALL("z9hG4bK-1", "1", "INVITE", ";tag=desk")
+         "Content-Length: 0\r\n\r\n");
+    feed(w, 10, PBX, UA, "SIP/2.0 180 Ringing\r\n" CALL("z9hG4bK-1", "1", "INVITE", ";tag=mobile")
+         "Content-Length: 0\r\n\r\n");
+    feed(w, 3000, PBX, UA, "SIP/2.0 486 Busy Here\r\n" CALL("z9hG4bK-1", "1", "INVITE", ";tag=desk")
+         "Content-Length: 0\r\n\r\n");
+    feed(w, 500, PBX, UA, "SIP/2.0 200 OK\r\n" CALL("z9hG4bK-1", "1", "INVITE", ";tag=mobile")
+         "Content-Length: 0\r\n\r\n");
+    finish(w, 100);
+    assert_int_equal(last_call.nbranches, 2);
+    assert_int_equal(last_call.branch_status[0], 486);
+    assert_int_equal(last_call.branch_status[1], 200);
+    assert_int_equal(last_call.state, SW_CALL_ANSWERED);
+    /* The other order: a late failure on one branch does not undo the answer. */
+    calls_seen = 0;
+    feed(w, 1000, UA, PBX, "INVITE sip:bob@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-7\r\n"
+         "From: <sip:alice@pbx.test>;tag=a\r\nTo: <sip:bob@pbx.test>\r\nCall-ID: call-4\r\nCSeq: 1 INVITE\r\n"
+         "Content-Length: 0\r\n\r\n");
+    feed(w, 100, PBX, UA, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-7\r\n"
+         "From: <sip:alice@pbx.test>;tag=a\r\nTo: <sip:bob@pbx.test>;tag=m\r\nCall-ID: call-4\r\nCSeq: 1 INVITE\r\n"
+         "Content-Length: 0\r\n\r\n");
+    feed(w, 100, PBX, UA, "SIP/2.0 487 Request Terminated\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-7\r\n"
+         "From: <sip:alice@pbx.test>;tag=a\r\nTo: <sip:bob@pbx.test>;tag=d\r\nCall-ID: call-4\r\nCSeq: 1 INVITE\r\n"
+         "Content-Length: 0\r\n\r\n");
+    finish(w, 100);
+    assert_int_equal(last_call.state, SW_CALL_ANSWERED);
+    assert_int_equal(last_call.final_status, 200);
+    assert_int_equal(last_call.nbranches, 2);
+}
+
 /* KPIs: overall and per peer, the busiest first, the rest in "other". */
 static void test_kpis_overall_and_per_peer(void **state)
 {
@@ -267,6 +301,7 @@ int main(void)
         C(test_slow_retry_after_challenge_is_one_call),
         C(test_timeout_and_in_progress),
         C(test_register_is_a_record_too),
+        C(test_forked_invite_branches),
         cmocka_unit_test(test_kpis_overall_and_per_peer),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
