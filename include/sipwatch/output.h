@@ -47,6 +47,8 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *summary);
 #include "sipwatch/calls.h"
 void sw_json_write_call(FILE *out, const sw_call *call, const uint64_t *finding_ids, size_t nids);
 void sw_text_write_call(FILE *out, const sw_call *call, size_t nfindings);
+/* The column headings of the text lines. */
+void sw_text_write_calls_header(FILE *out);
 
 /* One {"type":"finding",...} line. */
 void sw_json_write_finding(FILE *out, const sw_finding *finding);

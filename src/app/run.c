@@ -45,6 +45,7 @@ typedef struct sw_pipeline {
     sw_sip_stats sip;
     sw_call_stats calls;            /* KPIs of the calls that ended */
     bool have_match;                /* --match given: match_re compiled */
+    bool calls_header_written;      /* --calls text: the column headings */
     regex_t match_re;
     sw_sip_msg fallback;            /* keys of a message libosip2 rejected */
     FILE *out;
@@ -292,10 +293,15 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
         return;
     uint64_t ids[32];
     size_t n = sw_findings_for_call(pl->findings, call.call_id, ids, 32);
-    if (pl->opt->json)
+    if (pl->opt->json) {
         sw_json_write_call(pl->out, &call, ids, n < 32 ? n : 32);
-    else
-        sw_text_write_call(pl->out, &call, n);
+        return;
+    }
+    if (!pl->calls_header_written) {
+        sw_text_write_calls_header(pl->out);
+        pl->calls_header_written = true;
+    }
+    sw_text_write_call(pl->out, &call, n);
 }
 
 /* Correlator events go to every rule (and, with --calls, ended calls out). */

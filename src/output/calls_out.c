@@ -84,13 +84,27 @@ void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t
     json_decref(o);
 }
 
+/* Writes s padded with spaces to `cols` terminal columns (s fits already). */
+static void put_padded(FILE *out, const char *s, int cols)
+{
+    fputs(s, out);
+    for (int w = sw_text_width(s); w < cols; w++)
+        fputc(' ', out);
+}
+
+void sw_text_write_calls_header(FILE *out)
+{
+    fprintf(out, "%-23s %-9s %-24s %-24s %21s    %-21s %-16s %7s %4s\n", "START (UTC)", "METHOD", "FROM", "TO",
+            "SOURCE", "DESTINATION", "STATE", "TALK", "MSGS");
+}
+
 void sw_text_write_call(FILE *out, const sw_call *c, size_t nfindings)
 {
-    char t[SW_TIME_STRLEN], from[160], to[160], src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
+    char t[SW_TIME_STRLEN], buf[300], from[32], to[32], src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
     char state[48], dur[24];
     sw_time_iso(c->start, t, sizeof t);
-    sw_copy_cut(from, 24, user_at(c->from_user, c->from_host, from, sizeof from));
-    sw_copy_cut(to, 24, user_at(c->to_user, c->to_host, to, sizeof to));
+    sw_copy_cut(from, 25, user_at(c->from_user, c->from_host, buf, sizeof buf));
+    sw_copy_cut(to, 25, user_at(c->to_user, c->to_host, buf, sizeof buf));
     if (c->final_status)
         snprintf(state, sizeof state, "%s %u", sw_call_state_name(c->state), c->final_status);
     else
@@ -99,7 +113,10 @@ void sw_text_write_call(FILE *out, const sw_call *c, size_t nfindings)
         snprintf(dur, sizeof dur, "%.1fs", (double)(c->end - c->answer) / 1e6);
     else
         snprintf(dur, sizeof dur, "-");
-    fprintf(out, "%.23s %-9s %-24s %-24s %21s -> %-21s %-16s %7s %4u%s\n", t + 0, c->method, from, to,
-            sw_endpoint_format(&c->src, src, sizeof src), sw_endpoint_format(&c->dst, dst, sizeof dst), state,
-            dur, c->messages, nfindings ? " !" : "");
+    fprintf(out, "%.23s %-9s ", t, c->method);
+    put_padded(out, from, 24);
+    fputc(' ', out);
+    put_padded(out, to, 24);
+    fprintf(out, " %21s -> %-21s %-16s %7s %4u%s\n", sw_endpoint_format(&c->src, src, sizeof src),
+            sw_endpoint_format(&c->dst, dst, sizeof dst), state, dur, c->messages, nfindings ? " !" : "");
 }
