@@ -159,6 +159,20 @@ typedef struct sw_invite_route {
     char record_route[128];         /* its first Record-Route: the ACK goes through it */
 } sw_invite_route;
 
+/* The last session offer (SDP in an INVITE, re-INVITE or UPDATE) of a
+ * flow, for the codec-mismatch rule: allocated on the first offer. */
+typedef struct sw_offer {
+    char media[96];                 /* "audio PCMU PCMA; image t38" */
+    char address[48];               /* its c= address */
+    sw_endpoint offerer, answerer;
+    uint32_t cseq;                  /* the offering request's CSeq */
+    uint8_t method;
+    bool reinvite;                  /* in an established dialog (To tag) */
+    uint16_t refused_status;        /* 488, 415 or 606 answering it (0 = none) */
+    uint16_t refusals;              /* offers refused on this flow, in all */
+    sw_time_us ts;
+} sw_offer;
+
 typedef struct sw_flow sw_flow;
 struct sw_flow {
     char *call_id;
@@ -175,6 +189,7 @@ struct sw_flow {
     sw_auth_track *auth[2];         /* allocated on the first challenge */
     sw_refer *refers;               /* SW_FLOW_REFERS, allocated on the first REFER */
     sw_invite_route *route;         /* allocated when a final response to an INVITE is re-sent */
+    sw_offer *offer;                /* allocated on the first SDP offer */
     unsigned nrefers;
     sw_evidence evidence[SW_FLOW_EVIDENCE];
     unsigned ev_count, ev_next;

@@ -76,6 +76,7 @@ extern const sw_rule sw_rule_retransmission_storm;
 extern const sw_rule sw_rule_server_errors;
 extern const sw_rule sw_rule_scanner;
 extern const sw_rule sw_rule_ack_missing;
+extern const sw_rule sw_rule_codec_mismatch;
 extern const sw_rule sw_rule_registration_outage;
 extern const sw_rule sw_rule_error_surge;
 

@@ -89,6 +89,8 @@ typedef struct sw_sip_msg {
     const uint8_t *body;            /* borrowed, see raw */
     size_t body_len;
     int sipfrag_status;             /* status of a message/sipfrag body, 0 if none */
+    const char *sdp_media;          /* SDP body, summarised: "audio PCMU PCMA telephone-event; image t38" */
+    const char *sdp_address;        /* its connection address (c=), session or first media */
 
     size_t arena_used;
     char arena[SW_SIP_ARENA];

@@ -4,6 +4,8 @@
 #include "flow_state.h"
 #include "corr_util.h"
 
+#include <stdlib.h>
+
 const char *sw_call_state_name(sw_call_state s)
 {
     static const char *const names[] = {"in-progress", "answered", "completed", "rejected", "busy",
@@ -115,6 +117,35 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
         f->final_status = (uint16_t)m->status;
         copy_str(f->final_reason, sizeof f->final_reason, m->reason);
         f->end_ts = now;
+    }
+}
+
+void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now)
+{
+    if (retransmission)
+        return;
+    bool offering = m->is_request && (m->method == SW_METHOD_INVITE || m->method == SW_METHOD_UPDATE) && m->sdp_media;
+    if (offering) {
+        if (!f->offer && !(f->offer = calloc(1, sizeof *f->offer)))
+            return;
+        sw_offer *o = f->offer;
+        copy_str(o->media, sizeof o->media, m->sdp_media);
+        copy_str(o->address, sizeof o->address, m->sdp_address);
+        o->offerer = m->src;
+        o->answerer = m->dst;
+        o->cseq = m->cseq;
+        o->method = (uint8_t)m->method;
+        o->reinvite = m->to_tag != NULL;
+        o->refused_status = 0;
+        o->ts = now;
+        return;
+    }
+    sw_offer *o = f->offer;
+    if (!o || m->is_request || m->cseq != o->cseq || m->cseq_method != o->method)
+        return;
+    if (m->status == 488 || m->status == 415 || m->status == 606) {
+        o->refused_status = (uint16_t)m->status;
+        o->refusals++;
     }
 }
 

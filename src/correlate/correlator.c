@@ -725,6 +725,7 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     flags |= note_auth(f, m, &ev, now);
     note_refer(f, m, &ev, now);
     note_call(f, m, ev.retransmission, now);
+    note_offer(f, m, ev.retransmission, now);
 
     evidence_push(f, m, flags);
     update_completed(f);

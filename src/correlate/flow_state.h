@@ -45,6 +45,8 @@ sw_refer *note_notify_answer(sw_flow *f, const sw_sip_msg *m, sw_time_us now, bo
 
 /* What the message changes in the flow's call record (answer, end, outcome). */
 void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now);
+/* Keeps the flow's last session offer, and counts its refusal (488, 415, 606). */
+void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now);
 
 /* ---- evidence.c ---------------------------------------------------------------- */
 

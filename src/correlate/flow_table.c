@@ -70,6 +70,7 @@ static void free_node(flow_node *n)
     free(f->auth[1]);
     free(f->refers);
     free(f->route);
+    free(f->offer);
     free(f->call_id);
     free(n);
 }

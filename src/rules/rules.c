@@ -17,6 +17,7 @@ static const sw_rule *const all_rules[] = {
     &sw_rule_server_errors,
     &sw_rule_scanner,
     &sw_rule_ack_missing,
+    &sw_rule_codec_mismatch,
     &sw_rule_registration_outage,
     &sw_rule_error_surge,
 };

@@ -10,6 +10,7 @@
 
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
+#include <osipparser2/sdp_message.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -123,6 +124,8 @@ static const char *arena_unquoted(sw_sip_msg *m, const char *s, size_t maxlen)
 }
 
 /* ---- field extraction ------------------------------------------------------ */
+
+static void summarise_sdp(sw_sip_msg *m);
 
 static const char *generic_param(osip_list_t *params, const char *name)
 {
@@ -396,6 +399,63 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
     }
     if (m->body && m->content_type && strcasecmp(m->content_type, "message/sipfrag") == 0)
         m->sipfrag_status = parse_sipfrag_status(m->body, m->body_len);
+    if (m->body && m->content_type && strcasecmp(m->content_type, "application/sdp") == 0)
+        summarise_sdp(m);
+}
+
+/* The name of an RTP payload type: its rtpmap, else the static assignment (RFC 3551). */
+static const char *payload_name(sdp_message_t *sdp, int media, const char *pt, char *buf, size_t n)
+{
+    char *field;
+    size_t ptlen = strlen(pt);
+    for (int k = 0; k < 64 && (field = sdp_message_a_att_field_get(sdp, media, k)) != NULL; k++) {
+        char *value = sdp_message_a_att_value_get(sdp, media, k);
+        if (strcmp(field, "rtpmap") != 0 || !value || strncmp(value, pt, ptlen) != 0 || value[ptlen] != ' ')
+            continue;
+        snprintf(buf, n, "%.*s", (int)strcspn(value + ptlen + 1, "/"), value + ptlen + 1);
+        return buf;
+    }
+    static const struct { const char *pt, *name; } statics[] = {
+        {"0", "PCMU"}, {"3", "GSM"}, {"4", "G723"}, {"8", "PCMA"}, {"9", "G722"}, {"13", "CN"}, {"18", "G729"},
+    };
+    for (size_t i = 0; i < sizeof statics / sizeof statics[0]; i++)
+        if (strcmp(pt, statics[i].pt) == 0)
+            return statics[i].name;
+    return pt;
+}
+
+/* An SDP body in a few words, parsed with libosip2's SDP parser: each media
+ * line's type and formats by name, and the connection address. */
+static void summarise_sdp(sw_sip_msg *m)
+{
+    if (m->body_len > 16384)
+        return;
+    char text[16385];
+    memcpy(text, m->body, m->body_len);
+    text[m->body_len] = '\0';
+    sdp_message_t *sdp = NULL;
+    if (sdp_message_init(&sdp) != 0)
+        return;
+    if (sdp_message_parse(sdp, text) == 0) {
+        char summary[160] = "", name[48];
+        size_t used = 0;
+        char *media, *pt;
+        for (int i = 0; i < 8 && (media = sdp_message_m_media_get(sdp, i)) != NULL; i++) {
+            used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0, "%s%s",
+                                     i ? "; " : "", media);
+            for (int j = 0; j < 16 && (pt = sdp_message_m_payload_get(sdp, i, j)) != NULL; j++)
+                used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0, " %s",
+                                         payload_name(sdp, i, pt, name, sizeof name));
+        }
+        if (used >= sizeof summary)
+            used = sizeof summary - 1;
+        m->sdp_media = sw_sip_msg_copy(m, summary, used, sizeof summary);
+        char *addr = sdp_message_c_addr_get(sdp, -1, 0);
+        if (!addr)
+            addr = sdp_message_c_addr_get(sdp, 0, 0);
+        m->sdp_address = arena_str(m, addr, 63);
+    }
+    sdp_message_free(sdp);
 }
 
 void sw_sip_msg_start(sw_sip_msg *m, const sw_payload *p)

@@ -26,6 +26,7 @@ MUST = {
     "zeek_wireshark.pcap": {"auth-loop", "auth-rejected"},
     "ndpi_webex.pcap": {"transaction-timeout"},
     "heplify_erspan_sip_ipv4_udp.pcapng": {"refer-failed"},
+    "ndpi_FAX-Call-t38-CA-TDM-SIP-FB-1.pcap": {"codec-mismatch"},     # T.38 re-offers refused with 488
 }
 MUST_NOT = {
     "heplify_erspan_sip_ipv4_udp.pcapng": {"refer-no-notify", "auth-loop", "refer-stalled"},

@@ -276,6 +276,46 @@ static void test_icmp_from_a_router_names_it(void **state)
     assert_true(has(f->suggestion, "NAT router"));
 }
 
+/* ---- codec-mismatch ------------------------------------------------------------ */
+
+static void test_t38_reoffer_refused(void **state)
+{
+    world *w = *state;
+    const char *sdp = "v=0\r\no=- 1 2 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+                      "m=image 4000 udptl t38\r\n";
+    for (int i = 0; i < 2; i++) {
+        feed(w, 1000, UA, PBX, "INVITE sip:bob@pbx.test SIP/2.0\r\n" INVITE_HDRS("z9hG4bK-f%d", "fax-1", "%d", "INVITE",
+             ";tag=b") "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", i, i + 2, strlen(sdp), sdp);
+        feed(w, 20, PBX, UA, "SIP/2.0 488 Not Acceptable Here\r\n" INVITE_HDRS("z9hG4bK-f%d", "fax-1", "%d",
+             "INVITE", ";tag=b") "Content-Length: 0\r\n\r\n", i, i + 2);
+    }
+    assert_int_equal(count_rule(w, "codec-mismatch"), 1);
+    const sw_finding *f = first_of(w, "codec-mismatch");
+    assert_int_equal(f->count, 2);
+    assert_string_equal(detail(f, "offered"), "image t38");
+    assert_string_equal(detail(f, "reinvite"), "true");
+    assert_true(has(f->summary, "re-INVITE"));
+    assert_true(has(f->suggestion, "T.38"));
+    /* A 488 to a request without an offer (a REFER) is not this rule's. */
+    assert_int_equal(count_rule(w, "refer-failed"), 0);
+}
+
+static void test_audio_offer_refused_names_codecs(void **state)
+{
+    world *w = *state;
+    const char *sdp = "v=0\r\no=- 1 2 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+                      "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+    feed(w, 0, UA, PBX, "INVITE sip:bob@pbx.test SIP/2.0\r\n" INVITE_HDRS("z9hG4bK-c1", "codec-1", "1", "INVITE", "")
+         "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
+    feed(w, 20, PBX, UA, "SIP/2.0 488 Not Acceptable Here\r\n" INVITE_HDRS("z9hG4bK-c1", "codec-1", "1", "INVITE",
+         ";tag=b") "Content-Length: 0\r\n\r\n");
+    const sw_finding *f = first_of(w, "codec-mismatch");
+    assert_non_null(f);
+    assert_string_equal(detail(f, "offered"), "audio PCMU telephone-event");
+    assert_string_equal(detail(f, "offer_address"), "10.0.0.5");
+    assert_true(has(f->suggestion, "common codec"));
+}
+
 /* ---- scanner ------------------------------------------------------------------ */
 
 static void scanner_request(world *w, const char *method, unsigned n)
@@ -320,6 +360,8 @@ int main(void)
         T(test_icmp_unreachable_replaces_timeout),
         T(test_icmp_from_a_router_names_it),
         T(test_scanner_ping_is_warning_then_probe_is_critical),
+        T(test_t38_reoffer_refused),
+        T(test_audio_offer_refused_names_codecs),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     sw_sip_thread_done();
