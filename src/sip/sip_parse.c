@@ -424,6 +424,16 @@ static const char *payload_name(sdp_message_t *sdp, int media, const char *pt, c
     return pt;
 }
 
+/* Appends sep and word to buf[cap] at *used, never past its end. */
+static void append_word(char *buf, size_t cap, size_t *used, const char *sep, const char *word)
+{
+    if (*used + 1 >= cap)
+        return;
+    int n = snprintf(buf + *used, cap - *used, "%s%s", sep, word);
+    if (n > 0)
+        *used += (size_t)n < cap - *used ? (size_t)n : cap - *used - 1;
+}
+
 /* An SDP body in a few words, parsed with libosip2's SDP parser: each media
  * line's type and formats by name, and the connection address. */
 static void summarise_sdp(sw_sip_msg *m)
@@ -441,14 +451,10 @@ static void summarise_sdp(sw_sip_msg *m)
         size_t used = 0;
         char *media, *pt;
         for (int i = 0; i < 8 && (media = sdp_message_m_media_get(sdp, i)) != NULL; i++) {
-            used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0, "%s%s",
-                                     i ? "; " : "", media);
+            append_word(summary, sizeof summary, &used, i ? "; " : "", media);
             for (int j = 0; j < 16 && (pt = sdp_message_m_payload_get(sdp, i, j)) != NULL; j++)
-                used += (size_t)snprintf(summary + used, used < sizeof summary ? sizeof summary - used : 0, " %s",
-                                         payload_name(sdp, i, pt, name, sizeof name));
+                append_word(summary, sizeof summary, &used, " ", payload_name(sdp, i, pt, name, sizeof name));
         }
-        if (used >= sizeof summary)
-            used = sizeof summary - 1;
         m->sdp_media = sw_sip_msg_copy(m, summary, used, sizeof summary);
         char *addr = sdp_message_c_addr_get(sdp, -1, 0);
         if (!addr)

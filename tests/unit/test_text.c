@@ -133,6 +133,31 @@ static void test_sip_fields_are_sanitised(void **state)
     sw_sip_thread_done();
 }
 
+/* An SDP with more media and formats than its summary holds: cut visibly,
+ * never written past (UBSan caught the pointer arithmetic before the fix). */
+static void test_sdp_summary_is_bounded(void **state)
+{
+    (void)state;
+    char sdp[4096] = "v=0\r\no=- 1 2 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\n";
+    for (int i = 0; i < 10; i++)
+        strcat(sdp, "m=audio 4000 RTP/AVP 0 8 9 18 96 97 98 99 100 101 102 103 104 105 106 107 108\r\n");
+    char msg[8192];
+    snprintf(msg, sizeof msg,
+             "INVITE sip:bob@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1\r\n"
+             "From: <sip:alice@pbx.test>;tag=1\r\nTo: <sip:bob@pbx.test>\r\nCall-ID: sdp-1\r\nCSeq: 1 INVITE\r\n"
+             "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
+    sw_payload p = {.ts = 1, .frame = 1, .transport = SW_TRANSPORT_UDP, .data = (const uint8_t *)msg,
+                    .len = strlen(msg)};
+    sw_sip_msg m;
+    sw_sip_init();
+    assert_int_equal(sw_sip_parse(&p, 65536, &m), SW_SIP_OK);
+    assert_non_null(m.sdp_media);
+    assert_true(strncmp(m.sdp_media, "audio PCMU PCMA G722 G729 96", 28) == 0);
+    assert_true(strlen(m.sdp_media) < 160);
+    assert_string_equal(m.sdp_address, "10.0.0.5");
+    sw_sip_thread_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_format_cut_and_plural),
         cmocka_unit_test(test_wrap_by_columns),
         cmocka_unit_test(test_sip_fields_are_sanitised),
+        cmocka_unit_test(test_sdp_summary_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
