@@ -178,8 +178,7 @@ static void count_peer_timeouts(sw_correlator *c, const sw_ip_addr *server, uint
     sw_peer *p = peer_table_get(&c->peers, server, now);
     if (!p)
         return;
-    for (uint32_t i = 0; i < n; i++)
-        window_add(&p->timeouts, now);
+    window_add_n(&p->timeouts, now, n);
     p->total_timeouts += n;
 }
 

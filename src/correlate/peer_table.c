@@ -10,6 +10,11 @@
 
 void window_add(sw_window *w, sw_time_us now)
 {
+    window_add_n(w, now, 1);
+}
+
+void window_add_n(sw_window *w, sw_time_us now, uint32_t n)
+{
     uint64_t b = now / SW_WINDOW_BUCKET_US;
     if (b > w->epoch) {
         uint64_t gap = b - w->epoch;
@@ -21,7 +26,7 @@ void window_add(sw_window *w, sw_time_us now)
         w->epoch = b;
     }
     if (w->epoch - b < SW_WINDOW_BUCKETS)
-        w->count[b % SW_WINDOW_BUCKETS]++;
+        w->count[b % SW_WINDOW_BUCKETS] += n;
 }
 
 

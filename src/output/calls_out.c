@@ -19,12 +19,6 @@ static const char *user_at(const char *user, const char *host, char *buf, size_t
     return buf;
 }
 
-static json_t *time_or_null(sw_time_us t)
-{
-    char buf[SW_TIME_STRLEN];
-    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
-}
-
 static long long ms_between(sw_time_us a, sw_time_us b)
 {
     return (long long)((b - a) / 1000);
@@ -44,10 +38,10 @@ void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t
     json_object_set_new(o, "src", sw_json_text(sw_endpoint_format(&c->src, ep, sizeof ep)));
     json_object_set_new(o, "dst", sw_json_text(sw_endpoint_format(&c->dst, ep, sizeof ep)));
     json_object_set_new(o, "transport", json_string(sw_transport_name(c->transport)));
-    json_object_set_new(o, "start", time_or_null(c->start));
-    json_object_set_new(o, "ringing", time_or_null(c->first_provisional));
-    json_object_set_new(o, "answer", time_or_null(c->answer));
-    json_object_set_new(o, "end", time_or_null(c->end));
+    json_object_set_new(o, "start", sw_json_time(c->start));
+    json_object_set_new(o, "ringing", sw_json_time(c->first_provisional));
+    json_object_set_new(o, "answer", sw_json_time(c->answer));
+    json_object_set_new(o, "end", sw_json_time(c->end));
     json_object_set_new(o, "state", json_string(sw_call_state_name(c->state)));
     json_object_set_new(o, "final_status", c->final_status ? json_integer(c->final_status) : json_null());
     json_object_set_new(o, "reason", c->final_status ? sw_json_text(c->reason) : json_null());

@@ -11,12 +11,6 @@
 #include "json_text.h"
 #include <stdlib.h>
 
-static json_t *time_json(sw_time_us t)
-{
-    char buf[SW_TIME_STRLEN];
-    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
-}
-
 static json_t *endpoint_json(const sw_endpoint *ep)
 {
     char buf[SW_ENDPOINT_STRLEN];
@@ -31,7 +25,7 @@ static json_t *evidence_json(const sw_evidence *e)
 {
     char label[64];
     json_t *o = json_object();
-    json_object_set_new(o, "time", time_json(e->ts));
+    json_object_set_new(o, "time", sw_json_time(e->ts));
     json_object_set_new(o, "frame", json_integer((json_int_t)e->frame));
     json_object_set_new(o, "src", endpoint_json(&e->src));
     json_object_set_new(o, "dst", endpoint_json(&e->dst));
@@ -58,13 +52,13 @@ static json_t *finding_json(const sw_finding *f, const char *type)
     json_object_set_new(o, "call_id", f->call_id[0] ? sw_json_text(f->call_id) : json_null());
     json_object_set_new(o, "summary", sw_json_text(f->summary));
     json_object_set_new(o, "suggestion", sw_json_text(f->suggestion));
-    json_object_set_new(o, "first_seen", time_json(f->first_seen));
-    json_object_set_new(o, "last_seen", time_json(f->last_seen));
+    json_object_set_new(o, "first_seen", sw_json_time(f->first_seen));
+    json_object_set_new(o, "last_seen", sw_json_time(f->last_seen));
     json_object_set_new(o, "count", json_integer(f->count));
     json_object_set_new(o, "src", endpoint_json(&f->src));
     json_object_set_new(o, "dst", endpoint_json(&f->dst));
     json_object_set_new(o, "key", sw_json_text(f->key));
-    json_object_set_new(o, "resolved_at", time_json(f->resolved_at));
+    json_object_set_new(o, "resolved_at", sw_json_time(f->resolved_at));
     json_object_set_new(o, "resolution", f->resolution[0] ? sw_json_text(f->resolution) : json_null());
     json_t *details = json_object();
     for (unsigned i = 0; i < f->ndetails; i++) {

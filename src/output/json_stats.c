@@ -9,12 +9,6 @@
 
 #include "json_text.h"
 
-static json_t *ts_or_null(sw_time_us t)
-{
-    char buf[SW_TIME_STRLEN];
-    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
-}
-
 static json_t *endpoint_json(const sw_endpoint *ep)
 {
     char buf[SW_ENDPOINT_STRLEN];
@@ -114,8 +108,8 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(o, "ip_fragments_reassembled", J(r->ipfrag.reassembled));
     json_object_set_new(o, "kernel_drops", J(r->capture.kernel_drops));
     json_object_set_new(o, "interface_drops", J(r->capture.if_drops));
-    json_object_set_new(o, "first_packet", ts_or_null(r->first_ts));
-    json_object_set_new(o, "last_packet", ts_or_null(r->last_ts));
+    json_object_set_new(o, "first_packet", sw_json_time(r->first_ts));
+    json_object_set_new(o, "last_packet", sw_json_time(r->last_ts));
     json_object_set_new(o, "duration_s",
                         json_real(r->last_ts > r->first_ts ? (double)(r->last_ts - r->first_ts) / 1e6 : 0.0));
     json_object_set_new(o, "truncated", json_boolean(r->capture.truncated));
@@ -145,7 +139,7 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
         const sw_parse_error_sample *e = &s->errors[i];
         json_t *x = json_object();
         json_object_set_new(x, "frame", J(e->frame));
-        json_object_set_new(x, "time", ts_or_null(e->ts));
+        json_object_set_new(x, "time", sw_json_time(e->ts));
         json_object_set_new(x, "src", endpoint_json(&e->src));
         json_object_set_new(x, "dst", endpoint_json(&e->dst));
         json_object_set_new(x, "transport", sw_json_text(sw_transport_name(e->transport)));

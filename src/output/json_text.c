@@ -2,9 +2,16 @@
 #include "json_text.h"
 
 #include "sipwatch/text.h"
+#include "sipwatch/timefmt.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+json_t *sw_json_time(sw_time_us t)
+{
+    char buf[SW_TIME_STRLEN];
+    return t ? sw_json_text(sw_time_iso(t, buf, sizeof buf)) : json_null();
+}
 
 json_t *sw_json_text(const char *s)
 {

@@ -6,8 +6,13 @@
 
 #include <jansson.h>
 
+#include "sipwatch/types.h"
+
 /* json_string(s), or of s sanitised (invalid UTF-8 and controls as '?')
  * when jansson refuses it; "" for NULL. Never NULL unless out of memory. */
 json_t *sw_json_text(const char *s);
+
+/* A capture-clock time as an ISO 8601 string, or null for 0 (never seen). */
+json_t *sw_json_time(sw_time_us t);
 
 #endif

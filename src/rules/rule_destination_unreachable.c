@@ -19,9 +19,9 @@ static void note_method(sw_finding *f, const sw_sip_msg *m)
 {
     const char *method = m->is_request ? (m->method_name ? m->method_name : "?") : "?";
     char methods[256] = "";
-    for (unsigned i = 0; i < f->ndetails; i++)
-        if (strcmp(f->details[i].name, "methods") == 0)
-            snprintf(methods, sizeof methods, "%s", f->details[i].value);
+    const char *known = rule_detail_text(f, "methods");
+    if (known)
+        snprintf(methods, sizeof methods, "%s", known);
     char padded[300];
     snprintf(padded, sizeof padded, ", %s,", methods);
     char needle[40];
@@ -98,10 +98,9 @@ static void on_unreachable(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding_set_detail(f, "icmp", sw_unreachable_name((sw_unreachable)ev->unreachable));
     sw_finding_set_detail(f, "reported_by", reporter);
     sw_finding_set_number(f, "icmp_errors", f->count);
-    const char *methods = "";
-    for (unsigned i = 0; i < f->ndetails; i++)
-        if (strcmp(f->details[i].name, "methods") == 0)
-            methods = f->details[i].value;
+    const char *methods = rule_detail_text(f, "methods");
+    if (!methods)
+        methods = "";
     if (ev->unreachable == SW_UNREACH_PORT)
         rule_printf(f->summary, sizeof f->summary,
                     "nothing listens at %s (UDP): %u %s from %s came back as ICMP port unreachable%s%s",

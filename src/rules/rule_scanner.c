@@ -148,25 +148,19 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding_set_number(f, "users_tried_per_minute", users);
     sw_finding_set_number(f, "refused_per_minute", failures);
     sw_finding_set_number(f, "requests", (long long)p->total_requests);
-    const sw_finding_detail *t = NULL;
-    for (unsigned i = 0; i < f->ndetails; i++)
-        if (strcmp(f->details[i].name, "tool") == 0)
-            t = &f->details[i];
-    bool compromised = false;
-    for (unsigned i = 0; i < f->ndetails; i++)
-        if (strcmp(f->details[i].name, "compromised_account") == 0)
-            compromised = true;
+    const char *tool_name = rule_detail_text(f, "tool");
+    bool compromised = rule_detail_text(f, "compromised_account") != NULL;
     if (compromised)
         ;                                   /* keep the summary and advice that say so */
-    else if (t && !probing)
+    else if (tool_name && !probing)
         rule_printf(f->summary, sizeof f->summary,
                  "%s is probing for SIP services with %s (User-Agent \"%s\"): %llu %s, no account tried yet",
-                 ip, t->value, p->user_agent, (unsigned long long)p->total_requests,
+                 ip, tool_name, p->user_agent, (unsigned long long)p->total_requests,
                  sw_plural(p->total_requests, "request", "requests"));
-    else if (t)
+    else if (tool_name)
         rule_printf(f->summary, sizeof f->summary,
                  "%s is scanning with %s (User-Agent \"%s\"): %llu %s, %u %s tried and %u refused in "
-                 "the last minute", ip, t->value, p->user_agent, (unsigned long long)p->total_requests,
+                 "the last minute", ip, tool_name, p->user_agent, (unsigned long long)p->total_requests,
                  sw_plural(p->total_requests, "request", "requests"), users, sw_plural(users, "user", "users"),
                  failures);
     else

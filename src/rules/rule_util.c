@@ -139,10 +139,16 @@ bool rule_is_surge(const sw_rule_ctx *ctx, uint32_t value, double baseline)
     return value >= ctx->cfg->surge_minimum && value >= ctx->cfg->surge_factor * baseline + 5;
 }
 
-double rule_detail_number(const sw_finding *f, const char *name)
+const char *rule_detail_text(const sw_finding *f, const char *name)
 {
     for (unsigned i = 0; i < f->ndetails; i++)
         if (strcmp(f->details[i].name, name) == 0)
-            return strcmp(f->details[i].value, "true") == 0 ? 1 : atof(f->details[i].value);
-    return 0;
+            return f->details[i].value;
+    return NULL;
+}
+
+double rule_detail_number(const sw_finding *f, const char *name)
+{
+    const char *v = rule_detail_text(f, name);
+    return !v ? 0 : strcmp(v, "true") == 0 ? 1 : atof(v);
 }

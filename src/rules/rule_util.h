@@ -51,6 +51,8 @@ void rule_note_capture_loss(const sw_rule_ctx *ctx, sw_finding *f);
 
 /* Whether a minute's count is a surge over its baseline. */
 bool rule_is_surge(const sw_rule_ctx *ctx, uint32_t value, double baseline);
+/* A detail's value as text (NULL when absent). */
+const char *rule_detail_text(const sw_finding *f, const char *name);
 /* A detail's value as a number (0 when absent; a boolean is 1 or 0). */
 double rule_detail_number(const sw_finding *f, const char *name);
 
