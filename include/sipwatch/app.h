@@ -35,6 +35,7 @@ typedef struct sw_options {
     const char *match;          /* --match REGEX: only the calls one of whose messages matches */
     int match_field;            /* --match-field: 0 whole message, 1 from, 2 to, 3 ua, 4 callid */
     size_t max_message_len;
+    size_t call_memory_mb;      /* --call-memory: the dashboard's call store (0 = default) */
     int threads;                /* SIP parsing threads; 0 = parse on the capture thread */
     sw_correlate_config correlate;
     sw_rules_config rules;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "sipwatch/call_stats.h"
+#include "sipwatch/call_store.h"
 #include "sipwatch/findings.h"
 #include "sipwatch/sip_message.h"
 
@@ -28,6 +29,7 @@ typedef struct sw_monitor_counters {
     bool truncated;                     /* the capture file ends early */
     char truncated_why[128];
     uint64_t active_dialogs, pending_transactions, active_flows;
+    sw_call_store_stats call_store;     /* the dashboard's calls (zero without one) */
     uint64_t open_by_severity[3];       /* indexed by sw_severity */
     uint32_t rate[SW_MONITOR_HISTORY];  /* SIP messages in each of the last 60 s; [59] = newest */
     /* For the metrics endpoint: */
@@ -50,13 +52,10 @@ typedef struct sw_monitor_counters {
     unsigned nrules;                    /* every rule, open or not */
 } sw_monitor_counters;
 
-/* One message behind a finding, as a viewer gets it. */
-typedef struct sw_monitor_message {
-    sw_evidence ev;                     /* time, frame, endpoints, method/status, flags */
-    char *text;                         /* the SIP message as captured (NUL-terminated), or NULL
-                                           when it is no longer held; owned by the caller's copy */
-    size_t text_len;
-} sw_monitor_message;
+/* One message behind a finding, as a viewer gets it: the same shape as a
+ * call's message (time, frame, endpoints, method/status, flags; its SDP
+ * summary; its text, NULL when no longer held, owned by the copy). */
+typedef sw_call_message sw_monitor_message;
 
 typedef struct sw_monitor sw_monitor;
 
@@ -74,6 +73,16 @@ void sw_monitor_note_message(sw_monitor *m, const sw_sip_msg *msg);
 /* A finding changed (the findings store's listener); its evidence's text is
  * pinned while the finding lives. */
 void sw_monitor_finding_changed(sw_monitor *m, const sw_finding *f, sw_finding_change change);
+
+/* Keeps every call and its messages for viewers, within budget_bytes
+ * (--call-memory); without it the call functions below do nothing.
+ * Returns -1 when out of memory. Call before publishing starts. */
+int sw_monitor_enable_calls(sw_monitor *m, size_t budget_bytes);
+/* A message of a call, after correlation: the call's record as it stands,
+ * the message's summary, and the message itself (its text and SDP). */
+void sw_monitor_note_call(sw_monitor *m, const sw_call *call, const sw_evidence *ev, const sw_sip_msg *msg);
+/* The call's record is final. */
+void sw_monitor_call_ended(sw_monitor *m, const sw_call *call);
 
 /* ---- viewer side (any thread) -------------------------------------------- */
 
@@ -98,5 +107,23 @@ void sw_monitor_free_messages(sw_monitor_message *msgs, size_t n);
  * IPv6, UDP, with the original addresses, ports and times; messages that
  * came over TCP are written as UDP datagrams). Returns 0, or -1 with err. */
 int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err, size_t errlen);
+
+/* Calls: a version that moves on every change, the rows (oldest first; returns
+ * how many are held), the messages of one call (free with
+ * sw_call_store_free_messages). */
+uint64_t sw_monitor_calls_version(sw_monitor *m);
+size_t sw_monitor_get_calls(sw_monitor *m, sw_call_row *out, size_t max);
+size_t sw_monitor_get_call_messages(sw_monitor *m, uint64_t call, sw_call_message **out);
+/* Runs a search (see sw_call_store_search_step) to its end, letting go of
+ * the lock between steps so that capture never waits long. */
+void sw_monitor_search_calls(sw_monitor *m, sw_call_search *q);
+
+/* Writes the held messages of the given calls, in time order, to path:
+ * as_text false gives a pcap (UDP as UDP, TCP as one TCP stream per
+ * direction with running sequence numbers), true a text file with a
+ * header line per message. The file must not exist (never overwritten).
+ * Returns the messages written, or -1 with err. */
+long sw_monitor_save_calls(sw_monitor *m, const uint64_t *ids, size_t n, const char *path, bool as_text,
+                           char *err, size_t errlen);
 
 #endif

@@ -42,6 +42,7 @@ enum {
     OPT_CALLS,
     OPT_MATCH,
     OPT_MATCH_FIELD,
+    OPT_CALL_MEMORY,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
     {"calls", no_argument, NULL, OPT_CALLS},
     {"match", required_argument, NULL, OPT_MATCH},
     {"match-field", required_argument, NULL, OPT_MATCH_FIELD},
+    {"call-memory", required_argument, NULL, OPT_CALL_MEMORY},
     {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
     {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -117,6 +119,7 @@ void sw_options_usage(FILE *out)
           "      --no-ui            never open the dashboard (the report is written instead)\n"
           "      --quiet            dashboard: no bell or flash for new critical findings\n"
           "      --ascii            dashboard: ASCII line drawing instead of UTF-8\n"
+          "      --call-memory MB   dashboard: memory for calls and their messages (256)\n"
           "\n"
           "Service and alerts:\n"
           "      --config FILE      read options from FILE (command-line options win)\n"
@@ -380,6 +383,13 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
         }
         case OPT_NO_PROMISC:
             o->capture.promisc = false;
+            break;
+        case OPT_CALL_MEMORY:
+            if (parse_uint(optarg, 1024 * 1024, &v) || v < 1) {
+                snprintf(err, errlen, "invalid call memory '%s' (1 to 1048576 MB)", optarg);
+                return -1;
+            }
+            o->call_memory_mb = (size_t)v;
             break;
         case OPT_MAX_MESSAGE:
             if (parse_uint(optarg, 16u * 1024 * 1024, &v) || v < 512) {

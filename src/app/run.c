@@ -305,10 +305,27 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
 }
 
 /* Correlator events go to every rule (and, with --calls, ended calls out). */
+/* The dashboard's call list: each message of a call with the call's record
+ * as it stands, and the record once final. */
+static void note_call(sw_pipeline *pl, const sw_event *event)
+{
+    sw_call call;
+    sw_flow_call(event->flow, &call);
+    if (event->kind == SW_EVENT_FLOW_END) {
+        sw_monitor_call_ended(pl->monitor, &call);
+        return;
+    }
+    sw_evidence ev;
+    if (sw_flow_evidence(event->flow, &ev, 1) == 1)
+        sw_monitor_note_call(pl->monitor, &call, &ev, event->msg);
+}
+
 static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
     sw_rules_evaluate(&pl->rules, event);
+    if (pl->dashboard && event->flow && (event->kind == SW_EVENT_MESSAGE || event->kind == SW_EVENT_FLOW_END))
+        note_call(pl, event);
     if (event->kind == SW_EVENT_FLOW_END)
         call_ended(pl, event->flow);
 }
@@ -540,6 +557,10 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     pl->findings = sw_findings_create(0, on_finding, pl);
     if (dashboard || opt->metrics)
         pl->monitor = sw_monitor_create(dashboard ? 0 : 1024 * 1024);
+    if (dashboard && pl->monitor && sw_monitor_enable_calls(pl->monitor, opt->call_memory_mb << 20) < 0) {
+        sw_monitor_destroy(pl->monitor);
+        pl->monitor = NULL;
+    }
     pl->rules.cfg = &opt->rules;
     pl->rules.corr = &opt->correlate;
     pl->rules.findings = pl->findings;

@@ -9,6 +9,8 @@
  * ring moved on. Findings are mirrored (bounded, oldest resolved dropped
  * first) and a version number tells viewers when to re-read them. */
 #include "sipwatch/monitor.h"
+#include "pcap_writer.h"
+#include "sipwatch/timefmt.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +46,7 @@ struct sw_monitor {
     uint64_t *index;                /* ring position (ring_written at write) + 1, 0 = empty */
     size_t index_size;
     size_t pinned, pin_budget;
+    sw_call_store *calls;           /* NULL unless a viewer lists calls */
 };
 
 sw_monitor *sw_monitor_create(size_t max_text_bytes)
@@ -87,6 +90,7 @@ void sw_monitor_destroy(sw_monitor *m)
             unpin(m, &m->findings[i]);
         pthread_mutex_destroy(&m->lock);
     }
+    sw_call_store_destroy(m->calls);
     free(m->findings);
     free(m->ring);
     free(m->index);
@@ -250,6 +254,8 @@ void sw_monitor_get_counters(sw_monitor *m, sw_monitor_counters *out)
 {
     pthread_mutex_lock(&m->lock);
     *out = m->counters;
+    if (m->calls)
+        sw_call_store_get_stats(m->calls, &out->call_store);
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -304,77 +310,6 @@ void sw_monitor_free_messages(sw_monitor_message *msgs, size_t n)
 
 /* ---- saving a finding's messages as a pcap file ----------------------------- */
 
-static void put16be(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-
-static uint16_t ip_checksum(const uint8_t *p, size_t n)
-{
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-static uint16_t udp6_checksum(const uint8_t *ip6, const uint8_t *udp, size_t ulen)
-{
-    uint32_t sum = 0;
-    for (int i = 8; i < 40; i += 2)
-        sum += (uint32_t)(ip6[i] << 8 | ip6[i + 1]);
-    sum += (uint32_t)ulen + 17;
-    for (size_t i = 0; i < ulen; i += 2)
-        sum += (uint32_t)(udp[i] << 8 | (i + 1 < ulen ? udp[i + 1] : 0));
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t c = (uint16_t)~sum;
-    return c ? c : 0xffff;
-}
-
-static int write_packet(FILE *f, const sw_monitor_message *msg)
-{
-    const sw_evidence *e = &msg->ev;
-    bool v6 = e->src.ip.family == 6;
-    size_t iphdr = v6 ? 40 : 20, ulen = 8 + msg->text_len;
-    if (ulen > 65507)
-        return 0;
-    size_t caplen = 14 + iphdr + ulen;
-    uint8_t *pkt = calloc(1, caplen);
-    if (!pkt)
-        return -1;
-    static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
-    memcpy(pkt, macs, 12);
-    put16be(pkt + 12, v6 ? 0x86dd : 0x0800);
-    uint8_t *ip = pkt + 14, *udp = ip + iphdr;
-    if (v6) {
-        ip[0] = 0x60;
-        put16be(ip + 4, (uint16_t)ulen);
-        ip[6] = 17;
-        ip[7] = 64;
-        memcpy(ip + 8, e->src.ip.bytes, 16);
-        memcpy(ip + 24, e->dst.ip.bytes, 16);
-    } else {
-        ip[0] = 0x45;
-        put16be(ip + 2, (uint16_t)(20 + ulen));
-        ip[6] = 0x40;                       /* don't fragment */
-        ip[8] = 64;
-        ip[9] = 17;
-        memcpy(ip + 12, e->src.ip.bytes, 4);
-        memcpy(ip + 16, e->dst.ip.bytes, 4);
-        put16be(ip + 10, ip_checksum(ip, 20));
-    }
-    put16be(udp, e->src.port);
-    put16be(udp + 2, e->dst.port);
-    put16be(udp + 4, (uint16_t)ulen);
-    memcpy(udp + 8, msg->text, msg->text_len);
-    if (v6)
-        put16be(udp + 6, udp6_checksum(ip, udp, ulen));
-    uint32_t rec[4] = {(uint32_t)(e->ts / SW_USEC_PER_SEC), (uint32_t)(e->ts % SW_USEC_PER_SEC),
-                       (uint32_t)caplen, (uint32_t)caplen};
-    int rc = (fwrite(rec, sizeof rec, 1, f) == 1 && fwrite(pkt, caplen, 1, f) == 1) ? 1 : -1;
-    free(pkt);
-    return rc;
-}
-
 int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err, size_t errlen)
 {
     sw_monitor_message *msgs;
@@ -393,11 +328,9 @@ int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err
         sw_monitor_free_messages(msgs, n);
         return -1;
     }
-    /* pcap file header: magic, version 2.4, zone 0, sigfigs 0, snaplen, Ethernet */
-    uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 262144, 1};
-    int rc = fwrite(hdr, sizeof hdr, 1, f) == 1 ? 0 : -1;
+    int rc = sw_pcap_write_header(f);
     for (size_t i = 0; i < n && rc == 0; i++)
-        if (msgs[i].text && write_packet(f, &msgs[i]) < 0)
+        if (msgs[i].text && sw_pcap_write_udp(f, &msgs[i].ev, msgs[i].text, msgs[i].text_len) < 0)
             rc = -1;
     if (fclose(f) != 0)
         rc = -1;
@@ -405,4 +338,203 @@ int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     sw_monitor_free_messages(msgs, n);
     return rc;
+}
+
+/* ---- calls ------------------------------------------------------------------------ */
+
+int sw_monitor_enable_calls(sw_monitor *m, size_t budget_bytes)
+{
+    sw_call_store *s = sw_call_store_create(budget_bytes);
+    if (!s)
+        return -1;
+    pthread_mutex_lock(&m->lock);
+    sw_call_store_destroy(m->calls);
+    m->calls = s;
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+void sw_monitor_note_call(sw_monitor *m, const sw_call *call, const sw_evidence *ev, const sw_sip_msg *msg)
+{
+    if (!m->calls)
+        return;
+    char sdp[96] = "";
+    if (msg->sdp_media && msg->sdp_media[0])
+        snprintf(sdp, sizeof sdp, "%s%s%s", msg->sdp_media, msg->sdp_address ? " @" : "",
+                 msg->sdp_address ? msg->sdp_address : "");
+    pthread_mutex_lock(&m->lock);
+    sw_call_store_note(m->calls, call, ev, sdp[0] ? sdp : NULL, (const char *)msg->raw, msg->raw_len);
+    pthread_mutex_unlock(&m->lock);
+}
+
+void sw_monitor_call_ended(sw_monitor *m, const sw_call *call)
+{
+    if (!m->calls)
+        return;
+    pthread_mutex_lock(&m->lock);
+    sw_call_store_end(m->calls, call);
+    pthread_mutex_unlock(&m->lock);
+}
+
+uint64_t sw_monitor_calls_version(sw_monitor *m)
+{
+    pthread_mutex_lock(&m->lock);
+    uint64_t v = m->calls ? sw_call_store_version(m->calls) : 0;
+    pthread_mutex_unlock(&m->lock);
+    return v;
+}
+
+size_t sw_monitor_get_calls(sw_monitor *m, sw_call_row *out, size_t max)
+{
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->calls ? sw_call_store_rows(m->calls, out, max) : 0;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+size_t sw_monitor_get_call_messages(sw_monitor *m, uint64_t call, sw_call_message **out)
+{
+    *out = NULL;
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->calls ? sw_call_store_messages(m->calls, call, out) : 0;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+void sw_monitor_search_calls(sw_monitor *m, sw_call_search *q)
+{
+    for (;;) {
+        pthread_mutex_lock(&m->lock);
+        bool done = !m->calls || sw_call_store_search_step(m->calls, q, 1u << 20);
+        pthread_mutex_unlock(&m->lock);
+        if (done)
+            return;
+    }
+}
+
+/* ---- saving calls ------------------------------------------------------------------ */
+
+static int by_time(const void *a, const void *b)
+{
+    const sw_call_message *x = a, *y = b;
+    if (x->ev.ts != y->ev.ts)
+        return x->ev.ts < y->ev.ts ? -1 : 1;
+    return x->ev.frame < y->ev.frame ? -1 : x->ev.frame > y->ev.frame;
+}
+
+/* The held messages of every call in ids, in time order. */
+static size_t gather(sw_monitor *m, const uint64_t *ids, size_t n, sw_call_message **out)
+{
+    sw_call_message *all = NULL;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        sw_call_message *msgs;
+        size_t k = sw_monitor_get_call_messages(m, ids[i], &msgs);
+        sw_call_message *grown = k ? realloc(all, (total + k) * sizeof *all) : all;
+        if (!grown) {
+            sw_call_store_free_messages(msgs, k);
+            continue;
+        }
+        all = grown;
+        memcpy(all + total, msgs, k * sizeof *msgs);
+        free(msgs);                 /* the texts moved into all */
+        total += k;
+    }
+    if (total)
+        qsort(all, total, sizeof *all, by_time);
+    *out = all;
+    return total;
+}
+
+/* Running sequence numbers of the TCP directions written so far. */
+typedef struct tcp_dir {
+    sw_endpoint src, dst;
+    uint32_t next_seq;
+} tcp_dir;
+
+static bool same_endpoint(const sw_endpoint *a, const sw_endpoint *b)
+{
+    return a->port == b->port && sw_ip_equal(&a->ip, &b->ip);
+}
+
+static uint32_t *tcp_seq(tcp_dir *dirs, size_t *ndirs, size_t cap, const sw_evidence *e)
+{
+    for (size_t i = 0; i < *ndirs; i++)
+        if (same_endpoint(&dirs[i].src, &e->src) && same_endpoint(&dirs[i].dst, &e->dst))
+            return &dirs[i].next_seq;
+    if (*ndirs == cap)
+        return &dirs[cap - 1].next_seq;
+    dirs[*ndirs] = (tcp_dir){.src = e->src, .dst = e->dst, .next_seq = 1000 + (uint32_t)*ndirs * 0x1000000u};
+    return &dirs[(*ndirs)++].next_seq;
+}
+
+static int write_pcap_messages(FILE *f, const sw_call_message *msgs, size_t n, long *written)
+{
+    tcp_dir dirs[64];
+    size_t ndirs = 0;
+    if (sw_pcap_write_header(f) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const sw_call_message *c = &msgs[i];
+        if (!c->text)
+            continue;
+        int rc;
+        if (c->ev.transport == SW_TRANSPORT_TCP || c->ev.transport == SW_TRANSPORT_WS) {
+            uint32_t *seq = tcp_seq(dirs, &ndirs, 64, &c->ev);
+            sw_evidence back = {.src = c->ev.dst, .dst = c->ev.src};
+            uint32_t ack = *tcp_seq(dirs, &ndirs, 64, &back);
+            rc = sw_pcap_write_tcp(f, &c->ev, c->text, c->text_len, *seq, ack);
+            *seq += (uint32_t)c->text_len;
+        } else {
+            rc = sw_pcap_write_udp(f, &c->ev, c->text, c->text_len);
+        }
+        if (rc < 0)
+            return -1;
+        *written += rc;
+    }
+    return 0;
+}
+
+static int write_text_messages(FILE *f, const sw_call_message *msgs, size_t n, long *written)
+{
+    for (size_t i = 0; i < n; i++) {
+        const sw_call_message *c = &msgs[i];
+        if (!c->text)
+            continue;
+        char ts[40], src[64], dst[64];
+        sw_time_iso(c->ev.ts, ts, sizeof ts);
+        sw_endpoint_format(&c->ev.src, src, sizeof src);
+        sw_endpoint_format(&c->ev.dst, dst, sizeof dst);
+        if (fprintf(f, "%s %s %s -> %s\n", ts, sw_transport_name((sw_transport)c->ev.transport), src, dst) < 0 ||
+            fwrite(c->text, 1, c->text_len, f) != c->text_len || fputs("\n\n", f) == EOF)
+            return -1;
+        (*written)++;
+    }
+    return 0;
+}
+
+long sw_monitor_save_calls(sw_monitor *m, const uint64_t *ids, size_t n, const char *path, bool as_text,
+                           char *err, size_t errlen)
+{
+    sw_call_message *msgs;
+    size_t total = gather(m, ids, n, &msgs);
+    if (!total) {
+        snprintf(err, errlen, "the messages of these calls are no longer in memory");
+        free(msgs);
+        return -1;
+    }
+    FILE *f = fopen(path, "wbx");       /* never overwrite */
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        sw_call_store_free_messages(msgs, total);
+        return -1;
+    }
+    long written = 0;
+    int rc = as_text ? write_text_messages(f, msgs, total, &written) : write_pcap_messages(f, msgs, total, &written);
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    sw_call_store_free_messages(msgs, total);
+    return rc == 0 ? written : -1;
 }

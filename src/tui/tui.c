@@ -1,7 +1,8 @@
 /* Dashboard main loop: terminal set-up and guaranteed restore (quit, *stop
  * raised by a signal, a dead terminal, atexit), copies from the monitor at
- * most ten times a second, the view stack, key and mouse dispatch to the
- * screen components, the bell for new critical findings, saving pcaps. */
+ * most ten times a second, and the view stack: this loop alone pushes and
+ * pops views, acting on what each view's key handler returns; the bell for
+ * new critical findings, saving pcaps. */
 #include "tui_internal.h"
 
 #include <errno.h>
@@ -41,22 +42,57 @@ tui_view tui_current(const tui *t)
     return t->stack[t->depth];
 }
 
-void tui_push(tui *t, tui_view v)
+static const tui_panel_class *const panels[TUI_VIEW_COUNT] = {
+    [TUI_VIEW_LIST] = &tui_findings_panel,   [TUI_VIEW_CALLS] = &tui_calls_panel,
+    [TUI_VIEW_DETAIL] = &tui_detail_panel,   [TUI_VIEW_MESSAGE] = &tui_message_panel,
+    [TUI_VIEW_REFERENCE] = &tui_reference_panel, [TUI_VIEW_HELP] = &tui_help_panel,
+};
+
+static const tui_panel_class *current_panel(const tui *t)
 {
+    return panels[tui_current(t)];
+}
+
+static void push_view(tui *t, tui_view v)
+{
+    if (tui_current(t) == v)
+        return;
     if (t->depth + 1 < TUI_VIEW_STACK)
         t->depth++;
     t->stack[t->depth] = v;
     t->scroll = 0;
 }
 
-void tui_pop(tui *t)
+static void pop_view(tui *t)
 {
     if (t->depth > 0) {
-        if (tui_current(t) == TUI_VIEW_DETAIL)
-            tui_detail_release(t);
+        if (current_panel(t)->release)
+            current_panel(t)->release(t);
         t->depth--;
     }
     t->scroll = 0;
+}
+
+/* Findings <-> Calls: the other list becomes the bottom of the stack. */
+static void switch_root(tui *t, tui_view v)
+{
+    while (t->depth > 0)
+        pop_view(t);
+    t->stack[0] = v;
+    t->scroll = 0;
+}
+
+/* What a view asked for. */
+static void apply(tui *t, tui_action a, bool *quit)
+{
+    switch (a.kind) {
+    case TUI_ACT_PUSH: push_view(t, a.view); break;
+    case TUI_ACT_POP: pop_view(t); break;
+    case TUI_ACT_SWITCH: switch_root(t, a.view); break;
+    case TUI_ACT_QUIT: *quit = true; break;
+    case TUI_ACT_IGNORED:
+    case TUI_ACT_HANDLED: break;
+    }
 }
 
 void tui_set_status(tui *t, bool error, const char *fmt, ...)
@@ -153,9 +189,10 @@ static void refresh_data(tui *t, bool force)
         t->have_findings = true;
         t->last_findings_copy = now;
         copy_findings(t);
-        if (t->detail_id)
-            tui_detail_refresh(t);
     }
+    tui_calls_refresh(t, false);
+    if (t->detail_id || t->detail_call)
+        tui_detail_refresh(t);
 }
 
 /* ---- actions ------------------------------------------------------------------ */
@@ -173,9 +210,74 @@ void tui_save_finding(tui *t, uint64_t id)
         tui_set_status(t, true, "Save failed: %s", err[0] ? err : path);
 }
 
-void tui_open_detail(tui *t, const sw_finding *f)
+/* Keeps letters, digits and . _ + - of captured text for a file name. */
+static void name_part(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *in && o + 1 < len && o < 24; in++) {
+        char c = *in;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+            c == '+' || c == '-')
+            out[o++] = c;
+    }
+    out[o] = '\0';
+    if (!o)
+        snprintf(out, len, "unknown");
+}
+
+/* "sipwatch-call-1001-to-2002-20261202-061500" or "sipwatch-3-calls-...". */
+static void calls_file_stem(const tui *t, const uint64_t *ids, size_t n, char *out, size_t len)
+{
+    const sw_call_row *first = NULL;
+    for (size_t i = 0; i < t->ncalls; i++)
+        if (t->calls[i].id == ids[0])
+            first = &t->calls[i];
+    char when[32] = "";
+    if (first) {
+        time_t secs = (time_t)(first->start / SW_USEC_PER_SEC);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(when, sizeof when, "-%Y%m%d-%H%M%S", &tm);
+    }
+    if (n == 1 && first) {
+        char from[32], to[32];
+        name_part(first->from_user[0] ? first->from_user : first->from_host, from, sizeof from);
+        name_part(first->to_user[0] ? first->to_user : first->to_host, to, sizeof to);
+        snprintf(out, len, "sipwatch-call-%s-to-%s%s", from, to, when);
+    } else {
+        snprintf(out, len, "sipwatch-%zu-calls%s", n, when);
+    }
+}
+
+void tui_save_calls(tui *t, const uint64_t *ids, size_t n, bool as_text)
+{
+    const char *dir = t->opt->save_dir && t->opt->save_dir[0] ? t->opt->save_dir : ".";
+    const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+    char stem[160], path[4096], err[256] = "";
+    calls_file_stem(t, ids, n, stem, sizeof stem);
+    const char *ext = as_text ? "txt" : "pcap";
+    long written = -1;
+    for (int k = 1; k < 100; k++) {
+        if (k == 1)
+            snprintf(path, sizeof path, "%s%s%s.%s", dir, sep, stem, ext);
+        else
+            snprintf(path, sizeof path, "%s%s%s-%d.%s", dir, sep, stem, k, ext);
+        if (access(path, F_OK) == 0)
+            continue;               /* never overwrite: the next free name */
+        written = sw_monitor_save_calls(t->mon, ids, n, path, as_text, err, sizeof err);
+        break;
+    }
+    if (written >= 0)
+        tui_set_status(t, false, "Saved %ld message%s of %zu call%s to %s", written, written == 1 ? "" : "s", n,
+                       n == 1 ? "" : "s", path);
+    else
+        tui_set_status(t, true, "Save failed: %s", err[0] ? err : "no free file name");
+}
+
+tui_action tui_open_detail(tui *t, const sw_finding *f)
 {
     tui_detail_release(t);
+    t->detail_call = 0;
     t->detail_id = f->id;
     t->detail = *f;
     t->detail_gone = false;
@@ -184,8 +286,8 @@ void tui_open_detail(tui *t, const sw_finding *f)
     t->text_scroll = 0;
     t->focus_text = false;
     t->msgs_updates = (uint32_t)-1;
-    tui_push(t, TUI_VIEW_DETAIL);
     tui_detail_refresh(t);
+    return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
 }
 
 /* ---- drawing ------------------------------------------------------------------- */
@@ -208,14 +310,7 @@ static void draw(tui *t)
         bottom--;
         tui_status_draw(t, bottom);
     }
-    int h = bottom - y;
-    switch (tui_current(t)) {
-    case TUI_VIEW_LIST: tui_findings_draw(t, y, h); break;
-    case TUI_VIEW_DETAIL: tui_detail_draw(t, y, h); break;
-    case TUI_VIEW_MESSAGE: tui_message_draw(t, y, h); break;
-    case TUI_VIEW_REFERENCE: tui_reference_draw(t, y, h); break;
-    case TUI_VIEW_HELP: tui_help_draw(t, y, h); break;
-    }
+    current_panel(t)->draw(t, y, bottom - y);
     tui_keybar_draw(t);
     refresh();
 }
@@ -236,8 +331,10 @@ static bool global_key(tui *t, int ch, bool *quit)
         return true;
     case '?':
     case KEY_F(1):
-        if (tui_current(t) != TUI_VIEW_HELP)
-            tui_push(t, TUI_VIEW_HELP);
+        push_view(t, TUI_VIEW_HELP);
+        return true;
+    case '\t':                      /* the lists: Findings <-> Calls */
+        switch_root(t, t->stack[0] == TUI_VIEW_CALLS ? TUI_VIEW_LIST : TUI_VIEW_CALLS);
         return true;
     case 'p':
     case 'P':
@@ -265,18 +362,17 @@ static bool global_key(tui *t, int ch, bool *quit)
 
 static void handle_key(tui *t, int ch, bool *quit)
 {
-    if (t->editing) {               /* the '/' prompt gets everything */
-        tui_findings_key(t, ch);
+    const tui_panel_class *panel = current_panel(t);
+    if (t->editing || t->cprompt) { /* an open prompt gets everything */
+        apply(t, panel->key(t, ch, content_height(t)), quit);
         return;
     }
     if (ch == KEY_MOUSE) {
         MEVENT ev;
         if (getmouse(&ev) != OK)
             return;
-        if (tui_current(t) == TUI_VIEW_LIST)
-            tui_findings_mouse(t, &ev);
-        else if (tui_current(t) == TUI_VIEW_DETAIL)
-            tui_detail_mouse(t, &ev);
+        if (panel->mouse)
+            apply(t, panel->mouse(t, &ev), quit);
         else if (ev.bstate & BUTTON4_PRESSED)
             handle_key(t, KEY_UP, quit);
 #ifdef BUTTON5_PRESSED
@@ -285,17 +381,11 @@ static void handle_key(tui *t, int ch, bool *quit)
 #endif
         return;
     }
-    int h = content_height(t);
-    bool done = false;
-    switch (tui_current(t)) {
-    case TUI_VIEW_LIST: done = tui_findings_key(t, ch); break;
-    case TUI_VIEW_DETAIL: done = tui_detail_key(t, ch); break;
-    case TUI_VIEW_MESSAGE: done = tui_message_key(t, ch, h); break;
-    case TUI_VIEW_REFERENCE: done = tui_reference_key(t, ch, h); break;
-    case TUI_VIEW_HELP: done = tui_help_key(t, ch, h); break;
-    }
-    if (done)
+    tui_action a = panel->key(t, ch, content_height(t));
+    if (a.kind != TUI_ACT_IGNORED) {
+        apply(t, a, quit);
         return;
+    }
     if (global_key(t, ch, quit))
         return;
     switch (ch) {
@@ -304,7 +394,7 @@ static void handle_key(tui *t, int ch, bool *quit)
     case 127:
     case 8:
     case KEY_LEFT:
-        tui_pop(t);
+        pop_view(t);
         break;
     }
 }
@@ -325,6 +415,11 @@ static void tui_free(tui *t)
     tui_detail_release(t);
     free(t->findings);
     free(t->sel);
+    free(t->calls);
+    free(t->csel);
+    free(t->found);
+    free(t->marked);
+    free(t->finding_keys);
     free(t->alerted);
     free(t->ref_text);
 }
@@ -382,6 +477,7 @@ int sw_tui_run(sw_monitor *monitor, const sw_tui_options *options, volatile sig_
     t.utf8 = utf8 && !options->ascii;
     tui_filter_init(&t.filter);
     t.follow_top = true;
+    t.cfollow = true;
     tui_attr_init(&t);
     getmaxyx(stdscr, t.rows, t.cols);
     refresh_data(&t, true);

@@ -1,8 +1,10 @@
-/* Detail view of one finding: title line, then a text pane (summary, the
- * fix suggestion wrapped to the width, details, resolution) and the
- * call-flow ladder of its messages with a cursor; Enter shows the selected
- * message's raw text, 'e' its reference entry, Tab moves the arrows between
- * the ladder and the text. */
+/* Detail view of one finding or one call: title line, then a text pane (a
+ * finding's summary, fix suggestion, details and resolution; a call's
+ * parties, outcome, delays and findings) and the call-flow ladder of every
+ * message of the call the store still holds (a finding's own evidence when
+ * the call is gone), with a cursor; Enter shows the selected message's raw
+ * text, 'e' its reference entry, Tab moves the arrows between the ladder and
+ * the text. */
 #include "tui_internal.h"
 
 #include <stdio.h>
@@ -23,6 +25,8 @@ void tui_detail_release(tui *t)
 
 static size_t evidence_count(const tui *t)
 {
+    if (t->detail_call)
+        return t->nmsgs;
     return t->nmsgs ? t->nmsgs : (t->detail.nevidence <= SW_FINDING_EVIDENCE ? t->detail.nevidence : 0);
 }
 
@@ -31,8 +35,116 @@ static const sw_evidence *evidence_at(const tui *t, size_t i)
     return t->nmsgs ? &t->msgs[i].ev : &t->detail.evidence[i];
 }
 
+/* The cursor on the message that matters, the first time a flow is shown. */
+static void cursor_on_key(tui *t, size_t n)
+{
+    sw_evidence *ev = malloc(n * sizeof *ev);
+    tui_ladder l;
+    if (!ev)
+        return;
+    for (size_t i = 0; i < n; i++)
+        ev[i] = *evidence_at(t, i);
+    if (tui_ladder_layout(&l, ev, n, 80) == 0) {
+        for (size_t i = 0; i < l.nrows; i++)
+            if (l.rows[i].mark == TUI_MARK_KEY) {
+                t->mcur = i;
+                break;
+            }
+        tui_ladder_free(&l);
+    }
+    free(ev);
+}
+
+/* A finding's messages: the whole flow of its call when the store holds
+ * more of it than the finding's evidence, with the evidence's marks. */
+static void load_finding_messages(tui *t, const sw_finding *f)
+{
+    t->nmsgs = sw_monitor_get_messages(t->mon, f->id, &t->msgs);
+    t->whole_flow = false;
+    const sw_call_row *row = f->call_id[0] ? tui_call_by_callid(t, f->call_id) : NULL;
+    t->msgs_call_messages = row ? row->messages : 0;
+    if (!row || row->stored <= t->nmsgs)
+        return;
+    sw_call_message *all;
+    size_t n = sw_monitor_get_call_messages(t->mon, row->id, &all);
+    if (n <= t->nmsgs) {
+        sw_call_store_free_messages(all, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (unsigned k = 0; k < f->nevidence && k < SW_FINDING_EVIDENCE; k++)
+            if (f->evidence[k].frame == all[i].ev.frame && f->evidence[k].cseq == all[i].ev.cseq)
+                all[i].ev.flags |= f->evidence[k].flags & SW_EVF_KEY;
+    sw_monitor_free_messages(t->msgs, t->nmsgs);
+    t->msgs = all;
+    t->nmsgs = n;
+    t->whole_flow = true;
+}
+
+/* Takes new messages, keeping the cursor on the same frame. */
+static void reload(tui *t, const sw_finding *f, const sw_call_row *call)
+{
+    bool first_look = !t->msgs && t->msgs_updates == (uint32_t)-1;
+    uint64_t frame = !first_look && t->mcur < evidence_count(t) ? evidence_at(t, t->mcur)->frame : 0;
+    bool at_end = evidence_count(t) && t->mcur + 1 == evidence_count(t);
+    tui_detail_release(t);
+    if (f) {
+        load_finding_messages(t, f);
+        t->msgs_updates = f->updates;
+    } else {
+        t->nmsgs = sw_monitor_get_call_messages(t->mon, call->id, &t->msgs);
+        t->msgs_call_messages = call->messages;
+        t->msgs_updates = 0;
+        t->whole_flow = true;
+    }
+    size_t n = evidence_count(t);
+    t->mcur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (frame && evidence_at(t, i)->frame == frame)
+            t->mcur = i;
+    if (at_end && n)
+        t->mcur = n - 1;
+    if (first_look && n)
+        cursor_on_key(t, n);
+    if (t->mcur >= n)
+        t->mcur = n ? n - 1 : 0;
+}
+
+static const sw_call_row *call_by_id(const tui *t, uint64_t id)
+{
+    size_t lo = 0, hi = t->ncalls;     /* rows are in id order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->calls[mid].id == id)
+            return &t->calls[mid];
+        if (t->calls[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void refresh_call(tui *t)
+{
+    tui_calls_refresh(t, false);
+    const sw_call_row *r = call_by_id(t, t->detail_call);
+    if (!r) {
+        t->detail_gone = true;
+        return;
+    }
+    t->detail_gone = false;
+    t->call = *r;
+    if (!t->msgs || t->msgs_call_messages != r->messages)
+        reload(t, NULL, r);
+}
+
 void tui_detail_refresh(tui *t)
 {
+    if (t->detail_call) {
+        refresh_call(t);
+        return;
+    }
     const sw_finding *f = NULL;
     for (size_t i = 0; i < t->nfindings; i++)
         if (t->findings[i].id == t->detail_id)
@@ -43,42 +155,29 @@ void tui_detail_refresh(tui *t)
     }
     t->detail_gone = false;
     t->detail = *f;
-    if (t->msgs && t->msgs_updates == f->updates)
+    const sw_call_row *row = f->call_id[0] ? tui_call_by_callid(t, f->call_id) : NULL;
+    bool call_grew = row && row->messages != t->msgs_call_messages;
+    if (t->msgs && t->msgs_updates == f->updates && !call_grew)
         return;
-    /* new messages: keep the cursor on the same frame when it is still there */
-    bool first_look = !t->msgs && t->msgs_updates == (uint32_t)-1;
-    uint64_t frame = !first_look && t->mcur < evidence_count(t) ? evidence_at(t, t->mcur)->frame : 0;
-    bool at_end = evidence_count(t) && t->mcur + 1 == evidence_count(t);
+    reload(t, f, NULL);
+}
+
+tui_action tui_open_call(tui *t, const sw_call_row *r)
+{
     tui_detail_release(t);
-    t->nmsgs = sw_monitor_get_messages(t->mon, t->detail_id, &t->msgs);
-    t->msgs_updates = f->updates;
-    size_t n = evidence_count(t);
+    t->detail_id = 0;
+    t->detail_call = r->id;
+    t->call = *r;
+    memset(&t->detail, 0, sizeof t->detail);
+    t->detail_gone = false;
     t->mcur = 0;
-    for (size_t i = 0; i < n; i++)
-        if (frame && evidence_at(t, i)->frame == frame)
-            t->mcur = i;
-    if (at_end && n)
-        t->mcur = n - 1;
-    if (first_look && n) {
-        /* first look: the cursor on the message that matters */
-        sw_evidence *ev = malloc(n * sizeof *ev);
-        tui_ladder l;
-        if (ev) {
-            for (size_t i = 0; i < n; i++)
-                ev[i] = *evidence_at(t, i);
-            if (tui_ladder_layout(&l, ev, n, 80) == 0) {
-                for (size_t i = 0; i < l.nrows; i++)
-                    if (l.rows[i].mark == TUI_MARK_KEY) {
-                        t->mcur = i;
-                        break;
-                    }
-                tui_ladder_free(&l);
-            }
-            free(ev);
-        }
-    }
-    if (t->mcur >= n)
-        t->mcur = n ? n - 1 : 0;
+    t->mtop = 0;
+    t->text_scroll = 0;
+    t->focus_text = false;
+    t->msgs_updates = (uint32_t)-1;
+    t->msgs_call_messages = 0;
+    tui_detail_refresh(t);
+    return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
 }
 
 /* ---- the text pane: summary, what to do, details ------------------------------ */
@@ -123,8 +222,67 @@ static void doc_para(const tui *t, doc *d, const char *text, int indent, int wid
         doc_push(d, clean + spans[i].off, spans[i].len, indent, role);
 }
 
+static void fmt_party(const char *display, const char *user, const char *host, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s%s%s%s%s", display, display[0] ? " <" : "", user, user[0] && host[0] ? "@" : "", host,
+             display[0] ? ">" : "");
+}
+
+/* A call's facts: parties, outcome, delays, message counts, findings. */
+static void build_call_doc(const tui *t, doc *d, int width)
+{
+    const sw_call_row *c = &t->call;
+    char buf[1024], who[200], st[48];
+    fmt_party(c->from_display, c->from_user, c->from_host, who, sizeof who);
+    snprintf(buf, sizeof buf, "From: %s", who);
+    doc_para(t, d, buf, 0, width, TUI_A_NORMAL);
+    fmt_party("", c->to_user, c->to_host, who, sizeof who);
+    snprintf(buf, sizeof buf, "To:   %s", who);
+    doc_para(t, d, buf, 0, width, TUI_A_NORMAL);
+    int o = snprintf(buf, sizeof buf, "Outcome: %s", tui_call_state_text(c, st, sizeof st));
+    if (c->reason[0])
+        o += snprintf(buf + o, sizeof buf - (size_t)o, " %s", c->reason);
+    if (c->ender)
+        o += snprintf(buf + o, sizeof buf - (size_t)o, ", ended by %s", sw_call_ender_name(c->ender));
+    if (c->nbranches > 1)
+        o += snprintf(buf + o, sizeof buf - (size_t)o, ", forked to %u branches", c->nbranches);
+    if (!c->ended)
+        snprintf(buf + o, sizeof buf - (size_t)o, " (still followed)");
+    doc_para(t, d, buf, 0, width, c->state == SW_CALL_ANSWERED || c->state == SW_CALL_COMPLETED ? TUI_A_OK
+                                                                                             : TUI_A_NORMAL);
+    o = 0;
+    buf[0] = '\0';
+    if (c->first_provisional > c->start)
+        o += snprintf(buf + o, sizeof buf - (size_t)o, "Ringing after %.0f ms   ",
+                      (double)(c->first_provisional - c->start) / 1e3);
+    if (c->answer > c->start)
+        o += snprintf(buf + o, sizeof buf - (size_t)o, "Answered after %.0f ms   ", (double)(c->answer - c->start) / 1e3);
+    double dur = tui_call_duration(c);
+    if (dur >= 0)
+        o += snprintf(buf + o, sizeof buf - (size_t)o, "Duration %.1f s   ", dur);
+    snprintf(buf + o, sizeof buf - (size_t)o, "Messages %u (%u retransmitted), %u held", c->messages,
+             c->retransmissions, c->stored);
+    doc_para(t, d, buf, 0, width, TUI_A_NORMAL);
+    o = snprintf(buf, sizeof buf, "Findings:");
+    int nf = 0;
+    for (size_t i = 0; i < t->nfindings && o < (int)sizeof buf - 64; i++)
+        if (strcmp(t->findings[i].call_id, c->call_id) == 0) {
+            o += snprintf(buf + o, sizeof buf - (size_t)o, " #%llu %s (%s)", (unsigned long long)t->findings[i].id,
+                          t->findings[i].rule ? t->findings[i].rule : "?", sw_severity_name(t->findings[i].severity));
+            nf++;
+        }
+    if (nf)
+        doc_para(t, d, buf, 0, width, TUI_A_WARN);
+    snprintf(buf, sizeof buf, "Call-ID: %s", c->call_id);
+    doc_para(t, d, buf, 0, width, TUI_A_DIM);
+}
+
 static void build_doc(const tui *t, doc *d, int width)
 {
+    if (t->detail_call) {
+        build_call_doc(t, d, width);
+        return;
+    }
     const sw_finding *f = &t->detail;
     char buf[4096];
     doc_para(t, d, f->summary, 0, width, TUI_A_TITLE);
@@ -217,8 +375,38 @@ void tui_ladder_draw_row(const tui *t, const tui_ladder *l, long row, int y, boo
     }
 }
 
+static void draw_call_title(tui *t, int y)
+{
+    const sw_call_row *c = &t->call;
+    char st[48], iso[SW_TIME_STRLEN], src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
+    int x = 1;
+    x += tui_putf(y, x, t->cols - x, tui_attr(t, TUI_A_TITLE) | A_REVERSE, " %s ", c->method[0] ? c->method : "?");
+    x += tui_putf(y, x, t->cols - x, A_BOLD, " call #%llu ", (unsigned long long)c->id);
+    x += tui_putf(y, x, t->cols - x, tui_attr(t, c->state == SW_CALL_ANSWERED || c->state == SW_CALL_COMPLETED
+                                                     ? TUI_A_OK : TUI_A_WARN),
+                  " %s ", tui_call_state_text(c, st, sizeof st));
+    x += tui_put(y, x, t->cols - x, "  ", A_NORMAL);
+    x += tui_put_safe(t, y, x, 30, c->from_user[0] ? c->from_user : c->from_host, A_BOLD);
+    x += tui_put(y, x, t->cols - x, t->utf8 ? " \u2192 " : " -> ", A_NORMAL);
+    x += tui_put_safe(t, y, x, 30, c->to_user[0] ? c->to_user : c->to_host, A_BOLD);
+    sw_time_iso(c->start, iso, sizeof iso);
+    if (t->cols - x > 30)
+        tui_putf(y, x, t->cols - x, A_NORMAL, "   started %s", iso);
+    if (t->detail_gone)
+        tui_put(y, t->cols - 18, 18, " (no longer kept) ", tui_attr(t, TUI_A_DIM));
+    x = 1;
+    x += tui_put(y + 1, x, t->cols - x, sw_endpoint_format(&c->src, src, sizeof src), tui_attr(t, TUI_A_ENDPOINT));
+    x += tui_put(y + 1, x, t->cols - x, t->utf8 ? " \u2192 " : " -> ", A_NORMAL);
+    x += tui_put(y + 1, x, t->cols - x, sw_endpoint_format(&c->dst, dst, sizeof dst), tui_attr(t, TUI_A_ENDPOINT));
+    tui_putf(y + 1, x, t->cols - x, A_NORMAL, "  over %s", sw_transport_name((sw_transport)c->transport));
+}
+
 static void draw_title(tui *t, int y)
 {
+    if (t->detail_call) {
+        draw_call_title(t, y);
+        return;
+    }
     const sw_finding *f = &t->detail;
     int x = 1;
     char buf[256];
@@ -257,7 +445,7 @@ static void draw_title(tui *t, int y)
         tui_putf(y + 1, x, t->cols - x, A_NORMAL, "   updated %u time%s", f->updates, f->updates == 1 ? "" : "s");
 }
 
-void tui_detail_draw(tui *t, int y, int h)
+static void detail_draw(tui *t, int y, int h)
 {
     int cols = t->cols;
     int width = cols - 2;
@@ -317,11 +505,12 @@ void tui_detail_draw(tui *t, int y, int h)
     int ly = top + text_h;
     int lh = avail - text_h;
     char title[128];
-    snprintf(title, sizeof title, "Call flow: %zu message%s%s", nev, nev == 1 ? "" : "s",
+    snprintf(title, sizeof title, "%s: %zu message%s%s", t->whole_flow ? "Whole call flow" : "Call flow", nev,
+             nev == 1 ? "" : "s",
              t->focus_text ? "" : "  (\u2191\u2193 select, Enter raw, e explain)");
     if (!t->utf8 && !t->focus_text)
-        snprintf(title, sizeof title, "Call flow: %zu message%s  (arrows select, Enter raw, e explain)", nev,
-                 nev == 1 ? "" : "s");
+        snprintf(title, sizeof title, "%s: %zu message%s  (arrows select, Enter raw, e explain)",
+                 t->whole_flow ? "Whole call flow" : "Call flow", nev, nev == 1 ? "" : "s");
     if (lh < 1)
         return;
     tui_rule(t, ly, 0, cols, title, tui_attr(t, TUI_A_SECTION));
@@ -341,6 +530,16 @@ void tui_detail_draw(tui *t, int y, int h)
         return;
     }
     free(ev);
+    if (t->whole_flow && t->nmsgs == nev) {
+        const char **sdp = malloc(nev * sizeof *sdp);
+        if (sdp) {
+            for (size_t i = 0; i < nev; i++)
+                sdp[i] = t->msgs[i].sdp;
+            tui_ladder_add_notes(&l, sdp);
+            free(sdp);
+        }
+        l.delta = true;
+    }
     if (lh >= 2)
         tui_ladder_draw_row(t, &l, -1, ly + 1, false);
     int rows = lh - 3;              /* rule, endpoints, info line */
@@ -412,70 +611,71 @@ static void move_msg(tui *t, long delta)
     t->mcur = (size_t)i;
 }
 
-static void open_message(tui *t)
+static tui_action open_message(tui *t)
 {
-    if (evidence_count(t) == 0)
-        return;
-    tui_push(t, TUI_VIEW_MESSAGE);
+    return evidence_count(t) ? tui_act(TUI_ACT_PUSH, TUI_VIEW_MESSAGE) : TUI_HANDLED;
 }
 
-bool tui_detail_key(tui *t, int ch)
+static tui_action detail_key(tui *t, int ch, int h)
 {
+    (void)h;
     int page = t->ladder_rows > 1 ? t->ladder_rows - 1 : 1;
     if (t->focus_text) {
         switch (ch) {
-        case KEY_UP: case 'k': t->text_scroll--; return true;
-        case KEY_DOWN: case 'j': t->text_scroll++; return true;
-        case KEY_PPAGE: t->text_scroll -= 5; return true;
-        case KEY_NPAGE: case ' ': t->text_scroll += 5; return true;
-        case KEY_HOME: case 'g': t->text_scroll = 0; return true;
-        case KEY_END: case 'G': t->text_scroll = 1 << 20; return true;
+        case KEY_UP: case 'k': t->text_scroll--; return TUI_HANDLED;
+        case KEY_DOWN: case 'j': t->text_scroll++; return TUI_HANDLED;
+        case KEY_PPAGE: t->text_scroll -= 5; return TUI_HANDLED;
+        case KEY_NPAGE: case ' ': t->text_scroll += 5; return TUI_HANDLED;
+        case KEY_HOME: case 'g': t->text_scroll = 0; return TUI_HANDLED;
+        case KEY_END: case 'G': t->text_scroll = 1 << 20; return TUI_HANDLED;
         }
     } else {
         switch (ch) {
-        case KEY_UP: case 'k': move_msg(t, -1); return true;
-        case KEY_DOWN: case 'j': move_msg(t, 1); return true;
-        case KEY_PPAGE: move_msg(t, -page); return true;
-        case KEY_NPAGE: case ' ': move_msg(t, page); return true;
-        case KEY_HOME: case 'g': move_msg(t, -(1L << 30)); return true;
-        case KEY_END: case 'G': move_msg(t, 1L << 30); return true;
+        case KEY_UP: case 'k': move_msg(t, -1); return TUI_HANDLED;
+        case KEY_DOWN: case 'j': move_msg(t, 1); return TUI_HANDLED;
+        case KEY_PPAGE: move_msg(t, -page); return TUI_HANDLED;
+        case KEY_NPAGE: case ' ': move_msg(t, page); return TUI_HANDLED;
+        case KEY_HOME: case 'g': move_msg(t, -(1L << 30)); return TUI_HANDLED;
+        case KEY_END: case 'G': move_msg(t, 1L << 30); return TUI_HANDLED;
         }
     }
     switch (ch) {
     case '\t':
         t->focus_text = !t->focus_text;
-        return true;
+        return TUI_HANDLED;
     case '\n':
     case '\r':
     case KEY_ENTER:
     case KEY_RIGHT:
-        open_message(t);
-        return true;
+        return open_message(t);
     case 'e':
     case 'E':
         if (t->mcur < evidence_count(t))
-            tui_reference_open(t, evidence_at(t, t->mcur));
-        return true;
+            return tui_reference_open(t, evidence_at(t, t->mcur));
+        return TUI_HANDLED;
     case 's':
     case 'S':
-        tui_save_finding(t, t->detail_id);
-        return true;
+        if (t->detail_call)
+            tui_save_calls(t, &t->detail_call, 1, ch == 'S');
+        else
+            tui_save_finding(t, t->detail_id);
+        return TUI_HANDLED;
     case '/':
     case 'f':
-        tui_set_status(t, false, "Filters apply to the findings list: Esc goes back to it.");
-        return true;
+        tui_set_status(t, false, "Filters apply to the lists: Esc goes back.");
+        return TUI_HANDLED;
     }
-    return false;
+    return TUI_IGNORED;
 }
 
-void tui_detail_mouse(tui *t, const MEVENT *ev)
+static tui_action detail_mouse(tui *t, const MEVENT *ev)
 {
     if (ev->bstate & BUTTON4_PRESSED) {
         if (t->focus_text)
             t->text_scroll -= 3;
         else
             move_msg(t, -3);
-        return;
+        return TUI_HANDLED;
     }
 #ifdef BUTTON5_PRESSED
     if (ev->bstate & BUTTON5_PRESSED) {
@@ -483,23 +683,35 @@ void tui_detail_mouse(tui *t, const MEVENT *ev)
             t->text_scroll += 3;
         else
             move_msg(t, 3);
-        return;
+        return TUI_HANDLED;
     }
 #endif
     if (!(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
-        return;
+        return TUI_HANDLED;
     int r = ev->y - t->ladder_y;
     if (r < 0 || r >= t->ladder_rows) {
         if (ev->y < t->ladder_y)
             t->focus_text = true;
-        return;
+        return TUI_HANDLED;
     }
     size_t i = t->mtop + (size_t)r;
     if (i >= evidence_count(t))
-        return;
+        return TUI_HANDLED;
     bool again = i == t->mcur && !t->focus_text;
     t->focus_text = false;
     t->mcur = i;
     if ((ev->bstate & BUTTON1_DOUBLE_CLICKED) || (again && (ev->bstate & BUTTON1_CLICKED)))
-        open_message(t);
+        return open_message(t);
+    return TUI_HANDLED;
 }
+
+static void detail_release(tui *t)
+{
+    tui_detail_release(t);
+    t->detail_id = 0;
+    t->detail_call = 0;
+}
+
+const tui_panel_class tui_detail_panel = {
+    .name = "Detail", .draw = detail_draw, .key = detail_key, .mouse = detail_mouse, .release = detail_release,
+};

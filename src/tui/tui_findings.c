@@ -121,7 +121,7 @@ static void draw_preview(tui *t, const sw_finding *f, int y, int h)
     }
 }
 
-void tui_findings_draw(tui *t, int y, int h)
+static void findings_draw(tui *t, int y, int h)
 {
     int cols = t->cols;
     int ph = t->nsel ? preview_height(t, h) : 0;
@@ -305,48 +305,47 @@ static void edit_key(tui *t, int ch)
     tui_rebuild_selection(t);
 }
 
-bool tui_findings_key(tui *t, int ch)
+static tui_action findings_key(tui *t, int ch, int h)
 {
+    (void)h;
     if (t->editing) {
         edit_key(t, ch);
-        return true;
+        return TUI_HANDLED;
     }
     int page = t->list_rows > 1 ? t->list_rows - 1 : 1;
     switch (ch) {
     case KEY_UP:
     case 'k':
         move_to(t, (long)t->cur - 1);
-        return true;
+        return TUI_HANDLED;
     case KEY_DOWN:
     case 'j':
         move_to(t, (long)t->cur + 1);
-        return true;
+        return TUI_HANDLED;
     case KEY_PPAGE:
         move_to(t, (long)t->cur - page);
-        return true;
+        return TUI_HANDLED;
     case KEY_NPAGE:
     case ' ':
         move_to(t, (long)t->cur + page);
-        return true;
+        return TUI_HANDLED;
     case KEY_HOME:
     case 'g':
         move_to(t, 0);
-        return true;
+        return TUI_HANDLED;
     case KEY_END:
     case 'G':
         move_to(t, (long)t->nsel - 1);
-        return true;
+        return TUI_HANDLED;
     case '\n':
     case '\r':
     case KEY_ENTER:
     case KEY_RIGHT:
-        if (t->cur < t->nsel)
-            tui_open_detail(t, t->sel[t->cur]);
-        return true;
+        return t->cur < t->nsel ? tui_open_detail(t, t->sel[t->cur]) : TUI_HANDLED;
     case '/':
         t->editing = true;
         snprintf(t->edit_saved, sizeof t->edit_saved, "%s", t->filter.text);
-        return true;
+        return TUI_HANDLED;
     case 'f':
     case 'F': {
         tui_filter_cycle(&t->filter, t->findings, t->nfindings);
@@ -354,7 +353,7 @@ bool tui_findings_key(tui *t, int ch)
         char desc[160];
         tui_filter_describe(&t->filter, desc, sizeof desc);
         tui_set_status(t, false, "Filter: %s", desc[0] ? desc : "none (all findings)");
-        return true;
+        return TUI_HANDLED;
     }
     case 27:                        /* Esc: clear the filters */
         if (t->filter.text[0] || t->filter.severity >= 0 || t->filter.rule[0]) {
@@ -364,40 +363,45 @@ bool tui_findings_key(tui *t, int ch)
             tui_rebuild_selection(t);
             tui_set_status(t, false, "Filter cleared.");
         }
-        return true;
+        return TUI_HANDLED;
     case 's':
     case 'S':
         if (t->cur < t->nsel)
             tui_save_finding(t, t->sel[t->cur]->id);
         else
             tui_set_status(t, true, "No finding selected to save.");
-        return true;
+        return TUI_HANDLED;
     }
-    return false;
+    return TUI_IGNORED;
 }
 
-void tui_findings_mouse(tui *t, const MEVENT *ev)
+static tui_action findings_mouse(tui *t, const MEVENT *ev)
 {
     if (ev->bstate & BUTTON4_PRESSED) {
         move_to(t, (long)t->cur - 3);
-        return;
+        return TUI_HANDLED;
     }
 #ifdef BUTTON5_PRESSED
     if (ev->bstate & BUTTON5_PRESSED) {
         move_to(t, (long)t->cur + 3);
-        return;
+        return TUI_HANDLED;
     }
 #endif
     if (!(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
-        return;
+        return TUI_HANDLED;
     int r = ev->y - t->list_y;
     if (r < 0 || r >= t->list_rows)
-        return;
+        return TUI_HANDLED;
     size_t i = t->top + (size_t)r;
     if (i >= t->nsel)
-        return;
+        return TUI_HANDLED;
     bool again = i == t->cur;
     move_to(t, (long)i);
     if ((ev->bstate & BUTTON1_DOUBLE_CLICKED) || (again && (ev->bstate & BUTTON1_CLICKED)))
-        tui_open_detail(t, t->sel[t->cur]);
+        return tui_open_detail(t, t->sel[t->cur]);
+    return TUI_HANDLED;
 }
+
+const tui_panel_class tui_findings_panel = {
+    .name = "Findings", .draw = findings_draw, .key = findings_key, .mouse = findings_mouse,
+};

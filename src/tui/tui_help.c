@@ -46,7 +46,7 @@ static const help_line help[] = {
 
 #define HELP_LINES (sizeof help / sizeof help[0])
 
-void tui_help_draw(tui *t, int y, int h)
+static void help_draw(tui *t, int y, int h)
 {
     tui_put(y, 1, t->cols - 2, "sipwatch dashboard: keys", tui_attr(t, TUI_A_TITLE));
     tui_put(y, 26, t->cols - 27, "  (Esc goes back)", tui_attr(t, TUI_A_DIM));
@@ -80,23 +80,24 @@ void tui_help_draw(tui *t, int y, int h)
     }
 }
 
-bool tui_help_key(tui *t, int ch, int h)
+static tui_action help_key(tui *t, int ch, int h)
 {
     int page = h > 3 ? h - 3 : 1;
     switch (ch) {
-    case KEY_UP: case 'k': t->scroll--; return true;
-    case KEY_DOWN: case 'j': t->scroll++; return true;
-    case KEY_PPAGE: t->scroll -= page; return true;
-    case KEY_NPAGE: case ' ': t->scroll += page; return true;
-    case KEY_HOME: case 'g': t->scroll = 0; return true;
-    case KEY_END: case 'G': t->scroll = 1 << 20; return true;
+    case KEY_UP: case 'k': t->scroll--; return TUI_HANDLED;
+    case KEY_DOWN: case 'j': t->scroll++; return TUI_HANDLED;
+    case KEY_PPAGE: t->scroll -= page; return TUI_HANDLED;
+    case KEY_NPAGE: case ' ': t->scroll += page; return TUI_HANDLED;
+    case KEY_HOME: case 'g': t->scroll = 0; return TUI_HANDLED;
+    case KEY_END: case 'G': t->scroll = 1 << 20; return TUI_HANDLED;
     case '?':
     case KEY_F(1):
     case '\n':
     case '\r':
     case KEY_ENTER:
-        tui_pop(t);
-        return true;
+        return tui_act(TUI_ACT_POP, TUI_VIEW_HELP);
     }
-    return false;
+    return TUI_IGNORED;
 }
+
+const tui_panel_class tui_help_panel = {.name = "Help", .draw = help_draw, .key = help_key};

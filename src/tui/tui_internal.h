@@ -9,16 +9,43 @@
 
 #include "sipwatch/monitor.h"
 #include "sipwatch/tui.h"
+#include "tui_calls_model.h"
 #include "tui_ladder.h"
 #include "tui_text.h"
 
 typedef enum tui_view {
-    TUI_VIEW_LIST = 0,
-    TUI_VIEW_DETAIL,
+    TUI_VIEW_LIST = 0,              /* findings */
+    TUI_VIEW_CALLS,
+    TUI_VIEW_DETAIL,                /* a finding or a call: its whole call flow */
     TUI_VIEW_MESSAGE,
     TUI_VIEW_REFERENCE,
     TUI_VIEW_HELP,
+    TUI_VIEW_COUNT
 } tui_view;
+
+/* What a view's key or mouse handler asks of the loop that owns the view
+ * stack (tui.c): nothing (not its key), done, open a view, close this one,
+ * put another view at the bottom of the stack (Findings <-> Calls), quit. */
+typedef enum tui_action_kind {
+    TUI_ACT_IGNORED = 0,
+    TUI_ACT_HANDLED,
+    TUI_ACT_PUSH,
+    TUI_ACT_POP,
+    TUI_ACT_SWITCH,
+    TUI_ACT_QUIT,
+} tui_action_kind;
+
+typedef struct tui_action {
+    tui_action_kind kind;
+    tui_view view;                  /* PUSH, SWITCH */
+} tui_action;
+
+static inline tui_action tui_act(tui_action_kind kind, tui_view view)
+{
+    return (tui_action){kind, view};
+}
+#define TUI_IGNORED tui_act(TUI_ACT_IGNORED, TUI_VIEW_LIST)
+#define TUI_HANDLED tui_act(TUI_ACT_HANDLED, TUI_VIEW_LIST)
 
 /* Attribute roles: colour when the terminal has it, else bold/reverse/dim. */
 typedef enum tui_role {
@@ -76,13 +103,42 @@ typedef struct tui {
     char edit_saved[64];            /* the filter text before editing, for Esc */
     bool paused;
 
+    /* calls list (tui_calls.c) */
+    uint64_t cversion;
+    double last_calls_copy;
+    sw_call_row *calls;             /* copied rows, oldest first */
+    size_t ncalls, calls_cap;
+    const sw_call_row **csel;       /* shown, filtered and sorted */
+    size_t ncsel;
+    size_t ccur, ctop;
+    uint64_t ccur_id;               /* the call under the cursor */
+    bool cfollow;                   /* the cursor stays on the newest call */
+    tui_call_col csort;
+    bool csort_desc;
+    tui_call_filter cfilter;
+    int cprompt;                    /* 0, '/' (search messages) or 'f' (filter) */
+    char cedit[128];
+    uint64_t *found;                /* sorted ids the last '/' search found */
+    size_t nfound;
+    bool search_on;
+    char search_text[128];
+    uint64_t *marked;               /* calls selected with space, sorted */
+    size_t nmarked, marked_cap;
+    uint64_t *finding_keys;         /* sorted hashes of the Call-IDs findings name */
+    size_t nfinding_keys;
+    int clist_y, clist_rows;
+
     /* detail */
     uint64_t detail_id;
+    uint64_t detail_call;           /* the call shown (0: a finding is) */
+    sw_call_row call;               /* ... as last copied */
     sw_finding detail;              /* the finding shown, as last copied */
     bool detail_gone;               /* no longer in the monitor */
     sw_monitor_message *msgs;
     size_t nmsgs;
     uint32_t msgs_updates;          /* the finding's `updates` when msgs were taken */
+    uint32_t msgs_call_messages;    /* the call's message count when msgs were taken */
+    bool whole_flow;                /* msgs hold the whole call, not only the finding's evidence */
     size_t mcur, mtop;
     int text_scroll;
     bool focus_text;                /* Tab: arrows scroll the text instead of the ladder */
@@ -105,18 +161,31 @@ typedef struct tui {
     bool first_copy_done;
 } tui;
 
+/* One view's interface: the loop draws the view on top of the stack, gives
+ * it keys and mouse events first, and releases it when it is closed. */
+typedef struct tui_panel_class {
+    const char *name;                               /* for the key bar */
+    void (*draw)(tui *t, int y, int h);
+    tui_action (*key)(tui *t, int ch, int h);
+    tui_action (*mouse)(tui *t, const MEVENT *ev);  /* NULL: the wheel moves as arrows do */
+    void (*release)(tui *t);                        /* NULL: nothing to let go */
+} tui_panel_class;
+
+extern const tui_panel_class tui_findings_panel, tui_calls_panel, tui_detail_panel, tui_message_panel,
+    tui_reference_panel, tui_help_panel;
+
 /* tui.c */
 double tui_now(void);
 tui_view tui_current(const tui *t);
-void tui_push(tui *t, tui_view v);
-void tui_pop(tui *t);
 void tui_set_status(tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Re-applies the filter and the order to the copied findings. */
 void tui_rebuild_selection(tui *t);
 /* Opens the detail view of a finding (copies it and its messages). */
-void tui_open_detail(tui *t, const sw_finding *f);
+tui_action tui_open_detail(tui *t, const sw_finding *f);
 /* 's': saves the packets of finding id to a pcap file. */
 void tui_save_finding(tui *t, uint64_t id);
+/* 's'/'S' on calls: saves their messages as a pcap file or as text. */
+void tui_save_calls(tui *t, const uint64_t *ids, size_t n, bool as_text);
 
 /* tui_draw.c: attributes and clipped text */
 void tui_attr_init(tui *t);
@@ -138,33 +207,28 @@ int tui_header_height(const tui *t);
 void tui_header_draw(tui *t);
 
 /* tui_findings.c */
-void tui_findings_draw(tui *t, int y, int h);
-bool tui_findings_key(tui *t, int ch);
-void tui_findings_mouse(tui *t, const MEVENT *ev);
 /* Keeps the cursor on the same finding after the selection was rebuilt. */
 void tui_findings_reselect(tui *t);
 
+/* tui_calls.c */
+/* Copies the calls from the monitor when they changed (at most once a
+ * second when there are many) and rebuilds the shown list. */
+void tui_calls_refresh(tui *t, bool force);
+/* The held call whose Call-ID is call_id, or NULL. */
+const sw_call_row *tui_call_by_callid(const tui *t, const char *call_id);
+
 /* tui_detail.c */
-void tui_detail_draw(tui *t, int y, int h);
-bool tui_detail_key(tui *t, int ch);
-void tui_detail_mouse(tui *t, const MEVENT *ev);
-/* Refreshes the copy of the shown finding and its messages. */
+/* Refreshes the copy of the shown finding or call and its messages. */
 void tui_detail_refresh(tui *t);
 void tui_detail_release(tui *t);
+/* Opens the detail view of a call: its whole flow. */
+tui_action tui_open_call(tui *t, const sw_call_row *r);
 /* Draws a laid-out ladder row (or the endpoint line when row < 0). */
 void tui_ladder_draw_row(const tui *t, const tui_ladder *l, long row, int y, bool selected);
 
 /* tui_message.c */
-void tui_message_draw(tui *t, int y, int h);
-bool tui_message_key(tui *t, int ch, int h);
-/* Opens the reference view for a message (status code or method). */
-void tui_reference_open(tui *t, const sw_evidence *ev);
-void tui_reference_draw(tui *t, int y, int h);
-bool tui_reference_key(tui *t, int ch, int h);
-
-/* tui_help.c */
-void tui_help_draw(tui *t, int y, int h);
-bool tui_help_key(tui *t, int ch, int h);
+/* Prepares the reference view for a message (status code or method). */
+tui_action tui_reference_open(tui *t, const sw_evidence *ev);
 
 /* tui_keybar.c */
 void tui_keybar_draw(tui *t);

@@ -17,7 +17,11 @@ void tui_keybar_draw(tui *t)
     int n = 0;
     const char *ud = t->utf8 ? "\u2191\u2193" : "Up/Dn";
 #define K(k, l) (items[n].key = (k), items[n].label = (l), n++)
-    if (t->editing) {
+    if (t->cprompt) {
+        K("Enter", t->cprompt == '/' ? "Search" : "Apply");
+        K("Esc", "Cancel");
+        K("^U", "Clear");
+    } else if (t->editing) {
         K("Enter", "Keep");
         K("Esc", "Cancel");
         K("^U", "Clear");
@@ -28,9 +32,21 @@ void tui_keybar_draw(tui *t)
             K("Enter", "Open");
             K("/", "Filter");
             K("f", "Sev/Rule");
+            K("Tab", "Calls");
             K("h", t->filter.hide_resolved ? "ShowRes" : "HideRes");
             K("p", t->paused ? "Resume" : "Pause");
             K("s", "Save");
+            K("?", "Help");
+            K("q", "Quit");
+            break;
+        case TUI_VIEW_CALLS:
+            K("Enter", "Flow");
+            K("/", "Search");
+            K("f", "Filter");
+            K("o", "Sort");
+            K("Space", "Select");
+            K("s/S", "Save");
+            K("Tab", "Findings");
             K("?", "Help");
             K("q", "Quit");
             break;
@@ -39,7 +55,7 @@ void tui_keybar_draw(tui *t)
             K("Enter", "Raw");
             K("e", "Explain");
             K("Tab", t->focus_text ? "Flow" : "Text");
-            K("s", "Save");
+            K(t->detail_call ? "s/S" : "s", "Save");
             K("p", t->paused ? "Resume" : "Pause");
             K("Esc", "Back");
             K("?", "Help");
@@ -56,6 +72,7 @@ void tui_keybar_draw(tui *t)
             break;
         case TUI_VIEW_REFERENCE:
         case TUI_VIEW_HELP:
+        case TUI_VIEW_COUNT:
             K(ud, "Scroll");
             K("Esc", "Back");
             K("q", "Quit");
@@ -83,7 +100,8 @@ void tui_keybar_draw(tui *t)
         x += tui_put(y, x, t->cols - x, " ", la);
     }
     /* on the right: the screen's name */
-    static const char *const names[] = {"findings", "detail", "message", "reference", "help"};
+    static const char *const names[TUI_VIEW_COUNT] = {"findings", "calls", "detail", "message", "reference",
+                                                      "help"};
     const char *name = names[tui_current(t)];
     int nw = (int)strlen(name) + 2;
     if (x + nw + 1 < t->cols)
@@ -92,12 +110,22 @@ void tui_keybar_draw(tui *t)
 
 bool tui_status_visible(const tui *t)
 {
-    return t->editing || t->status[0];
+    return t->editing || t->cprompt || t->status[0];
 }
 
 void tui_status_draw(tui *t, int y)
 {
     tui_fill(y, 0, t->cols, A_NORMAL);
+    if (t->cprompt) {
+        const char *what = t->cprompt == '/' ? "Search messages: " : "Filter calls: ";
+        int x = tui_put(y, 0, t->cols, what, tui_attr(t, TUI_A_SECTION));
+        x += tui_put_safe(t, y, x, t->cols - x - 1, t->cedit, A_BOLD);
+        x += tui_put(y, x, 1, " ", A_REVERSE);
+        tui_put(y, x, t->cols - x,
+                t->cprompt == '/' ? "   any header or body text" : "   state: method: status: addr: user: has:finding",
+                tui_attr(t, TUI_A_DIM));
+        return;
+    }
     if (t->editing) {
         int x = tui_put(y, 0, t->cols, "Filter: ", tui_attr(t, TUI_A_SECTION));
         x += tui_put_safe(t, y, x, t->cols - x - 1, t->filter.text, A_BOLD);

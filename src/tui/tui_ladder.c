@@ -135,6 +135,20 @@ static void make_note(const sw_evidence *ev, const sw_evidence *all, size_t n, s
     *mark = m;
 }
 
+void tui_ladder_add_notes(tui_ladder *l, const char *const *sdp)
+{
+    bool any = false;
+    for (size_t i = 0; i < l->nrows; i++) {
+        if (!sdp[i] || !sdp[i][0])
+            continue;
+        any = true;
+        size_t o = strlen(l->rows[i].note);
+        snprintf(l->rows[i].note + o, sizeof l->rows[i].note - o, "%s%s", o ? " " : "", sdp[i]);
+    }
+    if (any && l->note_w && l->width - l->note_x > l->note_w)
+        l->note_w = l->width - l->note_x;
+}
+
 int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width)
 {
     memset(l, 0, sizeof *l);
@@ -327,8 +341,18 @@ int tui_ladder_row_cells(const tui_ladder *l, size_t row, bool utf8, tui_cell *c
 
     char iso[SW_TIME_STRLEN];
     sw_time_iso(r->ev.ts, iso, sizeof iso);
-    if (strlen(iso) > 11)
+    if (l->delta && row > 0) {
+        sw_time_us prev = l->rows[row - 1].ev.ts;
+        double d = r->ev.ts >= prev ? (double)(r->ev.ts - prev) / 1e6 : 0;
+        char buf[32];
+        if (d < 1000)
+            snprintf(buf, sizeof buf, "+%.*f", l->time_w >= 15 ? 6 : 3, d);
+        else
+            snprintf(buf, sizeof buf, "+%.0fs", d);
+        put_text(cells, n, 0, buf, l->time_w, TUI_CELL_TIME);
+    } else if (strlen(iso) > 11) {
         put_text(cells, n, 0, iso + 11, l->time_w, TUI_CELL_TIME);
+    }
     for (int i = 0; i < l->ncols; i++)
         put(cells, n, l->cols[i].x, vline, TUI_CELL_LIFELINE);
 

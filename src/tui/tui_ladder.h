@@ -54,7 +54,7 @@ typedef struct tui_ladder_row {
     int x0, x1;                     /* arrow span, inclusive: the cells between the lifelines */
     bool rightward;
     char label[48];                 /* "REGISTER", "401 Unauthorized" (as much as fits) */
-    char note[40];                  /* "challenge", "credentials", "no NOTIFY!" ... */
+    char note[112];                 /* "challenge", "credentials", "no NOTIFY!", an SDP summary ... */
     tui_mark mark;
 } tui_ladder_row;
 
@@ -64,11 +64,16 @@ typedef struct tui_ladder {
     int diag_x, diag_w;             /* the diagram's first column and width */
     int note_x, note_w;             /* the notes column (note_w 0: none) */
     int ncols;
-    bool merged;                    /* more endpoints than columns: the last is "others" */
+    bool merged;
+    bool delta;                     /* the time column shows the time since the previous message */                    /* more endpoints than columns: the last is "others" */
     tui_ladder_col cols[TUI_LADDER_MAX_COLS];
     size_t nrows;
     tui_ladder_row *rows;
 } tui_ladder;
+
+/* Puts each message's SDP summary (sdp[i], "" for none) into the notes of
+ * the rows that have none, and lets the notes take the rest of the line. */
+void tui_ladder_add_notes(tui_ladder *l, const char *const *sdp);
 
 /* Lays out n messages (oldest first) in a line `width` columns wide.
  * Returns 0, or -1 when out of memory. Free with tui_ladder_free. */

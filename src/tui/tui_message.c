@@ -107,7 +107,7 @@ static bool scroll_key(tui *t, int ch, int h)
 
 /* ---- raw message ------------------------------------------------------------- */
 
-void tui_message_draw(tui *t, int y, int h)
+static void message_draw(tui *t, int y, int h)
 {
     size_t nev = t->nmsgs ? t->nmsgs : t->detail.nevidence;
     if (nev == 0 || t->mcur >= nev) {
@@ -180,11 +180,11 @@ void tui_message_draw(tui *t, int y, int h)
     wrapped_free(&w);
 }
 
-bool tui_message_key(tui *t, int ch, int h)
+static tui_action message_key(tui *t, int ch, int h)
 {
     size_t nev = t->nmsgs ? t->nmsgs : t->detail.nevidence;
     if (scroll_key(t, ch, h))
-        return true;
+        return TUI_HANDLED;
     switch (ch) {
     case 'n':
     case ']':
@@ -192,30 +192,33 @@ bool tui_message_key(tui *t, int ch, int h)
             t->mcur++;
             t->scroll = 0;
         }
-        return true;
+        return TUI_HANDLED;
     case 'N':
     case '[':
         if (t->mcur > 0) {
             t->mcur--;
             t->scroll = 0;
         }
-        return true;
+        return TUI_HANDLED;
     case 'e':
     case 'E':
         if (t->mcur < nev)
-            tui_reference_open(t, t->nmsgs ? &t->msgs[t->mcur].ev : &t->detail.evidence[t->mcur]);
-        return true;
+            return tui_reference_open(t, t->nmsgs ? &t->msgs[t->mcur].ev : &t->detail.evidence[t->mcur]);
+        return TUI_HANDLED;
     case 's':
     case 'S':
-        tui_save_finding(t, t->detail_id);
-        return true;
+        if (t->detail_call)
+            tui_save_calls(t, &t->detail_call, 1, ch == 'S');
+        else
+            tui_save_finding(t, t->detail_id);
+        return TUI_HANDLED;
     }
-    return false;
+    return TUI_IGNORED;
 }
 
 /* ---- reference --------------------------------------------------------------- */
 
-void tui_reference_open(tui *t, const sw_evidence *ev)
+tui_action tui_reference_open(tui *t, const sw_evidence *ev)
 {
     char term[32];
     if (ev->status)
@@ -224,7 +227,7 @@ void tui_reference_open(tui *t, const sw_evidence *ev)
         snprintf(term, sizeof term, "%s", sw_sip_method_name((sw_sip_method)ev->method));
     else {
         tui_set_status(t, true, "No reference entry for this method.");
-        return;
+        return TUI_HANDLED;
     }
     char *out = NULL, *errs = NULL;
     size_t outlen = 0, errlen = 0;
@@ -238,7 +241,7 @@ void tui_reference_open(tui *t, const sw_evidence *ev)
         free(out);
         free(errs);
         tui_set_status(t, true, "Out of memory.");
-        return;
+        return TUI_HANDLED;
     }
     int width = t->cols - 2;
     if (width > 100)
@@ -254,16 +257,16 @@ void tui_reference_open(tui *t, const sw_evidence *ev)
         tui_set_status(t, true, "%s", msg);
         free(out);
         free(errs);
-        return;
+        return TUI_HANDLED;
     }
     free(errs);
     free(t->ref_text);
     t->ref_text = out;
     snprintf(t->ref_title, sizeof t->ref_title, "Reference: %s", term);
-    tui_push(t, TUI_VIEW_REFERENCE);
+    return tui_act(TUI_ACT_PUSH, TUI_VIEW_REFERENCE);
 }
 
-void tui_reference_draw(tui *t, int y, int h)
+static void reference_draw(tui *t, int y, int h)
 {
     tui_put(y, 1, t->cols - 2, t->ref_title, tui_attr(t, TUI_A_TITLE));
     tui_put(y, 1 + (int)strlen(t->ref_title), t->cols - 2 - (int)strlen(t->ref_title),
@@ -291,7 +294,10 @@ void tui_reference_draw(tui *t, int y, int h)
     wrapped_free(&w);
 }
 
-bool tui_reference_key(tui *t, int ch, int h)
+static tui_action reference_key(tui *t, int ch, int h)
 {
-    return scroll_key(t, ch, h);
+    return scroll_key(t, ch, h) ? TUI_HANDLED : TUI_IGNORED;
 }
+
+const tui_panel_class tui_message_panel = {.name = "Message", .draw = message_draw, .key = message_key};
+const tui_panel_class tui_reference_panel = {.name = "Reference", .draw = reference_draw, .key = reference_key};
