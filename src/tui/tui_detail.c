@@ -505,12 +505,12 @@ static void detail_draw(tui *t, int y, int h)
     int ly = top + text_h;
     int lh = avail - text_h;
     char title[128];
-    snprintf(title, sizeof title, "%s: %zu message%s%s", t->whole_flow ? "Whole call flow" : "Call flow", nev,
+    snprintf(title, sizeof title, "%s: %zu message%s%s", t->whole_flow ? "Call flow (whole call)" : "Call flow", nev,
              nev == 1 ? "" : "s",
              t->focus_text ? "" : "  (\u2191\u2193 select, Enter raw, e explain)");
     if (!t->utf8 && !t->focus_text)
         snprintf(title, sizeof title, "%s: %zu message%s  (arrows select, Enter raw, e explain)",
-                 t->whole_flow ? "Whole call flow" : "Call flow", nev, nev == 1 ? "" : "s");
+                 t->whole_flow ? "Call flow (whole call)" : "Call flow", nev, nev == 1 ? "" : "s");
     if (lh < 1)
         return;
     tui_rule(t, ly, 0, cols, title, tui_attr(t, TUI_A_SECTION));

@@ -201,6 +201,12 @@ void tui_header_draw(tui *t)
     x = 1;
     x = field(t, 2, x, "Dialogs", tui_fmt_count(c->active_dialogs, num, sizeof num), A_BOLD);
     x = field(t, 2, x, "Transactions", tui_fmt_count(c->pending_transactions, num, sizeof num), A_BOLD);
+    x = field(t, 2, x, "Calls", tui_fmt_count(c->call_store.calls, num, sizeof num), A_BOLD);
+    if (c->call_store.calls_evicted) {
+        /* the store is full: the oldest calls are forgotten as new ones come */
+        snprintf(buf, sizeof buf, "(%s evicted)  ", tui_fmt_count(c->call_store.calls_evicted, num, sizeof num));
+        x += tui_put(2, x - 2, cols - x, buf, tui_attr(t, TUI_A_WARN)) - 2;
+    }
     x += tui_put(2, x, cols - x, "Open findings:", A_NORMAL);
     static const sw_severity order[3] = {SW_SEV_CRITICAL, SW_SEV_WARNING, SW_SEV_INFO};
     for (int i = 0; i < 3; i++) {

@@ -1,5 +1,6 @@
-/* Help screen ('?' or F1): every key, what the colours and marks of the
- * table and the ladder mean, and the command-line equivalents. Scrolls;
+/* Help screen ('?' or F1): every key of the Findings and Calls views, what
+ * the colours and marks of the tables and the ladder mean, and the
+ * command-line equivalents. Scrolls;
  * Esc, Backspace, Enter or '?' again goes back. */
 #include "tui_internal.h"
 
@@ -12,12 +13,12 @@ typedef struct help_line {
 
 static const help_line help[] = {
     {NULL, "Moving around"},
-    {"Up/Down  j/k", "select a finding, or a message in the call flow"},
+    {"Up/Down  j/k", "select a finding or a call, or a message in the call flow"},
     {"PgUp/PgDn", "a page up or down (Space: page down)"},
     {"Home/End  g/G", "first or last"},
-    {"Enter  Right", "open the finding; in the call flow, the raw message"},
-    {"Esc  Backspace", "back (in the findings list: clear the filters)"},
-    {"Tab", "detail: arrows move in the call flow, or scroll the text"},
+    {"Enter  Right", "open the finding or the call; in the call flow, the raw message"},
+    {"Esc  Backspace", "back (in the lists: clear the filters)"},
+    {"Tab", "switch between Findings and Calls; in the detail: flow or text"},
     {"n / N", "raw message: next / previous message"},
     {"e", "reference entry for the message's status code or method"},
     {"mouse", "click selects, click again opens, the wheel scrolls"},
@@ -31,11 +32,19 @@ static const help_line help[] = {
     {"?  F1", "this help"},
     {"q", "quit (Ctrl-C too)"},
     {NULL, ""},
+    {NULL, "Calls"},
+    {"/", "search every header and body of every message of every call"},
+    {"f", "filter: state:busy method:invite status:4xx addr:.. user:.. has:finding"},
+    {"o / O", "sort by the next column / reverse the order"},
+    {"Space", "select the call (a clears the selection)"},
+    {"s / S", "save the selected calls (or this one) as a pcap / as text"},
+    {"!", "a finding names this call"},
+    {NULL, ""},
     {NULL, "Reading the screen"},
     {"CRIT/WARN/INFO", "severity: open first, critical and most recent on top"},
     {"dimmed row", "resolved: the problem stopped (kept for reference)"},
     {"Drops", "highlighted when packets were lost before analysis"},
-    {"call flow", "one column per address, an arrow per message"},
+    {"call flow", "one column per address, an arrow per message; +s.us since the last"},
     {"red/bold arrow", "a 401/407 challenge"},
     {"yellow/underline", "a request carrying credentials (Authorization)"},
     {"magenta/bold+ul", "the message that matters (e.g. 202 and no NOTIFY)"},

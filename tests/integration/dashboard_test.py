@@ -4,9 +4,11 @@ screen with capture-pane: the header and the finding row, the detail view
 (fix suggestion, call-flow ladder), the raw message and reference views,
 the text and severity filters, pause, help, saving a pcap, a window resize,
 and that quitting (or a signal, or losing the terminal) restores the
-terminal.
+terminal; and the Calls view: every dialog listed, the search through the
+messages, the whole flow of a call, filters, saving selected calls as a pcap
+that tshark reads with the same SIP messages.
 
-usage: dashboard_test.py SIPWATCH PCAPS_DIR [80x24 | 200x50 | ascii | signal | hangup | truncated]
+usage: dashboard_test.py SIPWATCH PCAPS_DIR [80x24 | 200x50 | ascii | signal | hangup | truncated | calls]
 Exit 0 = pass, 1 = fail, 77 = skipped (tmux not installed).
 """
 import os
@@ -166,8 +168,11 @@ def main_flow(pane, status, cwd, ascii_mode):
     pane.keys("Enter")
     screen = pane.wait_for("What to do", "Call flow")
     expect("password" in screen, "the suggestion mentions the password", screen)
-    reg = line_with(screen, "22:50:49.1", "REGISTER", "credentials")
-    chal = line_with(screen, "22:50:49.1", "401", "challenge")
+    # the whole flow of the call: the first row at its time, the others as
+    # the time since the message before
+    expect(line_with(screen, "22:50:49.1", "REGISTER") is not None, "the first row's time", screen)
+    reg = line_with(screen, "+0.0", "REGISTER", "credentials")
+    chal = line_with(screen, "+0.0", "401", "challenge")
     expect(reg is not None and chal is not None, "ladder rows for REGISTER and 401", screen)
     if ascii_mode:
         expect("->|" in reg and "|<-" in chal, "ASCII arrows", screen)
@@ -185,13 +190,13 @@ def main_flow(pane, status, cwd, ascii_mode):
     pane.keys("Down")
     pane.keys("Enter")
     screen = pane.wait_for("SIP/2.0 401 Unauthorized", "WWW-Authenticate")
-    expect("message 2 of 12" in screen, "raw view title", screen)
+    expect("message 2 of 32" in screen, "raw view title (every message of the call)", screen)
     pane.keys("e")
     screen = pane.wait_for("Reference: 401", "What to do")
     pane.keys("Escape")
     pane.wait_for("SIP/2.0 401 Unauthorized")
     pane.keys("n")
-    pane.wait_for("message 3 of 12", "Authorization")
+    pane.wait_for("message 3 of 32", "Authorization")
     pane.keys("Escape")
     pane.wait_for("Call flow")
     pane.keys("Escape")
@@ -272,6 +277,71 @@ def main_flow(pane, status, cwd, ascii_mode):
     expect("SUMMARY" not in screen and "Call flow" not in screen, "no dashboard left on the screen", screen)
 
 
+def tshark_sip(path, call_ids=None):
+    """(Call-ID, CSeq, status) of every SIP message tshark reads in path."""
+    r = subprocess.run(["tshark", "-r", path, "-Y", "sip", "-T", "fields", "-e", "sip.Call-ID", "-e", "sip.CSeq",
+                        "-e", "sip.Status-Code"], capture_output=True, text=True)
+    rows = [tuple(l.split("\t")) for l in r.stdout.splitlines() if l.strip()]
+    return sorted(x for x in rows if call_ids is None or x[0] in call_ids)
+
+
+def calls_flow(pane, status, cwd, pcap):
+    """The Calls view on a capture of 15 INVITEs refused with 503."""
+    pane.wait_for("analysed")
+    pane.keys("Tab")
+    screen = pane.wait_for("Calls: 15", "Start", "Method")
+    rows = [l for l in screen.splitlines() if "INVITE" in l and "failed 503" in l]
+    expect(len(rows) == 15, "every dialog listed with its outcome (15 rows)", screen)
+    expect("127.0.0.14" in rows[0], "source and destination of each call", screen)
+    # search every message's text for one Call-ID
+    pane.keys("/")
+    pane.wait_for("Search messages:")
+    pane.literal("7-771@")
+    pane.keys("Enter")
+    screen = pane.wait_for("Calls: 1 of 15", "search \"7-771@\"")
+    pane.keys("Enter")
+    screen = pane.wait_for("Call flow (whole call): 3 messages", "7-771@")
+    expect(line_with(screen, "INVITE", "\u25ba") is not None and line_with(screen, "503") is not None
+           and line_with(screen, "ACK") is not None, "every message of the call in the flow", screen)
+    expect("Outcome: failed 503" in screen, "the call's outcome", screen)
+    pane.keys("Escape")
+    pane.keys("Escape")
+    pane.wait_for("Calls: 15", absent=("search",))
+    # filters
+    pane.keys("f")
+    pane.literal("state:answered")
+    pane.keys("Enter")
+    pane.wait_for("Calls: 0 of 15", "No call matches")
+    pane.keys("f")
+    pane.keys("C-u")
+    pane.literal("method:invite status:5xx")
+    pane.keys("Enter")
+    pane.wait_for("Calls: 15", "filter")
+    pane.keys("Escape")
+    # select two calls and save them; a second save never overwrites the first
+    pane.keys("End")
+    pane.keys("Space")
+    pane.keys("Up")
+    pane.keys("Up")
+    pane.keys("Space")
+    pane.wait_for("2 selected")
+    pane.keys("s")
+    screen = pane.wait_for("Saved 6 messages of 2 calls to")
+    saved = sorted(f for f in os.listdir(cwd) if f.startswith("sipwatch-2-calls-") and f.endswith(".pcap"))
+    expect(len(saved) == 1, "one pcap written: %s" % saved, screen)
+    got = tshark_sip(os.path.join(cwd, saved[0]))
+    ids = {g[0] for g in got}
+    expect(len(ids) == 2 and got == tshark_sip(pcap, ids), "tshark reads the same SIP messages: %s" % got, screen)
+    pane.keys("s")
+    pane.wait_for("-2.pcap")
+    pane.keys("S")
+    pane.wait_for(".txt")
+    texts = [f for f in os.listdir(cwd) if f.endswith(".txt")]
+    expect(len(texts) == 1 and "INVITE sip:" in open(os.path.join(cwd, texts[0])).read(), "text save", screen)
+    pane.keys("q")
+    expect(read_status(status) == 0, "quit")
+
+
 def signal_flow(pane, status, hangup):
     pane.wait_for("auth-loop", "analysed")
     pid = sipwatch_pid(pane)
@@ -299,8 +369,10 @@ def main():
     if not shutil.which("tmux"):
         print("tmux is not installed: skipped")
         return SKIP
-    width, height = (200, 50) if mode == "200x50" else (80, 24)
+    width, height = (200, 50) if mode in ("200x50", "calls") else (80, 24)
     pcap = os.path.abspath(os.path.join(pcaps, "register-wrong-password-udp.pcap"))
+    if mode == "calls":
+        pcap = os.path.abspath(os.path.join(pcaps, "server-503-burst-udp.pcap"))
     cwd = tempfile.mkdtemp(prefix="sw-dashboard-")
     status = os.path.join(cwd, "status")
     name = "swdash%d%s" % (os.getpid(), mode.replace("x", "_"))
@@ -320,6 +392,8 @@ def main():
         pane.start(command, env)
         if mode in ("signal", "hangup"):
             signal_flow(pane, status, mode == "hangup")
+        elif mode == "calls":
+            calls_flow(pane, status, cwd, pcap)
         elif mode == "truncated":
             # The warning that the file is cut is in the header, as in the report.
             pane.wait_for("analysed", "Not inspected", "capture file truncated")
