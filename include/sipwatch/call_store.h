@@ -31,6 +31,7 @@ typedef struct sw_call_row {
     uint8_t state;                  /* sw_call_state */
     uint8_t ender;                  /* sw_call_ender */
     bool ended;                     /* the correlator forgot its flow: the record is final */
+    bool selected;                  /* one of its messages matched --match */
     uint16_t final_status;
     uint16_t last_status;           /* latest status seen (provisional included) */
     uint8_t nbranches;

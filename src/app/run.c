@@ -604,7 +604,8 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             pipeline_free(pl);
             return SW_EXIT_RUNTIME;
         }
-        sw_tui_options topt = {.quiet = opt->quiet, .ascii = opt->ascii, .save_dir = NULL};
+        sw_tui_options topt = {.quiet = opt->quiet, .ascii = opt->ascii, .save_dir = NULL,
+                                  .match = pl->have_match};
         int rc = sw_tui_run(pl->monitor, &topt, stop);
         *stop = 1;                          /* the user quit: stop a live capture too */
         pthread_join(analysis, NULL);

@@ -207,6 +207,7 @@ static void copy_record(sw_call_row *r, const sw_call *c)
     r->end = c->end;
     r->messages = c->messages;
     r->retransmissions = c->retransmissions;
+    r->selected = c->selected;
 }
 
 static slot *row_for(sw_call_store *s, const sw_call *call)

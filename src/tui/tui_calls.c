@@ -75,6 +75,7 @@ static void place_cursor(tui *t)
 static void rebuild(tui *t)
 {
     collect_finding_keys(t);
+    t->cfilter.only_selected = t->opt->match;
     t->ncsel = tui_select_calls(t->calls, t->ncalls, &t->cfilter, has_finding, t,
                                 t->search_on ? t->found : NULL, t->nfound, t->csort, t->csort_desc, t->csel);
     place_cursor(t);
@@ -165,11 +166,6 @@ static void draw_head(tui *t, int y, const cols *c)
              names[1], c->from, c->from, names[2], c->to, c->to, names[3], c->route, c->route, route, c->msgs,
              names[6], c->state, names[7], c->dur, c->dur ? names[8] : "");
     tui_put(y, 0, t->cols, head, a);
-    char sort[64];
-    snprintf(sort, sizeof sort, " sort: %s %s ", tui_call_col_name(t->csort), t->csort_desc ? "desc" : "asc");
-    int sw = (int)strlen(sort);
-    if (t->cols > sw + 60)
-        tui_put(y, t->cols - sw, sw, sort, a | A_BOLD);
 }
 
 static tui_role row_role(const sw_call_row *r)
@@ -235,7 +231,10 @@ static void draw_title(tui *t, int y)
     if (t->cfilter.text[0])
         o += snprintf(title + o, sizeof title - (size_t)o, "   filter \"%s\"", t->cfilter.text);
     if (t->nmarked)
-        snprintf(title + o, sizeof title - (size_t)o, "   %zu selected", t->nmarked);
+        o += snprintf(title + o, sizeof title - (size_t)o, "   %zu selected", t->nmarked);
+    if (t->csort != TUI_CC_START || t->csort_desc)
+        snprintf(title + o, sizeof title - (size_t)o, "   sorted by %s, %s", tui_call_col_name(t->csort),
+                 t->csort_desc ? "descending" : "ascending");
     tui_rule(t, y, 0, t->cols, title, tui_attr(t, TUI_A_SECTION));
 }
 

@@ -129,6 +129,8 @@ bool tui_call_matches(const sw_call_row *r, const tui_call_filter *f, tui_has_fi
 {
     if (f->has_finding && !(has && has(ctx, r)))
         return false;
+    if (f->only_selected && !r->selected)
+        return false;
     for (int i = 0; i < f->nterms; i++)
         if (!term_holds(r, f->terms[i].key, f->terms[i].value, f->terms[i].code))
             return false;

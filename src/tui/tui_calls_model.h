@@ -28,6 +28,7 @@ typedef struct tui_call_filter {
         int code;                   /* status: 4 for "4xx", 486 for "486" */
     } terms[TUI_CALL_FILTER_TERMS];
     bool has_finding;
+    bool only_selected;             /* --match: only the calls that matched */
 } tui_call_filter;
 
 /* Parses "state:busy method:invite status:4xx addr:10.1.2.3 user:1001

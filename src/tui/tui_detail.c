@@ -525,7 +525,7 @@ static void detail_draw(tui *t, int y, int h)
     for (size_t i = 0; i < nev; i++)
         ev[i] = *evidence_at(t, i);
     tui_ladder l;
-    if (tui_ladder_layout(&l, ev, nev, width) != 0) {
+    if (tui_ladder_layout_notes(&l, ev, nev, width, t->whole_flow ? 44 : 0) != 0) {
         free(ev);
         return;
     }

@@ -149,7 +149,7 @@ void tui_ladder_add_notes(tui_ladder *l, const char *const *sdp)
         l->note_w = l->width - l->note_x;
 }
 
-int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width)
+static int layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width, int want_note)
 {
     memset(l, 0, sizeof *l);
     if (width < 20)
@@ -160,6 +160,8 @@ int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width)
     int rest = width - l->diag_x;
     if (rest >= 60) {
         l->note_w = width >= 120 ? 24 : 16;
+        if (want_note > l->note_w && rest - want_note >= 60)
+            l->note_w = want_note;
         l->note_x = width - l->note_w;
         l->diag_w = l->note_x - l->diag_x - 1;
     } else {
@@ -195,8 +197,9 @@ int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width)
     if (l->diag_w > cap) {
         l->diag_w = cap;
         if (l->note_w) {
+            int keep = l->note_w > 24 ? l->note_w : 24;
             l->note_x = l->diag_x + l->diag_w + 2;
-            l->note_w = width - l->note_x < 24 ? width - l->note_x : 24;
+            l->note_w = width - l->note_x < keep ? width - l->note_x : keep;
         }
     }
     int spacing = l->diag_w / l->ncols;
@@ -261,6 +264,16 @@ int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width)
             r->label[0] = '\0';
     }
     return 0;
+}
+
+int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width)
+{
+    return layout(l, ev, n, width, 0);
+}
+
+int tui_ladder_layout_notes(tui_ladder *l, const sw_evidence *ev, size_t n, int width, int note_w)
+{
+    return layout(l, ev, n, width, note_w);
 }
 
 void tui_ladder_free(tui_ladder *l)

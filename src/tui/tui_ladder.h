@@ -78,6 +78,9 @@ void tui_ladder_add_notes(tui_ladder *l, const char *const *sdp);
 /* Lays out n messages (oldest first) in a line `width` columns wide.
  * Returns 0, or -1 when out of memory. Free with tui_ladder_free. */
 int tui_ladder_layout(tui_ladder *l, const sw_evidence *ev, size_t n, int width);
+/* The same with a notes column of note_w columns when the line has room
+ * (for SDP summaries). */
+int tui_ladder_layout_notes(tui_ladder *l, const sw_evidence *ev, size_t n, int width, int note_w);
 void tui_ladder_free(tui_ladder *l);
 
 /* The label and the highlight of one message, on its own (used by the
