@@ -337,11 +337,12 @@ static void run_search(tui *t, const char *text)
     t->nfound = n;
     t->search_on = true;
     snprintf(t->search_text, sizeof t->search_text, "%s", text);
+    bool capped = q->nids >= SW_CALL_SEARCH_MAX;
     free(q);
     t->cfollow = false;
     rebuild(t);
     tui_set_status(t, false, "%zu call%s with \"%s\" in a message%s.", n, n == 1 ? "" : "s", text,
-                   n >= SW_CALL_SEARCH_MAX ? " (the first ones)" : "");
+                   capped ? " (the oldest ones: narrow the search)" : "");
 }
 
 static void apply_filter(tui *t, const char *text)
