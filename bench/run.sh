@@ -3,8 +3,10 @@
 # (default 1,000,000 messages) in bench/out/ for each traffic profile (today's
 # "default" and "busy-pbx"), and measures on each big file, every tool under
 # /usr/bin/time -v and timeout: sipwatch -r --json, the libpcap read ceiling,
-# the libosip2 parse ceiling on 1 and 2 threads, sngrep -N and tshark -z
-# sip,stat; then sipwatch again on the small file (memory growth). Prints a
+# sipwatch -r --json --calls (a record per call; its peak memory must stay
+# within 10% of --json alone), the libosip2 parse ceiling on 1 and 2
+# threads, sngrep -N and tshark -z sip,stat; then sipwatch again on the
+# small file (memory growth). Prints a
 # table per profile (messages, seconds, messages/s, peak RSS, CPU seconds),
 # sipwatch's ratios and its correlator's flow and peer counts.
 #
@@ -19,7 +21,7 @@
 #   --seed N        generator seed (default 1)
 #   --timeout S     per-tool time limit in seconds (default 900)
 #   --no-build      use the tools already in BUILD_DIR, do not run cmake
-#   --skip LIST     comma-separated, not to run: sipwatch,read,parse,sngrep,tshark
+#   --skip LIST     comma-separated, not to run: sipwatch,calls,read,parse,sngrep,tshark
 #   -h, --help
 set -u -o pipefail
 
@@ -267,6 +269,19 @@ bench_profile() {
         else row sipwatch - "$SW_SECS" "$SW_RSS" "$SW_CPU" "$SW_NOTE"; say "   sipwatch failed or is not ready; continuing"; fi
         big_rss=$SW_RSS; big_ok=$SW_OK; big_corr=$SW_CORR
         [ -n "$SW_CORR" ] && say "   sipwatch correlator: $SW_CORR"
+    fi
+
+    # --calls streams: a finished call is written and forgotten, so its peak
+    # memory is --json's (within 10%)
+    if ! skipped calls && [ -x "$SIPWATCH" ]; then
+        measure calls "$OUT/sipwatch-calls-$tag" "$SIPWATCH" -r "$cap" --json --calls
+        got=$(grep -c '"type": *"call"' "$OUT/sipwatch-calls-$tag.out" 2>/dev/null)
+        local cnote="call records $got"
+        if [ -n "$big_rss" ] && [ -n "$M_RSS_MB" ]; then
+            cnote="$cnote, peak RSS $(awk -v a="$M_RSS_MB" -v b="$big_rss" 'BEGIN { r = a / b; printf "x%.3f of --json (target <= 1.10: %s)", r, (r <= 1.10 ? "met" : "NOT met") }')"
+        fi
+        if [ $M_RC = 0 ] || [ $M_RC = 1 ]; then row sw-calls "${SW_MSGS:--}" "$M_SECS" "$M_RSS_MB" "$M_CPU" "$cnote"
+        else row sw-calls - "$M_SECS" "$M_RSS_MB" "$M_CPU" "FAILED rc=$M_RC $M_NOTE"; fi
     fi
 
     if ! skipped read; then

@@ -30,18 +30,6 @@ static void restore_terminal(void)
     }
 }
 
-double tui_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-tui_view tui_current(const tui *t)
-{
-    return t->stack[t->depth];
-}
-
 static const tui_panel_class *const panels[TUI_VIEW_COUNT] = {
     [TUI_VIEW_LIST] = &tui_findings_panel,   [TUI_VIEW_CALLS] = &tui_calls_panel,
     [TUI_VIEW_DETAIL] = &tui_detail_panel,   [TUI_VIEW_MESSAGE] = &tui_message_panel,
@@ -95,84 +83,7 @@ static void apply(tui *t, tui_action a, bool *quit)
     }
 }
 
-void tui_set_status(tui *t, bool error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->status, sizeof t->status, fmt, ap);
-    va_end(ap);
-    t->status_error = error;
-    t->status_until = tui_now() + 6.0;
-}
-
 /* ---- copies from the monitor ------------------------------------------------ */
-
-void tui_rebuild_selection(tui *t)
-{
-    t->nsel = tui_select_findings(t->findings, t->nfindings, &t->filter, t->sel);
-    tui_findings_reselect(t);
-}
-
-static bool alerted(const tui *t, uint64_t id)
-{
-    for (size_t i = 0; i < t->nalerted; i++)
-        if (t->alerted[i] == id)
-            return true;
-    return false;
-}
-
-/* Beeps once per new critical finding (or one escalated to critical). */
-static void check_alerts(tui *t)
-{
-    const sw_finding *newest = NULL;
-    for (size_t i = 0; i < t->nfindings; i++) {
-        const sw_finding *f = &t->findings[i];
-        if (f->severity != SW_SEV_CRITICAL || f->state != SW_FINDING_OPEN || alerted(t, f->id))
-            continue;
-        if (t->nalerted == t->alerted_cap) {
-            size_t cap = t->alerted_cap ? t->alerted_cap * 2 : 64;
-            uint64_t *a = realloc(t->alerted, cap * sizeof *a);
-            if (!a)
-                return;
-            t->alerted = a;
-            t->alerted_cap = cap;
-        }
-        t->alerted[t->nalerted++] = f->id;
-        newest = f;
-    }
-    if (newest) {
-        if (!t->opt->quiet)
-            beep();
-        tui_set_status(t, true, "New critical finding: %s #%llu", newest->rule ? newest->rule : "?",
-                       (unsigned long long)newest->id);
-    }
-}
-
-static void copy_findings(tui *t)
-{
-    for (int tries = 0; tries < 4; tries++) {
-        size_t n = sw_monitor_get_findings(t->mon, t->findings, t->cap);
-        if (n <= t->cap) {
-            t->nfindings = n;
-            break;
-        }
-        size_t cap = n + 64;
-        sw_finding *f = realloc(t->findings, cap * sizeof *f);
-        const sw_finding **s = f ? realloc(t->sel, cap * sizeof *s) : NULL;
-        if (f)
-            t->findings = f;
-        if (!f || !s) {
-            t->nfindings = sw_monitor_get_findings(t->mon, t->findings, t->cap);
-            if (t->nfindings > t->cap)
-                t->nfindings = t->cap;
-            break;
-        }
-        t->sel = s;
-        t->cap = cap;
-    }
-    tui_rebuild_selection(t);
-    check_alerts(t);
-}
 
 static void refresh_data(tui *t, bool force)
 {
@@ -188,106 +99,12 @@ static void refresh_data(tui *t, bool force)
         t->fversion = v;
         t->have_findings = true;
         t->last_findings_copy = now;
-        copy_findings(t);
+        tui_copy_findings(t);
+        tui_rebuild_selection(t);
     }
-    tui_calls_refresh(t, false);
+    tui_copy_calls(t, false);
     if (t->detail_id || t->detail_call)
         tui_detail_refresh(t);
-}
-
-/* ---- actions ------------------------------------------------------------------ */
-
-void tui_save_finding(tui *t, uint64_t id)
-{
-    char path[4096], err[256];
-    const char *dir = t->opt->save_dir && t->opt->save_dir[0] ? t->opt->save_dir : ".";
-    snprintf(path, sizeof path, "%s%ssipwatch-finding-%llu.pcap", dir,
-             dir[strlen(dir) - 1] == '/' ? "" : "/", (unsigned long long)id);
-    err[0] = '\0';
-    if (sw_monitor_save_pcap(t->mon, id, path, err, sizeof err) == 0)
-        tui_set_status(t, false, "Saved finding #%llu's packets to %s", (unsigned long long)id, path);
-    else
-        tui_set_status(t, true, "Save failed: %s", err[0] ? err : path);
-}
-
-/* Keeps letters, digits and . _ + - of captured text for a file name. */
-static void name_part(const char *in, char *out, size_t len)
-{
-    size_t o = 0;
-    for (; *in && o + 1 < len && o < 24; in++) {
-        char c = *in;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-            c == '+' || c == '-')
-            out[o++] = c;
-    }
-    out[o] = '\0';
-    if (!o)
-        snprintf(out, len, "unknown");
-}
-
-/* "sipwatch-call-1001-to-2002-20261202-061500" or "sipwatch-3-calls-...". */
-static void calls_file_stem(const tui *t, const uint64_t *ids, size_t n, char *out, size_t len)
-{
-    const sw_call_row *first = NULL;
-    for (size_t i = 0; i < t->ncalls; i++)
-        if (t->calls[i].id == ids[0])
-            first = &t->calls[i];
-    char when[32] = "";
-    if (first) {
-        time_t secs = (time_t)(first->start / SW_USEC_PER_SEC);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        strftime(when, sizeof when, "-%Y%m%d-%H%M%S", &tm);
-    }
-    if (n == 1 && first) {
-        char from[32], to[32];
-        name_part(first->from_user[0] ? first->from_user : first->from_host, from, sizeof from);
-        name_part(first->to_user[0] ? first->to_user : first->to_host, to, sizeof to);
-        snprintf(out, len, "sipwatch-call-%s-to-%s%s", from, to, when);
-    } else {
-        snprintf(out, len, "sipwatch-%zu-calls%s", n, when);
-    }
-}
-
-void tui_save_calls(tui *t, const uint64_t *ids, size_t n, bool as_text)
-{
-    const char *dir = t->opt->save_dir && t->opt->save_dir[0] ? t->opt->save_dir : ".";
-    const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
-    char stem[160], path[4096], err[256] = "";
-    calls_file_stem(t, ids, n, stem, sizeof stem);
-    const char *ext = as_text ? "txt" : "pcap";
-    long written = -1;
-    for (int k = 1; k < 100; k++) {
-        if (k == 1)
-            snprintf(path, sizeof path, "%s%s%s.%s", dir, sep, stem, ext);
-        else
-            snprintf(path, sizeof path, "%s%s%s-%d.%s", dir, sep, stem, k, ext);
-        if (access(path, F_OK) == 0)
-            continue;               /* never overwrite: the next free name */
-        written = sw_monitor_save_calls(t->mon, ids, n, path, as_text, err, sizeof err);
-        break;
-    }
-    if (written >= 0)
-        tui_set_status(t, false, "Saved %ld message%s of %zu call%s to %s", written, written == 1 ? "" : "s", n,
-                       n == 1 ? "" : "s", path);
-    else
-        tui_set_status(t, true, "Save failed: %s", err[0] ? err : "no free file name");
-}
-
-tui_action tui_open_detail(tui *t, const sw_finding *f)
-{
-    tui_detail_release(t);
-    t->detail_call = 0;
-    t->detail_id = f->id;
-    t->detail = *f;
-    t->detail_gone = false;
-    t->mcur = 0;
-    t->mtop = 0;
-    t->text_scroll = 0;
-    t->focus_text = false;
-    t->msgs_updates = (uint32_t)-1;
-    tui_detail_refresh(t);
-    return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
 }
 
 /* ---- drawing ------------------------------------------------------------------- */

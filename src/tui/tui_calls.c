@@ -3,8 +3,8 @@
  * calls a finding names), sorted by any column, filtered by an expression
  * ('f'), searched through every message's text ('/'); Enter opens the call's
  * whole flow, space selects calls, s/S save them as pcap or text. Rows are
- * copied and sorted only when the calls changed; drawing visits the visible
- * rows alone, so a list of 100,000 calls stays quick. */
+ * sorted only when the copy of the calls changed (tui_data.c); drawing visits
+ * the visible rows alone, so a list of 100,000 calls stays quick. */
 #include "tui_internal.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@
 
 #include "sipwatch/timefmt.h"
 
-/* ---- copies and the shown list ---------------------------------------------- */
+/* ---- the shown list ---------------------------------------------- */
 
 static uint64_t key_of(const char *s)
 {
@@ -74,51 +74,12 @@ static void place_cursor(tui *t)
 
 static void rebuild(tui *t)
 {
+    t->csel_epoch = t->calls_epoch;
     collect_finding_keys(t);
     t->cfilter.only_selected = t->opt->match;
     t->ncsel = tui_select_calls(t->calls, t->ncalls, &t->cfilter, has_finding, t,
                                 t->search_on ? t->found : NULL, t->nfound, t->csort, t->csort_desc, t->csel);
     place_cursor(t);
-}
-
-void tui_calls_refresh(tui *t, bool force)
-{
-    uint64_t v = sw_monitor_calls_version(t->mon);
-    double now = tui_now();
-    double gap = t->ncalls > 20000 ? 1.0 : t->ncalls > 2000 ? 0.3 : 0.0;
-    if (!force && (v == t->cversion || now - t->last_calls_copy < gap))
-        return;
-    for (int tries = 0; tries < 4; tries++) {
-        size_t n = sw_monitor_get_calls(t->mon, t->calls, t->calls_cap);
-        if (n <= t->calls_cap) {
-            t->ncalls = n;
-            break;
-        }
-        size_t cap = n + n / 4 + 256;
-        sw_call_row *r = realloc(t->calls, cap * sizeof *r);
-        const sw_call_row **s = r ? realloc(t->csel, cap * sizeof *s) : NULL;
-        if (r)
-            t->calls = r;
-        if (!r || !s) {
-            t->ncalls = sw_monitor_get_calls(t->mon, t->calls, t->calls_cap);
-            if (t->ncalls > t->calls_cap)
-                t->ncalls = t->calls_cap;
-            break;
-        }
-        t->csel = s;
-        t->calls_cap = cap;
-    }
-    t->cversion = v;
-    t->last_calls_copy = now;
-    rebuild(t);
-}
-
-const sw_call_row *tui_call_by_callid(const tui *t, const char *call_id)
-{
-    for (size_t i = t->ncalls; i-- > 0;)
-        if (strcmp(t->calls[i].call_id, call_id) == 0)
-            return &t->calls[i];
-    return NULL;
 }
 
 /* ---- drawing --------------------------------------------------------------------- */
@@ -240,7 +201,8 @@ static void draw_title(tui *t, int y)
 
 static void calls_draw(tui *t, int y, int h)
 {
-    tui_calls_refresh(t, false);
+    if (t->csel_epoch != t->calls_epoch)
+        rebuild(t);
     draw_title(t, y);
     if (h < 4)
         return;

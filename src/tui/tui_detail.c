@@ -110,25 +110,9 @@ static void reload(tui *t, const sw_finding *f, const sw_call_row *call)
         t->mcur = n ? n - 1 : 0;
 }
 
-static const sw_call_row *call_by_id(const tui *t, uint64_t id)
-{
-    size_t lo = 0, hi = t->ncalls;     /* rows are in id order */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->calls[mid].id == id)
-            return &t->calls[mid];
-        if (t->calls[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
 static void refresh_call(tui *t)
 {
-    tui_calls_refresh(t, false);
-    const sw_call_row *r = call_by_id(t, t->detail_call);
+    const sw_call_row *r = tui_call_by_id(t, t->detail_call);
     if (!r) {
         t->detail_gone = true;
         return;
@@ -160,6 +144,22 @@ void tui_detail_refresh(tui *t)
     if (t->msgs && t->msgs_updates == f->updates && !call_grew)
         return;
     reload(t, f, NULL);
+}
+
+tui_action tui_open_detail(tui *t, const sw_finding *f)
+{
+    tui_detail_release(t);
+    t->detail_call = 0;
+    t->detail_id = f->id;
+    t->detail = *f;
+    t->detail_gone = false;
+    t->mcur = 0;
+    t->mtop = 0;
+    t->text_scroll = 0;
+    t->focus_text = false;
+    t->msgs_updates = (uint32_t)-1;
+    tui_detail_refresh(t);
+    return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
 }
 
 tui_action tui_open_call(tui *t, const sw_call_row *r)

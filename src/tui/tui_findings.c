@@ -9,7 +9,7 @@
 
 #include "sipwatch/timefmt.h"
 
-void tui_findings_reselect(tui *t)
+static void reselect(tui *t)
 {
     if (t->follow_top) {            /* the cursor on the top row follows the worst finding */
         t->cur = 0;
@@ -26,6 +26,12 @@ void tui_findings_reselect(tui *t)
             t->cur = 0;             /* nothing chosen yet: follow the top (worst) one */
     }
     t->sel_id = t->cur < t->nsel ? t->sel[t->cur]->id : 0;
+}
+
+void tui_rebuild_selection(tui *t)
+{
+    t->nsel = tui_select_findings(t->findings, t->nfindings, &t->filter, t->sel);
+    reselect(t);
 }
 
 static void move_to(tui *t, long i)

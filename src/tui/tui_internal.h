@@ -108,7 +108,10 @@ typedef struct tui {
     double last_calls_copy;
     sw_call_row *calls;             /* copied rows, oldest first */
     size_t ncalls, calls_cap;
+    uint64_t calls_epoch;           /* bumped by every copy */
+    uint64_t findings_epoch;
     const sw_call_row **csel;       /* shown, filtered and sorted */
+    uint64_t csel_epoch;            /* the copy csel was built from */
     size_t ncsel;
     size_t ccur, ctop;
     uint64_t ccur_id;               /* the call under the cursor */
@@ -174,14 +177,30 @@ typedef struct tui_panel_class {
 extern const tui_panel_class tui_findings_panel, tui_calls_panel, tui_detail_panel, tui_message_panel,
     tui_reference_panel, tui_help_panel;
 
-/* tui.c */
+/* The files form layers, each calling only into the ones below it:
+ *   tui.c (the loop and the view stack)
+ *   views: tui_findings.c, tui_calls.c -> tui_detail.c -> tui_message.c, tui_help.c
+ *   services: tui_data.c (copies), tui_save.c, tui_header.c, tui_keybar.c,
+ *             tui_draw.c, tui_ladder.c, tui_text.c, tui_calls_model.c */
+
+static inline tui_view tui_current(const tui *t)
+{
+    return t->stack[t->depth];
+}
+
+/* tui_data.c: copies from the monitor, the clock, the status message */
 double tui_now(void);
-tui_view tui_current(const tui *t);
 void tui_set_status(tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Re-applies the filter and the order to the copied findings. */
-void tui_rebuild_selection(tui *t);
-/* Opens the detail view of a finding (copies it and its messages). */
-tui_action tui_open_detail(tui *t, const sw_finding *f);
+/* Copies the findings (bumps findings_epoch; beeps for a new critical one). */
+void tui_copy_findings(tui *t);
+/* Copies the calls when they changed (at most once a second when there are
+ * many, unless force); bumps calls_epoch and returns true when it did. */
+bool tui_copy_calls(tui *t, bool force);
+/* A copied call by its Call-ID or its id, or NULL. */
+const sw_call_row *tui_call_by_callid(const tui *t, const char *call_id);
+const sw_call_row *tui_call_by_id(const tui *t, uint64_t id);
+
+/* tui_save.c */
 /* 's': saves the packets of finding id to a pcap file. */
 void tui_save_finding(tui *t, uint64_t id);
 /* 's'/'S' on calls: saves their messages as a pcap file or as text. */
@@ -207,17 +226,13 @@ int tui_header_height(const tui *t);
 void tui_header_draw(tui *t);
 
 /* tui_findings.c */
-/* Keeps the cursor on the same finding after the selection was rebuilt. */
-void tui_findings_reselect(tui *t);
-
-/* tui_calls.c */
-/* Copies the calls from the monitor when they changed (at most once a
- * second when there are many) and rebuilds the shown list. */
-void tui_calls_refresh(tui *t, bool force);
-/* The held call whose Call-ID is call_id, or NULL. */
-const sw_call_row *tui_call_by_callid(const tui *t, const char *call_id);
+/* Re-applies the filter and the order to the copied findings, keeping the
+ * cursor on the same finding. */
+void tui_rebuild_selection(tui *t);
 
 /* tui_detail.c */
+/* Opens the detail view of a finding (copies it and its messages). */
+tui_action tui_open_detail(tui *t, const sw_finding *f);
 /* Refreshes the copy of the shown finding or call and its messages. */
 void tui_detail_refresh(tui *t);
 void tui_detail_release(tui *t);
