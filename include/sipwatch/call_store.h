@@ -35,6 +35,7 @@ typedef struct sw_call_row {
     uint16_t final_status;
     uint16_t last_status;           /* latest status seen (provisional included) */
     uint8_t nbranches;
+    uint16_t branch_status[SW_CALL_BRANCHES];   /* each forked branch's last status */
     sw_time_us start, first_provisional, answer, end, last;
     uint32_t messages, retransmissions;
     uint32_t stored;                /* messages whose text is still held */

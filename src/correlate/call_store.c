@@ -201,6 +201,7 @@ static void copy_record(sw_call_row *r, const sw_call *c)
     r->ender = (uint8_t)c->ender;
     r->final_status = c->final_status;
     r->nbranches = (uint8_t)(c->nbranches < 255 ? c->nbranches : 255);
+    memcpy(r->branch_status, c->branch_status, sizeof r->branch_status);
     r->start = c->start;
     r->first_provisional = c->first_provisional;
     r->answer = c->answer;

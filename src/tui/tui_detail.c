@@ -244,8 +244,11 @@ static void build_call_doc(const tui *t, doc *d, int width)
         o += snprintf(buf + o, sizeof buf - (size_t)o, " %s", c->reason);
     if (c->ender)
         o += snprintf(buf + o, sizeof buf - (size_t)o, ", ended by %s", sw_call_ender_name(c->ender));
-    if (c->nbranches > 1)
-        o += snprintf(buf + o, sizeof buf - (size_t)o, ", forked to %u branches", c->nbranches);
+    if (c->nbranches > 1) {
+        o += snprintf(buf + o, sizeof buf - (size_t)o, ", forked to %u branches:", c->nbranches);
+        for (unsigned i = 0; i < c->nbranches && i < SW_CALL_BRANCHES; i++)
+            o += snprintf(buf + o, sizeof buf - (size_t)o, " %u", c->branch_status[i]);
+    }
     if (!c->ended)
         snprintf(buf + o, sizeof buf - (size_t)o, " (still followed)");
     doc_para(t, d, buf, 0, width, c->state == SW_CALL_ANSWERED || c->state == SW_CALL_COMPLETED ? TUI_A_OK
