@@ -4,6 +4,7 @@
  * its call, so a call's flow is the chain walked from its newest message
  * until a link points at bytes the ring has overwritten. */
 #include "sipwatch/call_store.h"
+#include "sipwatch/byte_ring.h"
 #include "sipwatch/text.h"
 
 #include <ctype.h>
@@ -39,9 +40,7 @@ struct sw_call_store {
     uint32_t free_head;             /* free slots chained through bucket_next */
     uint32_t oldest, newest;
     uint64_t next_id, version;
-    uint8_t *ring;
-    size_t ring_size, ring_head;
-    uint64_t ring_written;
+    sw_byte_ring ring;
     uint64_t first_rec;             /* ring position of the oldest whole record */
     sw_call_store_stats st;
 };
@@ -70,11 +69,10 @@ sw_call_store *sw_call_store_create(size_t budget)
     s->nbuckets = 1;
     while (s->nbuckets < s->capacity)
         s->nbuckets <<= 1;
-    s->ring_size = budget - (size_t)s->capacity * sizeof(slot);
     s->slots = calloc(s->capacity, sizeof *s->slots);
     s->buckets = malloc((size_t)s->nbuckets * sizeof *s->buckets);
-    s->ring = malloc(s->ring_size);
-    if (!s->slots || !s->buckets || !s->ring) {
+    int ring_rc = sw_byte_ring_init(&s->ring, budget - (size_t)s->capacity * sizeof(slot));
+    if (!s->slots || !s->buckets || ring_rc < 0) {
         sw_call_store_destroy(s);
         return NULL;
     }
@@ -84,7 +82,7 @@ sw_call_store *sw_call_store_create(size_t budget)
     s->free_head = 0;
     s->oldest = s->newest = NIL;
     s->st.capacity = s->capacity;
-    s->st.ring_bytes = s->ring_size;
+    s->st.ring_bytes = s->ring.size;
     return s;
 }
 
@@ -94,7 +92,7 @@ void sw_call_store_destroy(sw_call_store *s)
         return;
     free(s->slots);
     free(s->buckets);
-    free(s->ring);
+    sw_byte_ring_free(&s->ring);
     free(s);
 }
 
@@ -224,59 +222,25 @@ static slot *row_for(sw_call_store *s, const sw_call *call)
 
 /* ---- the message ring ---------------------------------------------------------- */
 
-static void ring_in(sw_call_store *s, const void *src, size_t len)
-{
-    const uint8_t *p = src;
-    while (len) {
-        size_t room = s->ring_size - s->ring_head;
-        size_t n = len < room ? len : room;
-        memcpy(s->ring + s->ring_head, p, n);
-        s->ring_head = (s->ring_head + n) % s->ring_size;
-        s->ring_written += n;
-        p += n;
-        len -= n;
-    }
-}
-
-static void ring_out(const sw_call_store *s, uint64_t pos, void *dst, size_t len)
-{
-    uint8_t *d = dst;
-    size_t off = (size_t)(pos % s->ring_size);
-    while (len) {
-        size_t room = s->ring_size - off;
-        size_t n = len < room ? len : room;
-        memcpy(d, s->ring + off, n);
-        off = (off + n) % s->ring_size;
-        d += n;
-        len -= n;
-    }
-}
-
-/* Whether the record at pos (len bytes with its header) is still whole. */
-static bool ring_holds(const sw_call_store *s, uint64_t pos, size_t len)
-{
-    return pos <= s->ring_written && s->ring_written - pos <= s->ring_size &&
-           s->ring_written - pos >= len;
-}
-
 /* Moves first_rec past the records the next `len` bytes will overwrite. */
 static void make_room(sw_call_store *s, size_t len)
 {
-    while (s->first_rec < s->ring_written && s->ring_written + len - s->first_rec > s->ring_size) {
+    const sw_byte_ring *r = &s->ring;
+    while (s->first_rec < r->written && r->written + len - s->first_rec > r->size) {
         msg_rec rec;
-        ring_out(s, s->first_rec, &rec, sizeof rec);
+        sw_byte_ring_get(r, s->first_rec, &rec, sizeof rec);
         s->first_rec += sizeof rec + rec.len;
     }
-    if (s->first_rec > s->ring_written)
-        s->first_rec = s->ring_written;
+    if (s->first_rec > r->written)
+        s->first_rec = r->written;
 }
 
 static bool read_rec(const sw_call_store *s, uint64_t pos, msg_rec *rec)
 {
-    if (!ring_holds(s, pos, sizeof *rec))
+    if (!sw_byte_ring_holds(&s->ring, pos, sizeof *rec))
         return false;
-    ring_out(s, pos, rec, sizeof *rec);
-    return ring_holds(s, pos, sizeof *rec + rec->len);
+    sw_byte_ring_get(&s->ring, pos, rec, sizeof *rec);
+    return sw_byte_ring_holds(&s->ring, pos, sizeof *rec + rec->len);
 }
 
 void sw_call_store_note(sw_call_store *s, const sw_call *call, const sw_evidence *ev, const char *sdp,
@@ -290,7 +254,7 @@ void sw_call_store_note(sw_call_store *s, const sw_call *call, const sw_evidence
     if (ev->status)
         x->row.last_status = ev->status;
     s->version++;
-    if (sizeof(msg_rec) + text_len > s->ring_size / 4) {
+    if (sizeof(msg_rec) + text_len > s->ring.size / 4) {
         s->st.messages_too_large++;
         return;
     }
@@ -304,9 +268,9 @@ void sw_call_store_note(sw_call_store *s, const sw_call *call, const sw_evidence
     rec.len = (uint32_t)text_len;
     x->row.stored++;
     make_room(s, sizeof rec + text_len);
-    x->last_msg = s->ring_written + 1;
-    ring_in(s, &rec, sizeof rec);
-    ring_in(s, text, text_len);
+    x->last_msg = s->ring.written + 1;
+    sw_byte_ring_put(&s->ring, &rec, sizeof rec);
+    sw_byte_ring_put(&s->ring, text, text_len);
     s->st.messages_stored++;
 }
 
@@ -385,7 +349,7 @@ size_t sw_call_store_messages(const sw_call_store *s, uint64_t id, sw_call_messa
         memcpy(cm->sdp, rec.sdp, sizeof cm->sdp);
         cm->text = malloc((size_t)rec.len + 1);
         if (cm->text) {
-            ring_out(s, p - 1 + sizeof rec, cm->text, rec.len);
+            sw_byte_ring_get(&s->ring, p - 1 + sizeof rec, cm->text, rec.len);
             cm->text[rec.len] = '\0';
             cm->text_len = rec.len;
         }
@@ -421,11 +385,11 @@ bool sw_call_store_search_step(const sw_call_store *s, sw_call_search *q, size_t
     if (!q->lowered[0])
         return true;
     size_t done = 0;
-    while (q->pos < s->ring_written && done < budget && q->nids < SW_CALL_SEARCH_MAX) {
+    while (q->pos < s->ring.written && done < budget && q->nids < SW_CALL_SEARCH_MAX) {
         msg_rec rec;
-        ring_out(s, q->pos, &rec, sizeof rec);
+        sw_byte_ring_get(&s->ring, q->pos, &rec, sizeof rec);
         size_t n = rec.len < sizeof q->text - 1 ? rec.len : sizeof q->text - 1;
-        ring_out(s, q->pos + sizeof rec, q->text, n);
+        sw_byte_ring_get(&s->ring, q->pos + sizeof rec, q->text, n);
         lower_copy(q->text, q->text, n);
         bool seen = q->nids && q->ids[q->nids - 1] == rec.call;
         if (!seen && strstr(q->text, q->lowered))
@@ -433,7 +397,7 @@ bool sw_call_store_search_step(const sw_call_store *s, sw_call_search *q, size_t
         q->pos += sizeof rec + rec.len;
         done += sizeof rec + rec.len;
     }
-    return q->pos >= s->ring_written || q->nids >= SW_CALL_SEARCH_MAX;
+    return q->pos >= s->ring.written || q->nids >= SW_CALL_SEARCH_MAX;
 }
 
 void sw_call_store_get_stats(const sw_call_store *s, sw_call_store_stats *st)

@@ -9,6 +9,7 @@
  * ring moved on. Findings are mirrored (bounded, oldest resolved dropped
  * first) and a version number tells viewers when to re-read them. */
 #include "sipwatch/monitor.h"
+#include "sipwatch/byte_ring.h"
 #include "pcap_writer.h"
 #include "sipwatch/timefmt.h"
 
@@ -40,10 +41,8 @@ struct sw_monitor {
     mirrored *findings;
     size_t nfindings;
     /* recent message text */
-    uint8_t *ring;
-    size_t ring_size, ring_head;    /* next write offset */
-    uint64_t ring_written;          /* total bytes ever written (to detect overwritten records) */
-    uint64_t *index;                /* ring position (ring_written at write) + 1, 0 = empty */
+    sw_byte_ring ring;              /* recent message text */
+    uint64_t *index;                /* ring position + 1, 0 = empty */
     size_t index_size;
     size_t pinned, pin_budget;
     sw_call_store *calls;           /* NULL unless a viewer lists calls */
@@ -56,13 +55,13 @@ sw_monitor *sw_monitor_create(size_t max_text_bytes)
         return NULL;
     if (!max_text_bytes)
         max_text_bytes = 16u * 1024 * 1024;
-    m->ring_size = max_text_bytes / 2;
+    size_t ring_size = max_text_bytes / 2;
     m->pin_budget = max_text_bytes / 2;
     m->index_size = 65536;
-    m->ring = malloc(m->ring_size);
+    int ring_rc = sw_byte_ring_init(&m->ring, ring_size);
     m->index = calloc(m->index_size, sizeof *m->index);
     m->findings = calloc(MAX_FINDINGS, sizeof *m->findings);
-    if (!m->ring || !m->index || !m->findings) {
+    if (ring_rc < 0 || !m->index || !m->findings) {
         sw_monitor_destroy(m);
         return NULL;
     }
@@ -92,7 +91,7 @@ void sw_monitor_destroy(sw_monitor *m)
     }
     sw_call_store_destroy(m->calls);
     free(m->findings);
-    free(m->ring);
+    sw_byte_ring_free(&m->ring);
     free(m->index);
     free(m);
 }
@@ -105,45 +104,17 @@ static size_t index_slot(const sw_monitor *m, uint64_t frame, uint32_t cseq, uin
     return (size_t)(h % m->index_size);
 }
 
-static void ring_copy_in(sw_monitor *m, const void *src, size_t len)
-{
-    const uint8_t *s = src;
-    while (len) {
-        size_t room = m->ring_size - m->ring_head;
-        size_t n = len < room ? len : room;
-        memcpy(m->ring + m->ring_head, s, n);
-        m->ring_head = (m->ring_head + n) % m->ring_size;
-        m->ring_written += n;
-        s += n;
-        len -= n;
-    }
-}
-
-static void ring_copy_out(const sw_monitor *m, uint64_t pos, void *dst, size_t len)
-{
-    uint8_t *d = dst;
-    size_t off = (size_t)(pos % m->ring_size);
-    while (len) {
-        size_t room = m->ring_size - off;
-        size_t n = len < room ? len : room;
-        memcpy(d, m->ring + off, n);
-        off = (off + n) % m->ring_size;
-        d += n;
-        len -= n;
-    }
-}
-
 void sw_monitor_note_message(sw_monitor *m, const sw_sip_msg *msg)
 {
     size_t len = msg->raw_len < MAX_TEXT ? msg->raw_len : MAX_TEXT;
-    if (sizeof(ring_rec) + len > m->ring_size / 4)
+    if (sizeof(ring_rec) + len > m->ring.size / 4)
         return;
     ring_rec rec = {.frame = msg->frame, .cseq = msg->cseq, .status = (uint16_t)(msg->is_request ? 0 : msg->status),
                     .len = (uint32_t)len};
     pthread_mutex_lock(&m->lock);
-    uint64_t pos = m->ring_written;
-    ring_copy_in(m, &rec, sizeof rec);
-    ring_copy_in(m, msg->raw, len);
+    uint64_t pos = m->ring.written;
+    sw_byte_ring_put(&m->ring, &rec, sizeof rec);
+    sw_byte_ring_put(&m->ring, msg->raw, len);
     m->index[index_slot(m, rec.frame, rec.cseq, rec.status)] = pos + 1;
     pthread_mutex_unlock(&m->lock);
 }
@@ -156,18 +127,18 @@ static char *ring_lookup(const sw_monitor *m, const sw_evidence *e, size_t *len)
     if (!slot)
         return NULL;
     uint64_t pos = slot - 1;
-    if (m->ring_written - pos > m->ring_size)
-        return NULL;                        /* overwritten since */
     ring_rec rec;
-    ring_copy_out(m, pos, &rec, sizeof rec);
+    if (!sw_byte_ring_holds(&m->ring, pos, sizeof rec))
+        return NULL;                        /* overwritten since */
+    sw_byte_ring_get(&m->ring, pos, &rec, sizeof rec);
     if (rec.frame != e->frame || rec.cseq != e->cseq || rec.status != e->status)
         return NULL;
-    if (m->ring_written - pos < sizeof rec + rec.len)
+    if (!sw_byte_ring_holds(&m->ring, pos, sizeof rec + rec.len))
         return NULL;
     char *text = malloc(rec.len + 1);
     if (!text)
         return NULL;
-    ring_copy_out(m, pos + sizeof rec, text, rec.len);
+    sw_byte_ring_get(&m->ring, pos + sizeof rec, text, rec.len);
     text[rec.len] = '\0';
     *len = rec.len;
     return text;

@@ -321,40 +321,13 @@ static void apply_filter(tui *t, const char *text)
 
 static tui_action prompt_key(tui *t, int ch)
 {
-    size_t len = strlen(t->cedit);
-    switch (ch) {
-    case 27:
+    int r = tui_edit_key(t->cedit, sizeof t->cedit, ch);
+    if (r > 0 && t->cprompt == '/')
+        run_search(t, t->cedit);
+    else if (r > 0)
+        apply_filter(t, t->cedit);
+    if (r != 0)
         t->cprompt = 0;
-        break;
-    case '\n':
-    case '\r':
-    case KEY_ENTER:
-        if (t->cprompt == '/')
-            run_search(t, t->cedit);
-        else
-            apply_filter(t, t->cedit);
-        t->cprompt = 0;
-        break;
-    case KEY_BACKSPACE:
-    case 127:
-    case 8:
-        if (len > 0) {
-            size_t i = len - 1;
-            while (i > 0 && ((unsigned char)t->cedit[i] & 0xc0) == 0x80)
-                i--;
-            t->cedit[i] = '\0';
-        }
-        break;
-    case 21:
-        t->cedit[0] = '\0';
-        break;
-    default:
-        if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && len + 1 < sizeof t->cedit) {
-            t->cedit[len] = (char)ch;
-            t->cedit[len + 1] = '\0';
-        }
-        break;
-    }
     return TUI_HANDLED;
 }
 
@@ -427,27 +400,13 @@ static tui_action calls_key(tui *t, int ch, int h)
 
 static tui_action calls_mouse(tui *t, const MEVENT *ev)
 {
-    if (ev->bstate & BUTTON4_PRESSED) {
-        move_to(t, (long)t->ccur - 3);
+    tui_list_hit hit = tui_list_mouse(ev, t->clist_y, t->clist_rows, t->ctop, t->ncsel, t->ccur);
+    if (hit.wheel)
+        move_to(t, (long)t->ccur + hit.wheel);
+    if (hit.row < 0)
         return TUI_HANDLED;
-    }
-#ifdef BUTTON5_PRESSED
-    if (ev->bstate & BUTTON5_PRESSED) {
-        move_to(t, (long)t->ccur + 3);
-        return TUI_HANDLED;
-    }
-#endif
-    if (!(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
-        return TUI_HANDLED;
-    int r = ev->y - t->clist_y;
-    size_t i = t->ctop + (size_t)r;
-    if (r < 0 || r >= t->clist_rows || i >= t->ncsel)
-        return TUI_HANDLED;
-    bool again = i == t->ccur;
-    move_to(t, (long)i);
-    if ((ev->bstate & BUTTON1_DOUBLE_CLICKED) || (again && (ev->bstate & BUTTON1_CLICKED)))
-        return tui_open_call(t, t->csel[t->ccur]);
-    return TUI_HANDLED;
+    move_to(t, hit.row);
+    return hit.open ? tui_open_call(t, t->csel[t->ccur]) : TUI_HANDLED;
 }
 
 const tui_panel_class tui_calls_panel = {

@@ -146,28 +146,12 @@ void tui_detail_refresh(tui *t)
     reload(t, f, NULL);
 }
 
-tui_action tui_open_detail(tui *t, const sw_finding *f)
-{
-    tui_detail_release(t);
-    t->detail_call = 0;
-    t->detail_id = f->id;
-    t->detail = *f;
-    t->detail_gone = false;
-    t->mcur = 0;
-    t->mtop = 0;
-    t->text_scroll = 0;
-    t->focus_text = false;
-    t->msgs_updates = (uint32_t)-1;
-    tui_detail_refresh(t);
-    return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
-}
-
-tui_action tui_open_call(tui *t, const sw_call_row *r)
+/* The detail view as it opens: nothing shown yet, cursor and scroll at the top. */
+static void open_fresh(tui *t)
 {
     tui_detail_release(t);
     t->detail_id = 0;
-    t->detail_call = r->id;
-    t->call = *r;
+    t->detail_call = 0;
     memset(&t->detail, 0, sizeof t->detail);
     t->detail_gone = false;
     t->mcur = 0;
@@ -176,6 +160,22 @@ tui_action tui_open_call(tui *t, const sw_call_row *r)
     t->focus_text = false;
     t->msgs_updates = (uint32_t)-1;
     t->msgs_call_messages = 0;
+}
+
+tui_action tui_open_detail(tui *t, const sw_finding *f)
+{
+    open_fresh(t);
+    t->detail_id = f->id;
+    t->detail = *f;
+    tui_detail_refresh(t);
+    return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
+}
+
+tui_action tui_open_call(tui *t, const sw_call_row *r)
+{
+    open_fresh(t);
+    t->detail_call = r->id;
+    t->call = *r;
     tui_detail_refresh(t);
     return tui_act(TUI_ACT_PUSH, TUI_VIEW_DETAIL);
 }

@@ -166,3 +166,62 @@ void tui_rule(const tui *t, int y, int x, int w, const char *title, attr_t title
         tui_put(y, x + 2 + used, w - 4 - used, " ", title_attr);
     }
 }
+
+/* ---- lists and prompts shared by the views ------------------------------------ */
+
+tui_list_hit tui_list_mouse(const MEVENT *ev, int y, int rows, size_t top, size_t n, size_t cur)
+{
+    tui_list_hit hit = {.row = -1};
+    if (ev->bstate & BUTTON4_PRESSED) {
+        hit.wheel = -3;
+        return hit;
+    }
+#ifdef BUTTON5_PRESSED
+    if (ev->bstate & BUTTON5_PRESSED) {
+        hit.wheel = 3;
+        return hit;
+    }
+#endif
+    if (!(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+        return hit;
+    int r = ev->y - y;
+    size_t i = top + (size_t)r;
+    if (r < 0 || r >= rows || i >= n)
+        return hit;
+    hit.row = (long)i;
+    hit.open = (ev->bstate & BUTTON1_DOUBLE_CLICKED) || (i == cur && (ev->bstate & BUTTON1_CLICKED));
+    return hit;
+}
+
+int tui_edit_key(char *buf, size_t cap, int ch)
+{
+    size_t len = strlen(buf);
+    switch (ch) {
+    case 27:
+        return -1;
+    case '\n':
+    case '\r':
+    case KEY_ENTER:
+        return 1;
+    case KEY_BACKSPACE:
+    case 127:
+    case 8:
+        if (len > 0) {
+            /* drop one UTF-8 character */
+            size_t i = len - 1;
+            while (i > 0 && ((unsigned char)buf[i] & 0xc0) == 0x80)
+                i--;
+            buf[i] = '\0';
+        }
+        return 0;
+    case 21:                        /* ^U */
+        buf[0] = '\0';
+        return 0;
+    default:
+        if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && len + 1 < cap) {
+            buf[len] = (char)ch;
+            buf[len + 1] = '\0';
+        }
+        return 0;
+    }
+}

@@ -273,38 +273,11 @@ static void findings_draw(tui *t, int y, int h)
 
 static void edit_key(tui *t, int ch)
 {
-    size_t len = strlen(t->filter.text);
-    switch (ch) {
-    case 27:                        /* Esc: back to the text before editing */
+    int r = tui_edit_key(t->filter.text, sizeof t->filter.text, ch);
+    if (r < 0)                      /* Esc: back to the text before editing */
         snprintf(t->filter.text, sizeof t->filter.text, "%s", t->edit_saved);
+    if (r != 0)
         t->editing = false;
-        break;
-    case '\n':
-    case '\r':
-    case KEY_ENTER:
-        t->editing = false;
-        break;
-    case KEY_BACKSPACE:
-    case 127:
-    case 8:
-        if (len > 0) {
-            /* drop one UTF-8 character */
-            size_t i = len - 1;
-            while (i > 0 && ((unsigned char)t->filter.text[i] & 0xc0) == 0x80)
-                i--;
-            t->filter.text[i] = '\0';
-        }
-        break;
-    case 21:                        /* ^U */
-        t->filter.text[0] = '\0';
-        break;
-    default:
-        if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && len + 1 < sizeof t->filter.text) {
-            t->filter.text[len] = (char)ch;
-            t->filter.text[len + 1] = '\0';
-        }
-        break;
-    }
     t->sel_id = 0;
     t->cur = 0;
     t->top = 0;
@@ -383,29 +356,13 @@ static tui_action findings_key(tui *t, int ch, int h)
 
 static tui_action findings_mouse(tui *t, const MEVENT *ev)
 {
-    if (ev->bstate & BUTTON4_PRESSED) {
-        move_to(t, (long)t->cur - 3);
+    tui_list_hit hit = tui_list_mouse(ev, t->list_y, t->list_rows, t->top, t->nsel, t->cur);
+    if (hit.wheel)
+        move_to(t, (long)t->cur + hit.wheel);
+    if (hit.row < 0)
         return TUI_HANDLED;
-    }
-#ifdef BUTTON5_PRESSED
-    if (ev->bstate & BUTTON5_PRESSED) {
-        move_to(t, (long)t->cur + 3);
-        return TUI_HANDLED;
-    }
-#endif
-    if (!(ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
-        return TUI_HANDLED;
-    int r = ev->y - t->list_y;
-    if (r < 0 || r >= t->list_rows)
-        return TUI_HANDLED;
-    size_t i = t->top + (size_t)r;
-    if (i >= t->nsel)
-        return TUI_HANDLED;
-    bool again = i == t->cur;
-    move_to(t, (long)i);
-    if ((ev->bstate & BUTTON1_DOUBLE_CLICKED) || (again && (ev->bstate & BUTTON1_CLICKED)))
-        return tui_open_detail(t, t->sel[t->cur]);
-    return TUI_HANDLED;
+    move_to(t, hit.row);
+    return hit.open ? tui_open_detail(t, t->sel[t->cur]) : TUI_HANDLED;
 }
 
 const tui_panel_class tui_findings_panel = {

@@ -221,6 +221,20 @@ int tui_put_safe(const tui *t, int y, int x, int maxcols, const char *s, attr_t 
 tui_role tui_severity_role(sw_severity s);
 const char *tui_glyph_ellipsis(const tui *t);
 
+/* A mouse event on a list drawn on rows [y, y + rows) from item `top`: the
+ * wheel's move (-3 or 3, else 0), or the item clicked (row, -1 for none)
+ * and whether the click opens it (a double click, or a click on the item
+ * already under the cursor at `cur`). */
+typedef struct tui_list_hit {
+    int wheel;
+    long row;
+    bool open;
+} tui_list_hit;
+tui_list_hit tui_list_mouse(const MEVENT *ev, int y, int rows, size_t top, size_t n, size_t cur);
+/* One key typed into a prompt's text: edits buf (UTF-8 aware backspace,
+ * ^U clears); returns 1 for Enter, -1 for Esc, 0 otherwise. */
+int tui_edit_key(char *buf, size_t cap, int ch);
+
 /* tui_header.c */
 int tui_header_height(const tui *t);
 void tui_header_draw(tui *t);
