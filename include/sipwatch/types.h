@@ -22,6 +22,7 @@ typedef enum sw_transport {
     SW_TRANSPORT_TCP,
     SW_TRANSPORT_SCTP,
     SW_TRANSPORT_WS,                    /* SIP over WebSocket (RFC 7118) */
+    SW_TRANSPORT_TLS,                   /* SIP over TLS, decrypted with a key log */
     SW_TRANSPORT_COUNT
 } sw_transport;
 
