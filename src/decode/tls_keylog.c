@@ -172,7 +172,7 @@ static bool split3(const char *s, size_t n, size_t start[3], size_t len[3])
         while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
         start[f] = i;
-        while (i < n && s[i] != ' ' && s[i] != '\t')
+        while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
             i++;
         len[f] = i - start[f];
         if (!len[f])

@@ -40,6 +40,7 @@ typedef struct tls_dir {
     uint32_t hs_need;
     sw_tls_cipher cipher;
     sw_framer plain;
+    bool dead;                      /* this direction lost its way (the other may go on) */
 } tls_dir;
 
 struct sw_tls_conn {
@@ -119,6 +120,15 @@ static void give_up(sw_tls_conn *c, sw_tls_reason r, const sw_tls_env *env)
     set_reason(c, r, env);
     c->dead = true;
     drop_held(c);
+}
+
+/* One direction is damaged (a record lost or not authentic): the other goes on. */
+static void dir_damaged(sw_tls_conn *c, int d, const sw_tls_env *env)
+{
+    set_reason(c, SW_TLS_DAMAGED, env);
+    c->dir[d].dead = true;
+    if (c->dir[1 - d].dead)
+        give_up(c, SW_TLS_DAMAGED, env);
 }
 
 static uint32_t rd24(const uint8_t *p)
@@ -255,7 +265,7 @@ static void plaintext(sw_tls_conn *c, int d, uint8_t type, uint8_t *p, size_t n,
         while (n && p[n - 1] == 0)
             n--;
         if (!n) {
-            give_up(c, SW_TLS_DAMAGED, env);
+            dir_damaged(c, d, env);
             return;
         }
         type = p[--n];
@@ -277,7 +287,7 @@ static rec_result decrypt_record(sw_tls_conn *c, int d, const uint8_t *rec, size
     uint8_t out[REC_MAX];
     long len = sw_tls_cipher_open(&t->cipher, rec, rec + REC_HDR, n - REC_HDR, out);
     if (len < 0) {
-        give_up(c, SW_TLS_DAMAGED, env);
+        dir_damaged(c, d, env);
         return REC_DONE;
     }
     env->stats->records_decrypted++;
@@ -288,7 +298,7 @@ static rec_result decrypt_record(sw_tls_conn *c, int d, const uint8_t *rec, size
     }
     plaintext(c, d, rec[0], out, (size_t)len, env);
     memset(out, 0, (size_t)len);
-    if (c->dead)
+    if (c->dead || t->dead)
         return REC_DONE;
     if (t->to_app) {
         t->to_app = false;
@@ -298,7 +308,7 @@ static rec_result decrypt_record(sw_tls_conn *c, int d, const uint8_t *rec, size
         t->update = false;
         env->stats->key_updates++;
         if (!sw_tls13_cipher_update(&t->cipher))
-            give_up(c, SW_TLS_DAMAGED, env);
+            dir_damaged(c, d, env);
     }
     return REC_DONE;
 }
@@ -309,6 +319,8 @@ static rec_result process(sw_tls_conn *c, int d, const uint8_t *rec, size_t n, c
     uint8_t type = rec[0];
     const uint8_t *body = rec + REC_HDR;
     size_t blen = n - REC_HDR;
+    if (c->dir[d].dead)
+        return REC_DONE;
     if (!c->have_client_hello && !c->have_server_hello &&
         !(type == CT_HANDSHAKE && blen && body[0] == HS_CLIENT_HELLO)) {
         give_up(c, SW_TLS_MIDSTREAM, env);      /* no hello: the keys cannot be found */
@@ -424,9 +436,9 @@ void sw_tls_conn_feed(sw_tls_conn *c, int d, const uint8_t *data, size_t len, co
 {
     tls_dir *t = &c->dir[d & 1];
     d &= 1;
-    while (len && !c->dead) {
+    while (len && !c->dead && !t->dead) {
         if (!t->rec && !(t->rec = malloc(REC_HDR + REC_MAX))) {
-            give_up(c, SW_TLS_DAMAGED, env);
+            dir_damaged(c, d, env);
             return;
         }
         size_t need = REC_HDR;
@@ -438,8 +450,8 @@ void sw_tls_conn_feed(sw_tls_conn *c, int d, const uint8_t *data, size_t len, co
         data += k;
         len -= k;
         if (t->have == REC_HDR && !header_ok(t->rec)) {
-            give_up(c, SW_TLS_DAMAGED, env);
-            return;
+            dir_damaged(c, d, env);
+            break;
         }
         if (t->have > REC_HDR && t->have == need) {
             t->have = 0;
@@ -452,12 +464,14 @@ void sw_tls_conn_feed(sw_tls_conn *c, int d, const uint8_t *data, size_t len, co
 
 void sw_tls_conn_gap(sw_tls_conn *c, int d, const sw_tls_env *env)
 {
-    (void)d;
-    if (c->dead)
+    d &= 1;
+    if (c->dead || c->dir[d].dead)
         return;
     replay(c, env);
-    give_up(c, SW_TLS_DAMAGED, env);            /* record boundaries are lost */
-    release_buffers(c);
+    if (!c->dead)
+        dir_damaged(c, d, env);                 /* record boundaries are lost */
+    if (c->dead)
+        release_buffers(c);
 }
 
 void sw_tls_conn_finish(sw_tls_conn *c, const sw_tls_env *env)
