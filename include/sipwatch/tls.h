@@ -117,6 +117,15 @@ typedef enum sw_tls_reason {
 
 const char *sw_tls_reason_name(sw_tls_reason r);
 
+/* A connection not (fully) decrypted, named in the report and the JSON. */
+typedef struct sw_tls_sample {
+    sw_endpoint client, server;     /* client: the side that sent the first bytes seen when no hello was */
+    sw_time_us ts;
+    uint8_t reason;                 /* sw_tls_reason */
+} sw_tls_sample;
+
+#define SW_TLS_SAMPLES 4
+
 typedef struct sw_tls_stats {
     uint64_t connections;           /* TLS connections seen */
     uint64_t decrypted;             /* connections with at least one record decrypted */
@@ -125,6 +134,8 @@ typedef struct sw_tls_stats {
     uint64_t records_decrypted;
     uint64_t late_keys;             /* connections decrypted from records held until their key came */
     uint64_t key_updates;           /* TLS 1.3 KeyUpdate messages followed */
+    sw_tls_sample samples[SW_TLS_SAMPLES];  /* the first connections not decrypted */
+    unsigned nsamples;
 } sw_tls_stats;
 
 /* How long, and how much, a connection holds records waiting for its key. */

@@ -487,7 +487,9 @@ static int write_check(FILE *out, const sw_findings *fs, const sw_run_summary *s
     static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
     fprintf(out, "SIPWATCH %s - %s%s | critical=%u warning=%u info=%u sip_messages=%llu parse_errors=%llu "
                  "kernel_drops=%llu tls_connections=%llu\n",
-            names[code], used ? detail : blind.saw_nothing ? "nothing could be checked" : "no open problems", seen,
+            names[code], used ? detail : blind.saw_nothing ? "nothing could be checked"
+                         : sw_tls_unread(&sum->tcp.tls) ? "no open problems in the SIP that could be read"
+                                                        : "no open problems", seen,
             by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING], by_sev[SW_SEV_INFO],
             (unsigned long long)sum->sip->messages, (unsigned long long)sum->sip->parse_errors,
             (unsigned long long)sum->capture.kernel_drops, (unsigned long long)sum->tcp.tls_connections);

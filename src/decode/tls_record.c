@@ -113,6 +113,14 @@ static void set_reason(sw_tls_conn *c, sw_tls_reason r, const sw_tls_env *env)
     case SW_TLS_DAMAGED: s->damaged++; break;
     default: break;
     }
+    if (s->nsamples < SW_TLS_SAMPLES) {
+        int cl = c->client >= 0 ? c->client : 0;
+        sw_tls_sample *x = &s->samples[s->nsamples++];
+        x->client = env->sink[cl].tmpl.src;
+        x->server = env->sink[cl].tmpl.dst;
+        x->ts = env->sink[cl].tmpl.ts;
+        x->reason = (uint8_t)r;
+    }
 }
 
 static void give_up(sw_tls_conn *c, sw_tls_reason r, const sw_tls_env *env)

@@ -101,6 +101,16 @@ static json_t *tls_json(const sw_run_summary *r)
     json_object_set_new(nd, "midstream", J(t->midstream));
     json_object_set_new(nd, "damaged", J(t->damaged));
     json_object_set_new(o, "not_decrypted", nd);
+    json_t *samples = json_array();
+    for (unsigned i = 0; i < t->nsamples; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "client", endpoint_json(&t->samples[i].client));
+        json_object_set_new(x, "server", endpoint_json(&t->samples[i].server));
+        json_object_set_new(x, "time", sw_json_time(t->samples[i].ts));
+        json_object_set_new(x, "reason", json_string(sw_tls_reason_name((sw_tls_reason)t->samples[i].reason)));
+        json_array_append_new(samples, x);
+    }
+    json_object_set_new(o, "not_decrypted_connections", samples);
     json_object_set_new(o, "records", J(t->records));
     json_object_set_new(o, "records_decrypted", J(t->records_decrypted));
     json_object_set_new(o, "late_keys", J(t->late_keys));

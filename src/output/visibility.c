@@ -29,20 +29,19 @@ static void tls_blind_spot(const sw_visibility_input *in, sw_blind_spots *out)
     if (!tls)
         return;
     uint64_t n[4] = {in->tls_no_key, in->tls_unsupported, in->tls_midstream, in->tls_damaged};
-    static const char *const why[4] = {
-        "no key in the key log (--tls-keylog)", "a version or cipher suite sipwatch does not decrypt",
-        "the capture started after the handshake", "records lost or damaged"};
+    static const char *const why[4] = {"no key (--tls-keylog)", "unsupported version or cipher suite",
+                                        "started before the capture", "records lost or damaged"};
     if (!(n[0] | n[1] | n[2] | n[3])) {
         add(out, label, "%llu TLS %s could not be inspected: SIP over TLS is encrypted (give sipwatch the key log "
                  "with --tls-keylog, capture where it is in clear, or have the PBX export it over HEP)", tls, conns);
         return;
     }
-    char reasons[160] = "";
+    char reasons[150] = "";
     for (size_t i = 0, at = 0; i < 4 && at < sizeof reasons; i++)
         if (n[i])
             at += (size_t)snprintf(reasons + at, sizeof reasons - at, "%s%llu %s", at ? ", " : "",
                                    (unsigned long long)n[i], why[i]);
-    add(out, label, "%llu TLS %s could not be (fully) decrypted: %s", tls, conns, reasons);
+    add(out, label, "%llu TLS %s not (fully) decrypted: %s", tls, conns, reasons);
 }
 
 void sw_visibility_assess(const sw_visibility_input *in, sw_blind_spots *out)
