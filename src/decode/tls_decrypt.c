@@ -117,8 +117,10 @@ static bool cipher_setup(sw_tls_cipher *c, const sw_tls_suite *s)
         return false;
     c->suite = s;
     c->seq = 0;
+    /* The key is set once here (its schedule computed once); each record sets only its nonce. */
     c->ready = EVP_DecryptInit_ex(c->ctx, evp_cipher(s), NULL, NULL, NULL) == 1 &&
-               EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1;
+               EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
+               EVP_DecryptInit_ex(c->ctx, NULL, NULL, c->key, NULL) == 1;
     return c->ready;
 }
 
@@ -225,7 +227,7 @@ long sw_tls_cipher_open(sw_tls_cipher *c, const uint8_t hdr[5], const uint8_t *b
     size_t clen = body_len - (size_t)off - TAG_LEN;
     EVP_CIPHER_CTX *ctx = c->ctx;
     int n = 0, fin = 0;
-    if (EVP_DecryptInit_ex(ctx, NULL, NULL, c->key, nonce) != 1 ||
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1 ||
         EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1 ||
         (clen && EVP_DecryptUpdate(ctx, out, &n, body + off, (int)clen) != 1) ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, (void *)(body + off + clen)) != 1 ||
