@@ -31,8 +31,9 @@ typedef struct held_rec {
 } held_rec;
 
 typedef struct tls_dir {
-    uint8_t *rec;                   /* the record being assembled */
-    size_t have;
+    uint8_t hdr[REC_HDR];           /* a record split over feeds: its header, */
+    uint8_t *rec;                   /* then the whole record (need bytes) being assembled */
+    size_t have, need;
     bool ccs;                       /* TLS 1.2: ChangeCipherSpec seen, records encrypted from here */
     uint8_t epoch;                  /* TLS 1.3: 1 handshake keys, 2 application keys */
     bool to_app, update;            /* after this record: application keys / the next keys */
@@ -435,9 +436,48 @@ static void release_buffers(sw_tls_conn *c)
     for (int d = 0; d < 2; d++) {
         free(c->dir[d].rec);
         c->dir[d].rec = NULL;
-        c->dir[d].have = 0;
+        c->dir[d].have = c->dir[d].need = 0;
         sw_framer_release(&c->dir[d].plain);
     }
+}
+
+static size_t record_len(const uint8_t *h)
+{
+    return REC_HDR + ((size_t)h[3] << 8 | h[4]);
+}
+
+/* Assembles a record that spans feeds (only such a record is copied, into a
+ * buffer of its own size, freed once it is whole). Returns the bytes used. */
+static size_t take_partial(sw_tls_conn *c, int d, const uint8_t *data, size_t len, const sw_tls_env *env)
+{
+    tls_dir *t = &c->dir[d];
+    size_t used = 0;
+    if (t->have < REC_HDR) {
+        used = REC_HDR - t->have < len ? REC_HDR - t->have : len;
+        memcpy(t->hdr + t->have, data, used);
+        t->have += used;
+        if (t->have < REC_HDR)
+            return used;
+        if (!header_ok(t->hdr) || !(t->rec = malloc(record_len(t->hdr)))) {
+            dir_damaged(c, d, env);
+            return len;
+        }
+        t->need = record_len(t->hdr);
+        memcpy(t->rec, t->hdr, REC_HDR);
+    }
+    size_t k = t->need - t->have < len - used ? t->need - t->have : len - used;
+    memcpy(t->rec + t->have, data + used, k);
+    t->have += k;
+    used += k;
+    if (t->have == t->need) {
+        uint8_t *rec = t->rec;
+        size_t n = t->need;
+        t->rec = NULL;
+        t->have = t->need = 0;
+        on_record(c, d, rec, n, env);
+        free(rec);
+    }
+    return used;
 }
 
 void sw_tls_conn_feed(sw_tls_conn *c, int d, const uint8_t *data, size_t len, const sw_tls_env *env)
@@ -445,26 +485,23 @@ void sw_tls_conn_feed(sw_tls_conn *c, int d, const uint8_t *data, size_t len, co
     tls_dir *t = &c->dir[d & 1];
     d &= 1;
     while (len && !c->dead && !t->dead) {
-        if (!t->rec && !(t->rec = malloc(REC_HDR + REC_MAX))) {
-            dir_damaged(c, d, env);
-            return;
+        if (t->have == 0 && len >= REC_HDR) {
+            /* Whole records straight from the caller's bytes. */
+            if (!header_ok(data)) {
+                dir_damaged(c, d, env);
+                break;
+            }
+            size_t need = record_len(data);
+            if (len >= need) {
+                on_record(c, d, data, need, env);
+                data += need;
+                len -= need;
+                continue;
+            }
         }
-        size_t need = REC_HDR;
-        if (t->have >= REC_HDR)
-            need += (size_t)t->rec[3] << 8 | t->rec[4];
-        size_t k = need - t->have < len ? need - t->have : len;
-        memcpy(t->rec + t->have, data, k);
-        t->have += k;
+        size_t k = take_partial(c, d, data, len, env);
         data += k;
         len -= k;
-        if (t->have == REC_HDR && !header_ok(t->rec)) {
-            dir_damaged(c, d, env);
-            break;
-        }
-        if (t->have > REC_HDR && t->have == need) {
-            t->have = 0;
-            on_record(c, d, t->rec, need, env);
-        }
     }
     if (c->dead)
         release_buffers(c);
@@ -507,7 +544,7 @@ size_t sw_tls_conn_held(const sw_tls_conn *c)
 {
     size_t n = c->held_bytes;
     for (int d = 0; d < 2; d++)
-        n += (c->dir[d].rec ? REC_HDR + REC_MAX : 0) + sw_framer_held(&c->dir[d].plain);
+        n += (c->dir[d].rec ? c->dir[d].need : 0) + sw_framer_held(&c->dir[d].plain);
     return n;
 }
 
