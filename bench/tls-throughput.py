@@ -6,7 +6,8 @@ memory BIOs, key log from keylog_filename), then sipwatch -r --json on each
 (best of --runs), with its SIP message count checked. Prints a Markdown table.
 
 usage: bench/tls-throughput.py [--sipwatch build/sipwatch] [--messages 100000]
-       [--connections 50] [--runs 3] [--keep DIR]"""
+       [--connections 50] [--runs 5] [--keep DIR [--reuse]]
+(--reuse measures the captures a previous run left in --keep DIR.)"""
 import argparse
 import json
 import os
@@ -175,32 +176,35 @@ def main():
     ap.add_argument("--sipwatch", default="build/sipwatch")
     ap.add_argument("--messages", type=int, default=100000)
     ap.add_argument("--connections", type=int, default=50)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep")
+    ap.add_argument("--reuse", action="store_true")
     args = ap.parse_args()
     tmp = args.keep or tempfile.mkdtemp(prefix="sipwatch-tls-bench-")
     os.makedirs(tmp, exist_ok=True)
     key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                    "-subj", "/CN=sipwatch-test.invalid", "-days", "1"], check=True, capture_output=True)
+    if not (args.reuse and os.path.exists(cert)):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-subj", "/CN=sipwatch-test.invalid", "-days", "1"], check=True, capture_output=True)
     rows = []
     for mode in ("tcp", "tls12", "tls13"):
         cap = os.path.join(tmp, f"{mode}.pcap")
         keylog = os.path.join(tmp, f"{mode}.keylog") if mode != "tcp" else None
-        if keylog and os.path.exists(keylog):
-            os.unlink(keylog)
-        t0 = time.perf_counter()
-        n = write_capture(cap, mode, args, cert, key, keylog)
-        gen = time.perf_counter() - t0
+        if args.reuse and os.path.exists(cap):
+            n = args.messages // args.connections * args.connections
+        else:
+            if keylog and os.path.exists(keylog):
+                os.unlink(keylog)
+            n = write_capture(cap, mode, args, cert, key, keylog)
         took, stats = measure(args.sipwatch, cap, keylog, args.runs)
         size = os.path.getsize(cap)
         ok = stats["sip_messages"] == n
-        rows.append((mode, n, size, took, stats, ok, gen))
+        rows.append((mode, n, size, took, stats, ok))
     print(f"| capture | SIP messages | file MB | sipwatch s (best of {args.runs}) | messages/s | MB/s | "
           "vs plain TCP | decrypted connections |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     base = rows[0][3]
-    for mode, n, size, took, stats, ok, gen in rows:
+    for mode, n, size, took, stats, ok in rows:
         tls = stats.get("tls", {})
         dec = f"{tls.get('decrypted', 0)}/{tls.get('connections', 0)}" if mode != "tcp" else "-"
         print(f"| {mode} | {stats['sip_messages']}{'' if ok else ' (expected ' + str(n) + ')'} | "
