@@ -15,7 +15,12 @@
  *   next TSN (16 bits, signed), length (16 bits) and the bytes.
  * framing: one setup byte (bit 0: already WebSocket, bits 2-3 the size
  *   cap), then records of length (16 bits; 0xffff is a gap, no bytes) and
- *   the bytes, fed to one SIP framer. */
+ *   the bytes, fed to one SIP framer.
+ * tls: one setup byte (bit 0: no key log at all; bit 1: a key log file is
+ *   registered, so records without a key are held), the key log text
+ *   (length, 16 bits, then NSS key log lines), then records of an op byte
+ *   (bit 0 from the server, bit 1 a gap with no bytes, bits 3-7 clock step),
+ *   length (16 bits) and the bytes of that direction's TLS stream. */
 #ifndef SIPWATCH_FUZZ_FORMATS_H
 #define SIPWATCH_FUZZ_FORMATS_H
 
@@ -26,5 +31,10 @@
 #define FZ_TCP_FIN 0x04
 #define FZ_TCP_RST 0x08
 #define FZ_FRAMING_GAP 0xffff
+
+#define FZ_TLS_NO_KEYLOG 0x01
+#define FZ_TLS_KEYLOG_FILE 0x02
+#define FZ_TLS_FROM_SERVER 0x01
+#define FZ_TLS_GAP 0x02
 
 #endif

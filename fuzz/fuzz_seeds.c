@@ -29,6 +29,9 @@ typedef struct seeds {
     msg m[MAX_MSGS];
     int n;
     sw_decoder *decoder;
+    struct out *tls;                /* TCP payloads of a TLS capture, as fuzz_tls records */
+    sw_endpoint tls_client, tls_server;    /* the capture's first connection: the seed's */
+    bool tls_client_known;
 } seeds;
 
 typedef struct out {
@@ -91,10 +94,72 @@ static void on_payload(void *user, const sw_payload *p)
     m->ts = p->ts;
 }
 
+static bool same_ep(const sw_endpoint *a, const sw_endpoint *b)
+{
+    return a->port == b->port && sw_ip_equal(&a->ip, &b->ip);
+}
+
+/* TLS captures (Ethernet, IPv4, one stream per direction in order, as the
+ * recipes make them): each TCP payload becomes a fuzz_tls record. */
+static void tls_record_of(seeds *s, const uint8_t *p, size_t n)
+{
+    if (n < 14 + 20 + 20 || p[12] != 0x08 || p[13] != 0x00 || (p[14] >> 4) != 4 || p[14 + 9] != 6)
+        return;
+    size_t ihl = (size_t)(p[14] & 15) * 4, tot = (size_t)p[16] << 8 | p[17];
+    const uint8_t *tcp = p + 14 + ihl;
+    if (14 + tot > n || ihl < 20 || tot < ihl + 20)
+        return;
+    size_t thl = (size_t)(tcp[12] >> 4) * 4;
+    if (thl < 20 || ihl + thl > tot || tot - ihl - thl == 0)
+        return;
+    sw_endpoint src = {.ip = {.family = 4}, .port = (uint16_t)(tcp[0] << 8 | tcp[1])};
+    sw_endpoint dst = {.ip = {.family = 4}, .port = (uint16_t)(tcp[2] << 8 | tcp[3])};
+    memcpy(src.ip.bytes, p + 14 + 12, 4);
+    memcpy(dst.ip.bytes, p + 14 + 16, 4);
+    if (!s->tls_client_known) {
+        s->tls_client = src;
+        s->tls_server = dst;
+        s->tls_client_known = true;
+    }
+    bool from_client = same_ep(&src, &s->tls_client) && same_ep(&dst, &s->tls_server);
+    bool from_server = same_ep(&src, &s->tls_server) && same_ep(&dst, &s->tls_client);
+    if (!from_client && !from_server)
+        return;
+    size_t len = tot - ihl - thl;
+    put8(s->tls, from_client ? 0 : FZ_TLS_FROM_SERVER);
+    put16(s->tls, (unsigned)len);
+    put(s->tls, tcp + thl, len);
+}
+
 static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     seeds *s = user;
     sw_decoder_frame(s->decoder, ts, data, caplen, wirelen);
+    if (s->tls)
+        tls_record_of(s, data, caplen);
+}
+
+/* The capture's key log (NAME.keylog beside NAME.pcap) as the fuzz_tls header. */
+static bool tls_seed_start(seeds *s, const char *file)
+{
+    size_t n = strlen(file);
+    if (n < 5 || strcmp(file + n - 5, ".pcap") != 0)
+        return false;
+    char path[4096];
+    snprintf(path, sizeof path, "%.*s.keylog", (int)(n - 5), file);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    static uint8_t text[60000];
+    size_t len = fread(text, 1, sizeof text, f);
+    fclose(f);
+    s->tls = calloc(1, sizeof *s->tls);
+    if (!s->tls)
+        abort();
+    put8(s->tls, FZ_TLS_KEYLOG_FILE);
+    put16(s->tls, (unsigned)len);
+    put(s->tls, text, len);
+    return true;
 }
 
 static bool from_first(const seeds *s, int i)
@@ -263,6 +328,7 @@ static int one_capture(const char *dir, const char *file)
         return 1;
     }
     seeds *s = calloc(1, sizeof *s);
+    tls_seed_start(s, file);
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     s->decoder = sw_decoder_create(&dcfg, on_payload, s);
@@ -285,6 +351,10 @@ static int one_capture(const char *dir, const char *file)
     if (f)
         fclose(f);
     save(dir, "pcap", name, &whole);
+    if (s->tls) {
+        save(dir, "tls", name, s->tls);
+        free(s->tls);
+    }
     if (s->n) {
         write_sip_sequence(dir, name, s);
         write_ip_reassembly(dir, name, s);

@@ -12,6 +12,7 @@
 #include "sipwatch/rules.h"
 
 #define SW_MAX_PORTS 32
+#define SW_MAX_TLS_KEYLOGS 8
 
 /* --check exit statuses (monitoring-plugin convention). */
 enum { SW_CHECK_OK = 0, SW_CHECK_WARNING = 1, SW_CHECK_CRITICAL = 2, SW_CHECK_UNKNOWN = 3 };
@@ -34,6 +35,8 @@ typedef struct sw_options {
     bool calls;                 /* --calls: a record per call as it ends */
     const char *match;          /* --match REGEX: only the calls one of whose messages matches */
     int match_field;            /* --match-field: 0 whole message, 1 from, 2 to, 3 ua, 4 callid */
+    const char *tls_keylogs[SW_MAX_TLS_KEYLOGS];   /* --tls-keylog files */
+    unsigned ntls_keylogs;
     size_t max_message_len;
     size_t call_memory_mb;      /* --call-memory: the dashboard's call store (0 = default) */
     int threads;                /* SIP parsing threads; 0 = parse on the capture thread */

@@ -18,6 +18,7 @@ typedef struct sw_decode_config {
     sw_ipfrag_limits ipfrag;
     sw_tcp_limits tcp;
     size_t max_message_len;     /* larger SIP messages are dropped and counted */
+    const struct sw_tls_keylog *tls_keylog;    /* keys for SIP over TLS (NULL: none), owned by the caller */
 } sw_decode_config;
 
 typedef struct sw_decode_stats {

@@ -24,7 +24,9 @@ typedef struct sw_run_summary {
     sw_capture_stats capture;
     sw_decode_stats decode;
     sw_ipfrag_stats ipfrag;
-    sw_tcp_stats tcp;
+    sw_tcp_stats tcp;               /* .tls: TLS connections decrypted, or not and why */
+    bool have_keylog;               /* --tls-keylog given */
+    sw_tls_keylog_stats keylog;
     const sw_sip_stats *sip;
     sw_correlate_stats correlate;
     sw_findings_stats findings;

@@ -3,7 +3,7 @@
  * streams are split by Content-Length (compact "l:" too), skip CRLF
  * keep-alives, resynchronise on the next start line after a gap, and unwrap
  * WebSocket frames after an HTTP Upgrade (RFC 7118). TLS is recognised and
- * counted, never framed. */
+ * counted and handed to the sink's TLS hook, never framed here. */
 #ifndef SIPWATCH_SIP_FRAMING_H
 #define SIPWATCH_SIP_FRAMING_H
 
@@ -57,6 +57,10 @@ typedef struct sw_framer_sink {
     void *user;
     sw_framer_stats *stats;
     size_t max_message_len;
+    /* When set, the bytes of a stream recognised as TLS go here (to be
+     * decrypted) instead of being skipped. */
+    void (*tls)(void *tls_user, const uint8_t *data, size_t len);
+    void *tls_user;
 } sw_framer_sink;
 
 /* Per-direction framing state. Buffers only what it cannot frame yet. */

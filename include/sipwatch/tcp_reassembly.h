@@ -8,6 +8,7 @@
 #define SIPWATCH_TCP_REASSEMBLY_H
 
 #include "sipwatch/sip_framing.h"
+#include "sipwatch/tls.h"
 #include "sipwatch/types.h"
 
 typedef struct sw_tcp_limits {
@@ -33,6 +34,7 @@ typedef struct sw_tcp_stats {
     uint64_t active;                /* gauge */
     uint64_t bytes_held;            /* gauge: buffered bytes */
     sw_framer_stats framing;
+    sw_tls_stats tls;               /* TLS connections: decrypted, or not and why */
 } sw_tcp_stats;
 
 typedef struct sw_tcp_table sw_tcp_table;
@@ -57,6 +59,10 @@ void sw_tcp_limits_default(sw_tcp_limits *limits);
 sw_tcp_table *sw_tcp_create(const sw_tcp_limits *limits, size_t max_message_len,
                             void (*deliver)(void *user, const sw_payload *payload), void *user);
 void sw_tcp_destroy(sw_tcp_table *table);
+
+/* TLS streams are decrypted with the keys of this key log (NULL: none);
+ * the caller keeps it alive and may refresh it between segments. */
+void sw_tcp_set_keylog(sw_tcp_table *table, const sw_tls_keylog *keylog);
 
 /* Offers one segment. */
 void sw_tcp_segment_add(sw_tcp_table *table, const sw_tcp_segment *seg);

@@ -22,6 +22,8 @@ typedef enum sw_transport {
     SW_TRANSPORT_TCP,
     SW_TRANSPORT_SCTP,
     SW_TRANSPORT_WS,                    /* SIP over WebSocket (RFC 7118) */
+    SW_TRANSPORT_TLS,                   /* SIP over TLS, decrypted with a key log (a HEP
+                                         * mirror sends these in clear, over IP protocol TCP) */
     SW_TRANSPORT_COUNT
 } sw_transport;
 

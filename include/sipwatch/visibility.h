@@ -14,7 +14,9 @@ typedef struct sw_visibility_input {
     uint64_t packets;
     uint64_t sip_messages;
     uint64_t parse_errors;          /* messages libosip2 rejected */
-    uint64_t tls_connections;       /* TCP connections that carried TLS */
+    uint64_t tls_connections;       /* TLS connections not decrypted (all of them without a key log) */
+    /* Why, when known (all zero: the reasons are not told): */
+    uint64_t tls_no_key, tls_unsupported, tls_midstream, tls_damaged;
     uint64_t capture_drops;         /* kernel + interface drops (live) */
     uint64_t flows_evicted;         /* Call-ID state pushed out by flows.max */
     bool truncated;                 /* the capture file ends early */

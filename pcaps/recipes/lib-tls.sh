@@ -1,6 +1,6 @@
 # Shared helpers for the TLS recipes (tls-*.sh).  Source after lib.sh:
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/lib-tls.sh"
-# TLS captures go to pcaps/pending/ with their NSS key log (NAME.keylog) and
+# TLS captures go to pcaps/ with their NSS key log (NAME.keylog) and
 # NAME.expect (counts from tshark decrypting with that key log).  The server
 # key and certificate are made fresh in the temp dir on every run (test-only,
 # thrown away with the temp dir, never copied to pcaps/).
@@ -27,17 +27,16 @@ sw_tls_feed() {
 }
 
 # sw_tls_finish NAME KEYLOG FINDING... [-- COMMENT...]: stop the capture, copy
-# it and KEYLOG to pcaps/pending/NAME.{pcap,keylog}, write NAME.expect
+# it and KEYLOG to pcaps/NAME.{pcap,keylog}, write NAME.expect
 sw_tls_finish() {
 	local name="$1" keylog="$2"; shift 2
-	mkdir -p "$SW_PCAPS/pending"
-	sw_capture_finish "pending/$name"
-	cp "$keylog" "$SW_PCAPS/pending/$name.keylog"
-	chmod 644 "$SW_PCAPS/pending/$name.keylog"
-	"$SW_RECIPES/tls-expect.sh" "$SW_PCAPS/pending/$name.pcap" "$SW_PCAPS/pending/$name.keylog" "$@" \
-		>"$SW_PCAPS/pending/$name.expect"
-	sw_log "wrote $SW_PCAPS/pending/$name.expect"
-	cat "$SW_PCAPS/pending/$name.expect" >&2
+	sw_capture_finish "$name"
+	cp "$keylog" "$SW_PCAPS/$name.keylog"
+	chmod 644 "$SW_PCAPS/$name.keylog"
+	"$SW_RECIPES/tls-expect.sh" "$SW_PCAPS/$name.pcap" "$SW_PCAPS/$name.keylog" "$@" \
+		>"$SW_PCAPS/$name.expect"
+	sw_log "wrote $SW_PCAPS/$name.expect"
+	cat "$SW_PCAPS/$name.expect" >&2
 }
 
 # sw_tls_openssl NAME FINDINGS OPENSSL-CLIENT-ARGS [FEED-ARGS...]: the

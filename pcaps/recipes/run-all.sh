@@ -28,8 +28,8 @@ for n in "${list[@]}"; do
 done
 ./verify.sh || rc=1
 ./verify-media.sh || rc=1
-# TLS captures (pcaps/pending/, checked with their key logs)
-if [ -d ../pending ]; then ./tls-verify.sh || rc=1; fi
+# TLS captures (pcaps/tls-*, checked with their key logs)
+./tls-verify.sh || rc=1
 ./verify-hep.sh || rc=1
 if [ $rc = 0 ]; then rm -rf "$logs"; else echo "logs kept in $logs"; fi
 exit $rc

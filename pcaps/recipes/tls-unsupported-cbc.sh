@@ -21,15 +21,15 @@ sw_stop capture
 : >"$SW_WORK/nokeys"
 tshark_sip="$(tshark -n -o "tls.keylog_file:$SW_WORK/keylog" -r "$SW_WORK/capture.pcap" -q -z sip,stat 2>/dev/null |
 	awk -F: '/Number of SIP messages/ {gsub(/ /,"",$2); print $2}')"
-sw_capture_finish "pending/$NAME"
-cp "$SW_WORK/keylog" "$SW_PCAPS/pending/$NAME.keylog"
-chmod 644 "$SW_PCAPS/pending/$NAME.keylog"
+sw_capture_finish "$NAME"
+cp "$SW_WORK/keylog" "$SW_PCAPS/$NAME.keylog"
+chmod 644 "$SW_PCAPS/$NAME.keylog"
 # counts without the key log (what sipwatch can read), comments with tshark's
-"$SW_RECIPES/tls-expect.sh" "$SW_PCAPS/pending/$NAME.pcap" "$SW_WORK/nokeys" none -- \
+"$SW_RECIPES/tls-expect.sh" "$SW_PCAPS/$NAME.pcap" "$SW_WORK/nokeys" none -- \
 	"counts: without the key log" \
 	"tls_not_decrypted unsupported 2 (TLS 1.2 ECDHE-RSA-AES128-SHA256, CBC)" \
 	"tshark_with_keylog sip_messages $tshark_sip (tshark decrypts CBC; sipwatch is not required to)" \
 	"--check must not say OK: no connection could be read" \
 	| sed "s/and the key log nokeys/without the key log (see $NAME.keylog for tshark)/" \
-	>"$SW_PCAPS/pending/$NAME.expect"
-cat "$SW_PCAPS/pending/$NAME.expect" >&2
+	>"$SW_PCAPS/$NAME.expect"
+cat "$SW_PCAPS/$NAME.expect" >&2

@@ -1,14 +1,14 @@
 #!/bin/bash
-# Check every pcaps/pending/*.pcap (TLS captures) against its .expect: the
+# Check every pcaps/tls-*.pcap (TLS captures) against its .expect: the
 # file must open in tshark and the counts tshark gives when it decrypts with
 # NAME.keylog must match (for a capture whose .expect says "# counts: without
 # the key log", the counts without it).  Usage: recipes/tls-verify.sh
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-cd "$here/../pending" || exit 1
+cd "$here/.." || exit 1
 rc=0
 : >/tmp/sipwatch-tls-nokeys
-for p in *.pcap; do
+for p in tls-*.pcap; do
 	e="${p%.pcap}.expect"; k="${p%.pcap}.keylog"
 	if ! tshark -r "$p" >/dev/null 2>&1; then
 		echo "FAIL $p: tshark cannot read it"; rc=1; continue

@@ -43,6 +43,7 @@ enum {
     OPT_MATCH,
     OPT_MATCH_FIELD,
     OPT_CALL_MEMORY,
+    OPT_TLS_KEYLOG,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +85,7 @@ static const struct option long_options[] = {
     {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
     {"syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET},
     {"replay", optional_argument, NULL, OPT_REPLAY},
+    {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -107,6 +109,8 @@ void sw_options_usage(FILE *out)
           "      --max-message BYTES  largest SIP message analysed (default 262144)\n"
           "      --threads N        SIP parsing threads (default: one per CPU, at most 8;\n"
           "                         0 parses on the capture thread)\n"
+          "      --tls-keylog FILE  decrypt SIP over TLS with this NSS key log (repeatable;\n"
+          "                         re-read as it grows in a live capture)\n"
           "  A BPF filter after the options replaces the default filter.\n"
           "\n"
           "Output (on a terminal, without these, the dashboard opens):\n"
@@ -368,6 +372,13 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
             break;
         case OPT_MATCH:
             o->match = optarg;
+            break;
+        case OPT_TLS_KEYLOG:
+            if (o->ntls_keylogs >= SW_MAX_TLS_KEYLOGS) {
+                snprintf(err, errlen, "--tls-keylog: at most %d files", SW_MAX_TLS_KEYLOGS);
+                return -1;
+            }
+            o->tls_keylogs[o->ntls_keylogs++] = optarg;
             break;
         case OPT_MATCH_FIELD: {
             static const char *const fields[] = {"message", "from", "to", "ua", "callid"};

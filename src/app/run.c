@@ -60,6 +60,8 @@ typedef struct sw_pipeline {
     bool dashboard;
     sw_capture_end end;
     sw_alerts *alerts;
+    sw_tls_keylog *keylog;          /* --tls-keylog files, NULL without */
+    long long keylog_checked_ns;
     long long started_ns;           /* for --duration */
     uint64_t drops_seen;            /* kernel + interface drops at the last look */
     long long drops_rose_ns;        /* when they last rose */
@@ -118,7 +120,7 @@ static void publish(sw_pipeline *pl, bool finished)
     sw_copy_cut(c.truncated_why, sizeof c.truncated_why, cs.truncated ? cs.error : "");
     sw_tcp_stats ts;
     sw_decoder_get_stats(pl->decoder, NULL, NULL, &ts);
-    c.tls_connections = ts.tls_connections;
+    c.tls_connections = sw_tls_unread(&ts.tls);   /* what the header calls not inspected */
     sw_correlate_stats st;
     sw_correlate_get_stats(pl->correlator, &st);
     c.active_dialogs = st.active_dialogs;
@@ -185,6 +187,11 @@ static void housekeeping(sw_pipeline *pl, sw_time_us capture_now)
             sw_alerts_reopen(pl->alerts);
     }
     long long now = mono_ns();
+    if (pl->keylog && pl->opt->capture.iface && now - pl->keylog_checked_ns >= 200000000LL) {
+        /* Live: servers append keys as connections open; held records wait for them. */
+        pl->keylog_checked_ns = now;
+        sw_tls_keylog_refresh(pl->keylog);
+    }
     if (pl->opt->capture.iface && now - pl->drops_checked_ns >= 1000000000LL) {
         /* Live: findings about missing messages are told when the capture loses packets. */
         pl->drops_checked_ns = now;
@@ -384,6 +391,7 @@ static void pipeline_free(sw_pipeline *pl)
     sw_findings_destroy(pl->findings);
     sw_parse_pool_destroy(pl->parser);
     sw_decoder_destroy(pl->decoder);
+    sw_tls_keylog_destroy(pl->keylog);
     sw_monitor_destroy(pl->monitor);
     sw_capture_close(pl->capture);
     free(pl);
@@ -426,6 +434,8 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sum->last_ts = pl->last_ts;
     sw_capture_get_stats(pl->capture, &sum->capture);
     sw_decoder_get_stats(pl->decoder, &sum->decode, &sum->ipfrag, &sum->tcp);
+    sum->have_keylog = pl->keylog != NULL;
+    sw_tls_keylog_get_stats(pl->keylog, &sum->keylog);
     sum->sip = &pl->sip;
     sw_correlate_get_stats(pl->correlator, &sum->correlate);
     sw_findings_get_stats(pl->findings, &sum->findings);
@@ -486,13 +496,17 @@ static int write_check(FILE *out, const sw_findings *fs, const sw_run_summary *s
     sw_summary_blind_spots(sum, &blind);
     if (blind.saw_nothing && code == SW_CHECK_OK)
         code = SW_CHECK_UNKNOWN;
+    if (sw_tls_unread(&sum->tcp.tls) && code == SW_CHECK_OK)
+        code = SW_CHECK_UNKNOWN;        /* never OK about SIP over TLS that could not be read */
     char seen[320] = "";
     for (unsigned i = 0, at = 0; i < blind.count && at < sizeof seen; i++)
         at += (unsigned)snprintf(seen + at, sizeof seen - at, "%s%s", i ? ", " : "; not inspected: ", blind.labels[i]);
     static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
     fprintf(out, "SIPWATCH %s - %s%s | critical=%u warning=%u info=%u sip_messages=%llu parse_errors=%llu "
                  "kernel_drops=%llu tls_connections=%llu\n",
-            names[code], used ? detail : blind.saw_nothing ? "nothing could be checked" : "no open problems", seen,
+            names[code], used ? detail : blind.saw_nothing ? "nothing could be checked"
+                         : sw_tls_unread(&sum->tcp.tls) ? "no open problems in the SIP that could be read"
+                                                        : "no open problems", seen,
             by_sev[SW_SEV_CRITICAL], by_sev[SW_SEV_WARNING], by_sev[SW_SEV_INFO],
             (unsigned long long)sum->sip->messages, (unsigned long long)sum->sip->parse_errors,
             (unsigned long long)sum->capture.kernel_drops, (unsigned long long)sum->tcp.tls_connections);
@@ -550,6 +564,20 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     dcfg.max_message_len = opt->max_message_len;
+    if (opt->ntls_keylogs && !(pl->keylog = sw_tls_keylog_create(0))) {
+        fprintf(stderr, "sipwatch: out of memory\n");
+        pipeline_free(pl);
+        return SW_EXIT_RUNTIME;
+    }
+    for (unsigned i = 0; i < opt->ntls_keylogs; i++)
+        if (!sw_tls_keylog_add_file(pl->keylog, opt->tls_keylogs[i], err, sizeof err)) {
+            fprintf(stderr, "sipwatch: %s\n", err);
+            if (opt->check)
+                printf("SIPWATCH UNKNOWN - %s\n", err);
+            pipeline_free(pl);
+            return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_INPUT;
+        }
+    dcfg.tls_keylog = pl->keylog;
     sw_sip_init();
     pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
     pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);

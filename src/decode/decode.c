@@ -91,6 +91,8 @@ sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payl
     d->dlt = DLT_EN10MB;
     d->ipfrag = sw_ipfrag_create(&d->cfg.ipfrag);
     d->tcp = sw_tcp_create(&d->cfg.tcp, d->cfg.max_message_len, on_payload, user);
+    if (d->tcp)
+        sw_tcp_set_keylog(d->tcp, d->cfg.tls_keylog);
     d->sctp = sw_sctp_create(d->cfg.max_message_len);
     if (!d->ipfrag || !d->tcp || !d->sctp) {
         sw_decoder_destroy(d);

@@ -386,6 +386,8 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
         switch (f->mode) {
         case SW_FRAMER_TLS:
             sink->stats->tls_bytes += avail;
+            if (sink->tls)
+                sink->tls(sink->tls_user, q, avail);
             return n;
         case SW_FRAMER_OTHER:
             return n;
@@ -524,7 +526,9 @@ size_t sw_framer_feed(sw_framer *f, const uint8_t *data, size_t len, const sw_fr
         used = f->len;
     memmove(f->buf, f->buf + used, f->len - used);
     f->len -= used;
-    if (take < len) {
+    if (take < len && f->mode == SW_FRAMER_TLS) {
+        frame_bytes(f, data + take, len - take, sink);  /* the rest of the TLS bytes: to the hook */
+    } else if (take < len) {
         /* More than one message's worth could not be framed: give up on it. */
         sink->stats->oversize++;
         sw_framer_gap(f);

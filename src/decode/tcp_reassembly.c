@@ -7,7 +7,9 @@
  * recognised as such. A segment ahead of a hole waits in a sorted per-direction
  * queue; the hole is skipped (and the framer resynchronised) when the queue
  * exceeds its cap or the hole is older than SW_TCP_HOLE_WAIT on the capture
- * clock. All buffered bytes count against one global cap. */
+ * clock. All buffered bytes count against one global cap. A stream whose
+ * bytes are TLS goes, through the framer's TLS hook, to the connection's TLS
+ * record layer (tls_record.c), which frames what it decrypts as SIP. */
 #include "sipwatch/tcp_reassembly.h"
 
 #include <stdlib.h>
@@ -39,6 +41,7 @@ typedef struct tcp_conn {
     sw_time_us last_seen;
     sw_time_us closed_at;
     bool closed, carried_sip, tls;
+    sw_tls_conn *tls_state;         /* record layer, once TLS bytes were seen */
     uint32_t hash;
     struct tcp_conn *hnext;
     struct tcp_conn *prev, *next;   /* on the open LRU list or the closed FIFO */
@@ -58,6 +61,7 @@ struct sw_tcp_table {
     conn_list open, closed;
     size_t held;                    /* bytes buffered in ooo queues and framers */
     sw_tcp_stats stats;
+    const sw_tls_keylog *keylog;
 };
 
 void sw_tcp_limits_default(sw_tcp_limits *l)
@@ -136,7 +140,7 @@ static size_t half_held(const tcp_half *h)
 
 static size_t conn_held(const tcp_conn *c)
 {
-    return half_held(&c->half[0]) + half_held(&c->half[1]);
+    return half_held(&c->half[0]) + half_held(&c->half[1]) + (c->tls_state ? sw_tls_conn_held(c->tls_state) : 0);
 }
 
 static void half_release(tcp_half *h)
@@ -152,8 +156,23 @@ static void half_release(tcp_half *h)
     sw_framer_release(&h->framer);
 }
 
+static void tls_env(sw_tcp_table *t, tcp_conn *c, sw_time_us ts, uint64_t frame, sw_tls_env *env);
+
 static void conn_free(sw_tcp_table *t, tcp_conn *c)
 {
+    if (c->tls_state) {
+        /* Records still waiting for a key get a last try, then count as no key. */
+        sw_tls_env env;
+        tls_env(t, c, c->last_seen, 0, &env);
+        size_t before = conn_held(c);
+        uint64_t msgs = t->stats.framing.messages;
+        sw_tls_conn_finish(c->tls_state, &env);
+        t->held = t->held - before + conn_held(c);
+        if (!c->carried_sip && t->stats.framing.messages != msgs) {
+            c->carried_sip = true;
+            t->stats.sip_connections++;
+        }
+    }
     tcp_conn **pp = &t->buckets[c->hash & (t->nbuckets - 1)];
     while (*pp && *pp != c)
         pp = &(*pp)->hnext;
@@ -163,6 +182,7 @@ static void conn_free(sw_tcp_table *t, tcp_conn *c)
     t->held -= conn_held(c);
     half_release(&c->half[0]);
     half_release(&c->half[1]);
+    sw_tls_conn_destroy(c->tls_state);
     t->stats.active--;
     free(c);
 }
@@ -181,6 +201,50 @@ static void framer_sink(sw_tcp_table *t, tcp_conn *c, int d, sw_time_us ts, uint
     sink->max_message_len = t->max_message_len;
 }
 
+/* The TLS record layer's view: keys, counters, and a sink per direction
+ * whose messages are marked as decrypted (transport TLS). */
+static void tls_env(sw_tcp_table *t, tcp_conn *c, sw_time_us ts, uint64_t frame, sw_tls_env *env)
+{
+    env->keylog = t->keylog;
+    env->stats = &t->stats.tls;
+    for (int d = 0; d < 2; d++) {
+        framer_sink(t, c, d, ts, frame, &env->sink[d]);
+        env->sink[d].tmpl.transport = SW_TRANSPORT_TLS;
+    }
+}
+
+typedef struct tls_hook_ctx {
+    sw_tcp_table *t;
+    tcp_conn *c;
+    int d;
+    sw_time_us ts;
+    uint64_t frame;
+} tls_hook_ctx;
+
+/* The framer found TLS: its bytes go to the connection's record layer. */
+static void tls_hook(void *user, const uint8_t *data, size_t len)
+{
+    tls_hook_ctx *x = user;
+    if (!x->c->tls_state && !(x->c->tls_state = sw_tls_conn_create(&x->t->stats.tls)))
+        return;
+    sw_tls_env env;
+    tls_env(x->t, x->c, x->ts, x->frame, &env);
+    sw_tls_conn_feed(x->c->tls_state, x->d, data, len, &env);
+}
+
+/* Bytes of direction d were lost: the framer (and TLS record layer) resync. */
+static void half_gap(sw_tcp_table *t, tcp_conn *c, int d, sw_time_us ts, uint64_t frame)
+{
+    size_t held_before = conn_held(c);
+    sw_framer_gap(&c->half[d].framer);
+    if (c->tls_state) {
+        sw_tls_env env;
+        tls_env(t, c, ts, frame, &env);
+        sw_tls_conn_gap(c->tls_state, d, &env);
+    }
+    t->held = t->held - held_before + conn_held(c);
+}
+
 /* Feeds in-order bytes of direction d to its framer, keeping the accounting. */
 static void feed(sw_tcp_table *t, tcp_conn *c, int d, const uint8_t *data, size_t len,
                  sw_time_us ts, uint64_t frame)
@@ -188,10 +252,13 @@ static void feed(sw_tcp_table *t, tcp_conn *c, int d, const uint8_t *data, size_
     tcp_half *h = &c->half[d];
     sw_framer_sink sink;
     framer_sink(t, c, d, ts, frame, &sink);
+    tls_hook_ctx hook = {t, c, d, ts, frame};
+    sink.tls = tls_hook;
+    sink.tls_user = &hook;
     uint64_t before = t->stats.framing.messages;
-    size_t held_before = sw_framer_held(&h->framer);
+    size_t held_before = conn_held(c);
     sw_framer_feed(&h->framer, data, len, &sink);
-    t->held = t->held - held_before + sw_framer_held(&h->framer);
+    t->held = t->held - held_before + conn_held(c);
     if (!c->carried_sip && t->stats.framing.messages != before) {
         c->carried_sip = true;
         t->stats.sip_connections++;
@@ -236,9 +303,7 @@ static void skip_hole(sw_tcp_table *t, tcp_conn *c, int d, sw_time_us ts, uint64
         return;
     t->stats.gaps++;
     t->stats.gap_bytes += (uint32_t)(h->ooo->seq - h->next_seq);
-    size_t held_before = sw_framer_held(&h->framer);
-    sw_framer_gap(&h->framer);
-    t->held = t->held - held_before + sw_framer_held(&h->framer);
+    half_gap(t, c, d, ts, frame);
     h->next_seq = h->ooo->seq;
     drain(t, c, d, ts, frame);
 }
@@ -353,7 +418,7 @@ void sw_tcp_segment_add(sw_tcp_table *t, const sw_tcp_segment *seg)
     if (seg->flags & SW_TCP_SYN) {
         if (!h->seq_known || seq_diff(seq + 1, h->next_seq) != 0) {
             if (h->seq_known && (h->ooo || h->framer.len))
-                sw_framer_gap(&h->framer);
+                half_gap(t, c, d, seg->ts, seg->frame);
             h->next_seq = seq + 1;
             h->seq_known = true;
         }
@@ -370,7 +435,7 @@ void sw_tcp_segment_add(sw_tcp_table *t, const sw_tcp_segment *seg)
         if (off > (int32_t)SW_TCP_MAX_JUMP || off < -(int32_t)SW_TCP_MAX_JUMP) {
             /* Not this stream's sequence space any more (port reuse, garbage): restart. */
             t->stats.gaps++;
-            sw_framer_gap(&h->framer);
+            half_gap(t, c, d, seg->ts, seg->frame);
             h->next_seq = seq;
             off = 0;
         }
@@ -421,12 +486,24 @@ void sw_tcp_destroy(sw_tcp_table *t)
 {
     if (!t)
         return;
+    /* No last try for held TLS records here: the receivers may be gone. */
+    conn_list *lists[2] = {&t->open, &t->closed};
+    for (int l = 0; l < 2; l++)
+        for (tcp_conn *c = lists[l]->head; c; c = c->next) {
+            sw_tls_conn_destroy(c->tls_state);
+            c->tls_state = NULL;
+        }
     while (t->open.head)
         conn_free(t, t->open.head);
     while (t->closed.head)
         conn_free(t, t->closed.head);
     free(t->buckets);
     free(t);
+}
+
+void sw_tcp_set_keylog(sw_tcp_table *t, const sw_tls_keylog *keylog)
+{
+    t->keylog = keylog;
 }
 
 void sw_tcp_get_stats(const sw_tcp_table *t, sw_tcp_stats *stats)

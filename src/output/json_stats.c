@@ -89,6 +89,45 @@ static json_t *calls_json(const sw_call_stats *cs)
     return o;
 }
 
+/* SIP over TLS: connections decrypted, and not decrypted by reason. */
+static json_t *tls_json(const sw_run_summary *r)
+{
+    const sw_tls_stats *t = &r->tcp.tls;
+    json_t *o = json_object(), *nd = json_object();
+    json_object_set_new(o, "connections", J(t->connections));
+    json_object_set_new(o, "decrypted", J(t->decrypted));
+    json_object_set_new(nd, "no_key", J(t->no_key));
+    json_object_set_new(nd, "unsupported", J(t->unsupported));
+    json_object_set_new(nd, "midstream", J(t->midstream));
+    json_object_set_new(nd, "damaged", J(t->damaged));
+    json_object_set_new(o, "not_decrypted", nd);
+    json_t *samples = json_array();
+    for (unsigned i = 0; i < t->nsamples; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "client", endpoint_json(&t->samples[i].client));
+        json_object_set_new(x, "server", endpoint_json(&t->samples[i].server));
+        json_object_set_new(x, "time", sw_json_time(t->samples[i].ts));
+        json_object_set_new(x, "reason", json_string(sw_tls_reason_name((sw_tls_reason)t->samples[i].reason)));
+        json_array_append_new(samples, x);
+    }
+    json_object_set_new(o, "not_decrypted_connections", samples);
+    json_object_set_new(o, "records", J(t->records));
+    json_object_set_new(o, "records_decrypted", J(t->records_decrypted));
+    json_object_set_new(o, "late_keys", J(t->late_keys));
+    json_object_set_new(o, "key_updates", J(t->key_updates));
+    if (r->have_keylog) {
+        json_t *k = json_object();
+        json_object_set_new(k, "secrets", J(r->keylog.secrets));
+        json_object_set_new(k, "lines", J(r->keylog.lines));
+        json_object_set_new(k, "ignored", J(r->keylog.ignored));
+        json_object_set_new(k, "bad_lines", J(r->keylog.bad_lines));
+        json_object_set_new(k, "evicted", J(r->keylog.evicted));
+        json_object_set_new(k, "read_errors", J(r->keylog.read_errors));
+        json_object_set_new(o, "keylog", k);
+    }
+    return o;
+}
+
 void sw_json_write_stats(FILE *out, const sw_run_summary *r)
 {
     const sw_sip_stats *s = r->sip;
@@ -196,6 +235,7 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(tcp, "skipped_bytes", J(t->framing.skipped_bytes));
     json_object_set_new(tcp, "bad_content_length", J(t->framing.bad_content_length));
     json_object_set_new(o, "tcp", tcp);
+    json_object_set_new(o, "tls", tls_json(r));
 
     const sw_correlate_stats *c = &r->correlate;
     json_t *corr = json_object();

@@ -45,6 +45,21 @@ void sw_text_write_stats(FILE *out, const sw_run_summary *r)
             (unsigned long long)t->sip_connections, (unsigned long long)t->connections,
             sw_plural(t->connections, "connection", "connections"), (unsigned long long)t->tls_connections,
             (unsigned long long)t->gaps, sw_plural(t->gaps, "gap", "gaps"));
+    const sw_tls_stats *tl = &t->tls;
+    if (tl->connections)
+        fprintf(out, "TLS:           %llu %s, %llu decrypted; not decrypted: %llu no key, %llu unsupported, "
+                     "%llu midstream, %llu damaged\n",
+                (unsigned long long)tl->connections, sw_plural(tl->connections, "connection", "connections"),
+                (unsigned long long)tl->decrypted, (unsigned long long)tl->no_key,
+                (unsigned long long)tl->unsupported, (unsigned long long)tl->midstream,
+                (unsigned long long)tl->damaged);
+    for (unsigned i = 0; i < tl->nsamples; i++) {
+        char cl[SW_ENDPOINT_STRLEN], sv[SW_ENDPOINT_STRLEN], ts[SW_TIME_STRLEN];
+        fprintf(out, "               not decrypted: %s -> %s at %s (%s)\n",
+                sw_endpoint_format(&tl->samples[i].client, cl, sizeof cl),
+                sw_endpoint_format(&tl->samples[i].server, sv, sizeof sv), sw_time_iso(tl->samples[i].ts, ts, sizeof ts),
+                sw_tls_reason_name((sw_tls_reason)tl->samples[i].reason));
+    }
     const sw_ipfrag_stats *fr = &r->ipfrag;
     fprintf(out, "IP fragments:  %llu %s reassembled from %llu %s (%llu timed out)\n",
             (unsigned long long)fr->reassembled, sw_plural(fr->reassembled, "datagram", "datagrams"),

@@ -13,6 +13,7 @@ const char *sw_transport_name(sw_transport t)
     case SW_TRANSPORT_TCP: return "TCP";
     case SW_TRANSPORT_SCTP: return "SCTP";
     case SW_TRANSPORT_WS: return "WS";
+    case SW_TRANSPORT_TLS: return "TLS";
     default: return "?";
     }
 }

@@ -6,8 +6,15 @@ responses.CODE, ip_fragments_reassembled, tcp_streams), and its findings
 against the `finding RULE [SEVERITY]` lines (`finding none` = a healthy
 capture): the set of rules that fired must be exactly the expected set, a
 rule given a severity must have that as its worst, and the exit status 1
-exactly when a finding is of warning severity or worse."""
+exactly when a finding is of warning severity or worse.
+
+SIP over TLS: when NAME.keylog sits beside NAME.pcap, sipwatch gets it with
+--tls-keylog. The comment lines `# tls_not_decrypted REASON N` and
+`# tls_decrypted N` are checked against the stats' tls object; a capture
+with a connection not decrypted must not get OK from --check."""
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -32,6 +39,38 @@ def load_expect(path):
     return expect
 
 
+def load_tls_expect(path):
+    """The `# tls_not_decrypted REASON N` and `# tls_decrypted N` comments."""
+    want = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"#\s*tls_not_decrypted\s+(\w+)\s+(\d+)", line)
+            if m:
+                want[m.group(1)] = int(m.group(2))
+            m = re.match(r"#\s*tls_decrypted\s+(\d+)", line)
+            if m:
+                want["__decrypted"] = int(m.group(1))
+    return want
+
+
+def check_tls(sipwatch, pcap, keylog_args, stats, tls_want):
+    """The TLS reasons, and --check never OK about what was not decrypted."""
+    failures = 0
+    tls = stats.get("tls", {})
+    for reason, n in sorted(tls_want.items()):
+        got = tls.get("decrypted") if reason == "__decrypted" else tls.get("not_decrypted", {}).get(reason)
+        name = "tls.decrypted" if reason == "__decrypted" else f"tls.not_decrypted.{reason}"
+        print(f"{'ok' if got == n else 'MISMATCH':8} {name:28} expected {n:6} got {got}")
+        failures += got != n
+    if any(v for k, v in tls_want.items() if k != "__decrypted"):
+        chk = subprocess.run([sipwatch, "-r", pcap, "--check"] + keylog_args, capture_output=True, text=True,
+                             timeout=120)
+        ok = chk.returncode != 0 and not chk.stdout.startswith("SIPWATCH OK") and "TLS" in chk.stdout
+        print(f"{'ok' if ok else 'MISMATCH':8} --check not OK               got {chk.returncode} {chk.stdout.strip()}")
+        failures += not ok
+    return failures
+
+
 def actual_value(stats, key):
     if "." in key:
         group, name = key.split(".", 1)
@@ -41,7 +80,10 @@ def actual_value(stats, key):
 
 def main():
     sipwatch, pcap, expect_path = sys.argv[1:4]
-    run = subprocess.run([sipwatch, "-r", pcap, "--json"], capture_output=True, text=True, timeout=120)
+    keylog = os.path.splitext(pcap)[0] + ".keylog"
+    keylog_args = ["--tls-keylog", keylog] if os.path.exists(keylog) else []
+    run = subprocess.run([sipwatch, "-r", pcap, "--json"] + keylog_args, capture_output=True, text=True,
+                         timeout=120)
     if run.returncode not in (0, 1):
         print(f"sipwatch exited {run.returncode}: {run.stderr}")
         return 1
@@ -83,6 +125,7 @@ def main():
     if run.returncode != (1 if serious else 0):
         print(f"MISMATCH exit status {run.returncode}, expected {1 if serious else 0}")
         failures += 1
+    failures += check_tls(sipwatch, pcap, keylog_args, stats, load_tls_expect(expect_path))
     if stats.get("parse_errors"):
         print(f"MISMATCH parse_errors {stats['parse_errors']} (captures made by real SIP software parse cleanly)")
         failures += 1
