@@ -120,8 +120,9 @@ void sw_monitor_search_calls(sw_monitor *m, sw_call_search *q);
 
 /* Writes the held messages of the given calls, in time order, to path:
  * as_text false gives a pcap (UDP as UDP, TCP as one TCP stream per
- * direction with running sequence numbers), true a text file with a
- * header line per message. The file must not exist (never overwritten).
+ * direction with running sequence numbers; SIP decrypted from TLS is written
+ * in clear as TCP), true a text file with a header line per message (TLS
+ * marked "decrypted"). The file must not exist (never overwritten).
  * Returns the messages written, or -1 with err. */
 long sw_monitor_save_calls(sw_monitor *m, const uint64_t *ids, size_t n, const char *path, bool as_text,
                            char *err, size_t errlen);

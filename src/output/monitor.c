@@ -450,7 +450,8 @@ static int write_pcap_messages(FILE *f, const sw_call_message *msgs, size_t n, l
         if (!c->text)
             continue;
         int rc;
-        if (c->ev.transport == SW_TRANSPORT_TCP || c->ev.transport == SW_TRANSPORT_WS) {
+        if (c->ev.transport == SW_TRANSPORT_TCP || c->ev.transport == SW_TRANSPORT_WS ||
+            c->ev.transport == SW_TRANSPORT_TLS) {
             uint32_t *seq = tcp_seq(dirs, &ndirs, 64, &c->ev);
             sw_evidence back = {.src = c->ev.dst, .dst = c->ev.src};
             uint32_t ack = *tcp_seq(dirs, &ndirs, 64, &back);
@@ -476,7 +477,8 @@ static int write_text_messages(FILE *f, const sw_call_message *msgs, size_t n, l
         sw_time_iso(c->ev.ts, ts, sizeof ts);
         sw_endpoint_format(&c->ev.src, src, sizeof src);
         sw_endpoint_format(&c->ev.dst, dst, sizeof dst);
-        if (fprintf(f, "%s %s %s -> %s\n", ts, sw_transport_name((sw_transport)c->ev.transport), src, dst) < 0 ||
+        const char *note = c->ev.transport == SW_TRANSPORT_TLS ? " (decrypted)" : "";
+        if (fprintf(f, "%s %s%s %s -> %s\n", ts, sw_transport_name((sw_transport)c->ev.transport), note, src, dst) < 0 ||
             fwrite(c->text, 1, c->text_len, f) != c->text_len || fputs("\n\n", f) == EOF)
             return -1;
         (*written)++;

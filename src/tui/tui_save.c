@@ -78,9 +78,14 @@ void tui_save_calls(tui *t, const uint64_t *ids, size_t n, bool as_text)
         written = sw_monitor_save_calls(t->mon, ids, n, path, as_text, err, sizeof err);
         break;
     }
+    bool tls = false;
+    for (size_t i = 0; i < n; i++) {
+        const sw_call_row *r = tui_call_by_id(t, ids[i]);
+        tls |= r && r->transport == SW_TRANSPORT_TLS;
+    }
     if (written >= 0)
-        tui_set_status(t, false, "Saved %ld message%s of %zu call%s to %s", written, written == 1 ? "" : "s", n,
-                       n == 1 ? "" : "s", path);
+        tui_set_status(t, false, "Saved %ld message%s of %zu call%s to %s%s", written, written == 1 ? "" : "s", n,
+                       n == 1 ? "" : "s", path, tls ? " (SIP decrypted from TLS, written in clear)" : "");
     else
         tui_set_status(t, true, "Save failed: %s", err[0] ? err : "no free file name");
 }
