@@ -58,6 +58,11 @@ sw_tcp_table *sw_tcp_create(const sw_tcp_limits *limits, size_t max_message_len,
                             void (*deliver)(void *user, const sw_payload *payload), void *user);
 void sw_tcp_destroy(sw_tcp_table *table);
 
+/* Streams that start with "HEP3" go to hep as HEP packets (see
+ * sw_framer_sink.hep), and so does the unfinished packet a stream ends in. */
+void sw_tcp_set_hep(sw_tcp_table *table,
+                    void (*hep)(void *user, const uint8_t *packet, size_t len, const sw_payload *tmpl), void *user);
+
 /* Offers one segment. */
 void sw_tcp_segment_add(sw_tcp_table *table, const sw_tcp_segment *seg);
 

@@ -332,11 +332,12 @@ static void on_payload(void *user, const sw_payload *p)
 static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
 {
     sw_pipeline *pl = user;
+    sw_decoder_frame(pl->decoder, ts, data, caplen, wirelen);
+    ts = sw_decoder_content_time(pl->decoder);     /* HEP: the time the agent stamped */
     if (!pl->first_ts)
         pl->first_ts = ts;
     if (ts > pl->last_ts)
         pl->last_ts = ts;
-    sw_decoder_frame(pl->decoder, ts, data, caplen, wirelen);
     if (ts >= pl->last_poll + SW_PARSE_MAX_WAIT) {
         sw_parse_pool_poll(pl->parser, ts, SW_PARSE_MAX_WAIT);
         pl->last_poll = ts;
@@ -414,6 +415,7 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sw_findings_get_stats(pl->findings, &sum->findings);
     sum->calls = &pl->calls;
     sum->only_selected = pl->have_match;
+    sum->hep = sw_decoder_hep_stats(pl->decoder);
     if (pl->alerts) {
         sum->have_alerts = true;
         sw_alerts_get_stats(pl->alerts, &sum->alerts);
