@@ -535,6 +535,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     dcfg.max_message_len = opt->max_message_len;
+    dcfg.hep_password = opt->hep_password;
     sw_sip_init();
     pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
     pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
