@@ -70,7 +70,7 @@ void sw_decoder_get_stats(const sw_decoder *dec, sw_decode_stats *stats,
 void sw_decoder_hep_packet(sw_decoder *dec, sw_time_us ts, const sw_ip_addr *from, const uint8_t *data, size_t len);
 /* Counts a packet the listener dropped before decoding (queue full, a TCP
  * stream that lost its framing). */
-void sw_decoder_hep_drop(sw_decoder *dec, sw_hep_drop why);
+void sw_decoder_hep_drop(sw_decoder *dec, sw_hep_drop why, uint64_t n);
 
 /* The time of the last frame's content: the HEP time of the last SIP it
  * carried in HEP, else the frame's capture time. */

@@ -116,7 +116,7 @@ static void hep_from_stream(void *user, const uint8_t *p, size_t n, const sw_pay
 {
     sw_decoder *d = user;
     if (sw_hep_detect(p, n) != 3) {     /* the stream lost its HEP framing */
-        sw_decoder_hep_drop(d, SW_HEP_DROP_BAD_LENGTH);
+        sw_decoder_hep_drop(d, SW_HEP_DROP_BAD_LENGTH, 1);
         return;
     }
     hep_packet(d, &tmpl->src.ip, p, n);
@@ -130,18 +130,18 @@ void sw_decoder_hep_packet(sw_decoder *d, sw_time_us ts, const sw_ip_addr *from,
     d->frame = d->stats.packets;
     d->content_ts = 0;
     if (!sw_hep_detect(p, n)) {
-        sw_decoder_hep_drop(d, SW_HEP_DROP_NOT_HEP);
+        sw_decoder_hep_drop(d, SW_HEP_DROP_NOT_HEP, 1);
         return;
     }
     hep_packet(d, from, p, n);
 }
 
-void sw_decoder_hep_drop(sw_decoder *d, sw_hep_drop why)
+void sw_decoder_hep_drop(sw_decoder *d, sw_hep_drop why, uint64_t n)
 {
     sw_hep_stats *s = hep_stats(d);
     if (s && (unsigned)why < SW_HEP_DROP_COUNT) {
-        s->received++;
-        s->dropped[why]++;
+        s->received += n;
+        s->dropped[why] += n;
     }
 }
 

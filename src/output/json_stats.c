@@ -116,7 +116,7 @@ static json_t *hep_json(const sw_run_summary *r)
     json_t *pt = json_object();
     for (unsigned i = 0; i < sizeof h->payload_types / sizeof h->payload_types[0]; i++)
         if (h->payload_types[i]) {
-            char k[8];
+            char k[16];
             int type = sw_hep_slot_type(i);
             if (type < 0)
                 snprintf(k, sizeof k, "other");
