@@ -10,6 +10,7 @@
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
 #include "sipwatch/hep_listen.h"
+#include "sipwatch/hep_send.h"
 #include "sipwatch/metrics.h"
 #include "sipwatch/monitor.h"
 #include "sipwatch/output.h"
@@ -68,6 +69,7 @@ typedef struct sw_pipeline {
     /* HEP in: the listener, its drops, and (HEP alone) the clock the HEP
      * time stamps drive: the latest one, advanced by the wall clock since. */
     sw_hep_listener *hep_listen;
+    sw_hep_sender *hep_send;        /* --hep-send */
     sw_time_us hep_clock;
     long long hep_clock_ns;
 } sw_pipeline;
@@ -116,6 +118,14 @@ static void publish(sw_pipeline *pl, bool finished)
         c.hep_received = hs->received;
         c.hep_decoded = hs->decoded;
         c.hep_dropped = sw_hep_dropped_total(hs);
+    }
+    if (pl->hep_send) {
+        sw_hep_send_stats ss;
+        sw_hep_send_get_stats(pl->hep_send, &ss);
+        c.hep_sending = true;
+        c.hep_send_connected = ss.connected;
+        c.hep_sent = ss.sent;
+        c.hep_send_dropped = ss.dropped_queue_full + ss.dropped_too_large + ss.send_errors;
     }
     c.progress = finished && !c.live ? 1.0 : sw_capture_progress(pl->capture);
     c.finished = finished;
@@ -269,6 +279,8 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
         return;
     }
     sw_sip_stats_count(&pl->sip, r, msg, p);
+    if (pl->hep_send)
+        sw_hep_send_message(pl->hep_send, p);
     if (pl->monitor) {
         count_rate(pl, p->ts);
         if (r == SW_SIP_OK)
@@ -336,6 +348,8 @@ static void on_finding(void *user, const sw_finding *f, sw_finding_change change
         sw_monitor_finding_changed(pl->monitor, f, change);
     if (pl->alerts)
         sw_alerts_finding(pl->alerts, f, change, f->state == SW_FINDING_RESOLVED ? f->resolved_at : f->last_seen);
+    if (pl->hep_send)
+        sw_hep_send_finding(pl->hep_send, f, change, f->state == SW_FINDING_RESOLVED ? f->resolved_at : f->last_seen);
 }
 
 static void on_payload(void *user, const sw_payload *p)
@@ -415,6 +429,7 @@ static void pipeline_free(sw_pipeline *pl)
     sw_monitor_destroy(pl->monitor);
     sw_capture_close(pl->capture);
     sw_hep_listen_close(pl->hep_listen);
+    sw_hep_send_free(pl->hep_send);
     free(pl);
 }
 
@@ -482,6 +497,10 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     if (pl->alerts) {
         sum->have_alerts = true;
         sw_alerts_get_stats(pl->alerts, &sum->alerts);
+    }
+    if (pl->hep_send) {
+        sum->have_hep_send = true;
+        sw_hep_send_get_stats(pl->hep_send, &sum->hep_send);
     }
 }
 
@@ -641,6 +660,17 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_INPUT;
         }
     }
+    if (opt->hep_send) {
+        err[0] = '\0';
+        pl->hep_send = sw_hep_send_start(opt->hep_send, opt->hep_id, opt->hep_password, err, sizeof err);
+        if (!pl->hep_send) {
+            fprintf(stderr, "sipwatch: %s\n", err);
+            sw_alerts_destroy(pl->alerts, 0, 0);
+            pl->alerts = NULL;
+            pipeline_free(pl);
+            return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_USAGE;
+        }
+    }
     sw_metrics *metrics = NULL;
     if (opt->metrics) {
         publish(pl, false);
@@ -678,6 +708,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             status = SW_EXIT_RUNTIME;
         }
         sw_metrics_stop(metrics);
+        sw_hep_send_stop(pl->hep_send, 1000);
         sw_alerts_destroy(pl->alerts, pl->last_ts, 1000);
         pl->alerts = NULL;
         pipeline_free(pl);
@@ -685,6 +716,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     }
 
     analyse(pl);
+    sw_hep_send_stop(pl->hep_send, 2000);  /* what is queued goes out first */
     sw_run_summary sum;
     summarise(pl, &sum);
     if (pl->end == SW_CAPTURE_TRUNCATED)
