@@ -37,6 +37,7 @@ typedef struct sw_monitor_counters {
     uint64_t alerts_sent, alerts_failed, alerts_suppressed;
     /* HEP (issue 13): agents seen (for the dashboard header), packets in,
      * drops; --hep-send: sent, dropped, connected. */
+    bool hep_in;                        /* --hep-listen, or HEP seen in the capture */
     uint32_t hep_agents;
     uint64_t hep_received, hep_decoded, hep_dropped;
     bool hep_sending, hep_send_connected;

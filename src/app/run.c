@@ -113,6 +113,7 @@ static void publish(sw_pipeline *pl, bool finished)
         snprintf(c.source, sizeof c.source, "HEP %s%s", opt->hep_listen[0], opt->nhep_listen > 1 ? " ..." : "");
     c.live = opt->capture.iface != NULL || !opt->capture.file;
     const sw_hep_stats *hs = sw_decoder_hep_stats(pl->decoder);
+    c.hep_in = hs || pl->hep_listen;
     if (hs) {
         c.hep_agents = (uint32_t)hs->nagents;
         c.hep_received = hs->received;
