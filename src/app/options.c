@@ -97,7 +97,7 @@ static const struct option long_options[] = {
 
 void sw_options_usage(FILE *out)
 {
-    fputs("Usage: sipwatch -r FILE | -i IFACE [options] [BPF filter]\n"
+    fputs("Usage: sipwatch -r FILE | -i IFACE | --hep-listen ADDR [options] [BPF filter]\n"
           "Watches SIP traffic and reports what is wrong with it.\n"
           "\n"
           "Input:\n"
