@@ -11,7 +11,8 @@ HEP, compared with the same SIP read off the wire.
    dropped (queue full) and lost in the socket buffer (RcvbufErrors of
    /proc/net/snmp) are counted.
 
-usage: bench/hep_bench.py [BUILD_DIR] [--messages N]   (default build/, 200000)
+usage: bench/hep_bench.py [BUILD_DIR] [--messages N] [--rate PER_SECOND]
+       (default build/, 200000 messages, sent as fast as possible)
 Loopback only; sipwatch is started with its PID kept and stopped by it."""
 import json
 import os
@@ -77,7 +78,7 @@ def rcvbuf_errors():
     return int(rows[1][rows[0].index("RcvbufErrors")])
 
 
-def live(sipwatch, packets):
+def live(sipwatch, packets, rate=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -91,8 +92,12 @@ def live(sipwatch, packets):
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         tx.bind(("127.0.0.13", 0))
         t0 = time.time()
-        for p in packets:
+        for i, p in enumerate(packets):
             tx.sendto(p, ("127.0.0.1", port))
+            if rate and i % 500 == 499:
+                ahead = t0 + (i + 1) / rate - time.time()
+                if ahead > 0:
+                    time.sleep(ahead)
         dt = time.time() - t0
         time.sleep(2)
         lost = rcvbuf_errors() - before
@@ -111,6 +116,11 @@ def main():
     if "--messages" in args:
         i = args.index("--messages")
         n = int(args[i + 1])
+        del args[i:i + 2]
+    rate = 0
+    if "--rate" in args:
+        i = args.index("--rate")
+        rate = int(args[i + 1])
         del args[i:i + 2]
     build = args[0] if args else os.path.join(ROOT, "build")
     sipwatch, gen = os.path.join(build, "sipwatch"), os.path.join(build, "bench", "sipwatch-gen")
@@ -134,11 +144,11 @@ def main():
     print(f"-r HEP capture:  {t_hep:6.2f} s  {s_hep['sip_messages'] / t_hep:10.0f} msg/s  "
           f"(HEP decoded {s_hep['hep']['decoded']}, dropped {s_hep['hep']['dropped']})")
     print(f"findings equal: {f_raw == f_hep} ({len(f_raw)} findings)")
-    dt, st, lost = live(sipwatch, packets)
+    dt, st, lost = live(sipwatch, packets, rate)
     h = st["hep"]
     print(f"--hep-listen: sent {len(packets)} in {dt:.2f} s ({len(packets) / dt:.0f}/s), received {h['received']}, "
           f"decoded {h['decoded']}, queue-full drops {h['dropped_by']['queue_full']}, "
-          f"lost in the socket buffer {lost}, SIP analysed {st['sip_messages']}")
+          f"socket-full drops {h['dropped_by']['socket_full']} (RcvbufErrors {lost}), SIP analysed {st['sip_messages']}")
     for p in (raw, hep):
         os.unlink(p)
     os.rmdir(tmp)

@@ -19,6 +19,7 @@ typedef enum sw_hep_drop {
     SW_HEP_DROP_AUTH,               /* --hep-password: auth key missing or wrong */
     SW_HEP_DROP_NOT_HEP,            /* --hep-listen: a datagram or stream that is not HEP at all */
     SW_HEP_DROP_QUEUE_FULL,         /* --hep-listen: the analysis could not keep up */
+    SW_HEP_DROP_SOCKET_FULL,        /* --hep-listen: the kernel's socket buffer overflowed (SO_RXQ_OVFL) */
     SW_HEP_DROP_COUNT
 } sw_hep_drop;
 

@@ -43,6 +43,7 @@ typedef struct hep_conn {
 struct sw_hep_listener {
     int fds[SW_HEP_MAX_SOCKETS];
     bool tcp[SW_HEP_MAX_SOCKETS];
+    uint32_t overflows[SW_HEP_MAX_SOCKETS];     /* the kernel's drop counter, last seen */
     int nfds;
     hep_conn conns[SW_HEP_MAX_CONNS];
     int nconns;
@@ -122,8 +123,12 @@ static int bind_one(const char *spec, bool *tcp, char *err, size_t errlen)
         return -1;
     }
     if (!*tcp) {
+        /* A deep buffer for bursts (beyond rmem_max when privileged), and
+         * the kernel's count of datagrams it had to drop. */
         int size = 8 * 1024 * 1024;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
     }
     freeaddrinfo(ai);
     return fd;
@@ -195,17 +200,34 @@ static void addr_of(const struct sockaddr_storage *ss, sw_ip_addr *ip)
     }
 }
 
-static void read_udp(sw_hep_listener *l, int fd)
+static void read_udp(sw_hep_listener *l, int i)
 {
     for (int burst = 0; burst < 256; burst++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        ssize_t r = recvfrom(fd, l->rx, sizeof l->rx, MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+        union {
+            char buf[CMSG_SPACE(sizeof(uint32_t))];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {.iov_base = l->rx, .iov_len = sizeof l->rx};
+        struct msghdr mh = {.msg_name = &ss, .msg_namelen = sizeof ss, .msg_iov = &iov, .msg_iovlen = 1,
+                            .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+        ssize_t r = recvmsg(l->fds[i], &mh, MSG_TRUNC);
         if (r < 0)
             return;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                uint32_t total;
+                memcpy(&total, CMSG_DATA(c), sizeof total);
+                if (total != l->overflows[i]) {
+                    pthread_mutex_lock(&l->lock);
+                    l->drops[SW_HEP_DROP_SOCKET_FULL] += (uint32_t)(total - l->overflows[i]);
+                    pthread_mutex_unlock(&l->lock);
+                    l->overflows[i] = total;
+                }
+            }
         sw_ip_addr from;
         addr_of(&ss, &from);
-        if ((size_t)r > SW_HEP_MAX_PACKET) {
+        if ((size_t)r > SW_HEP_MAX_PACKET || (mh.msg_flags & MSG_TRUNC)) {
             count_drop(l, SW_HEP_DROP_OVERSIZED);
             continue;
         }
@@ -303,7 +325,7 @@ static void *listen_thread(void *arg)
             if (l->tcp[i])
                 accept_tcp(l, l->fds[i]);
             else
-                read_udp(l, l->fds[i]);
+                read_udp(l, i);
         }
     }
     return NULL;

@@ -19,7 +19,7 @@ enum {
 
 static const char *const drop_names[SW_HEP_DROP_COUNT] = {
     "truncated", "bad_length", "bad_chunk", "missing_chunk", "bad_address",
-    "oversized", "auth", "not_hep", "queue_full",
+    "oversized", "auth", "not_hep", "queue_full", "socket_full",
 };
 
 const char *sw_hep_drop_name(sw_hep_drop d)
