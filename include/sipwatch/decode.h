@@ -20,6 +20,8 @@ typedef struct sw_decode_config {
     sw_tcp_limits tcp;
     size_t max_message_len;     /* larger SIP messages are dropped and counted */
     const char *hep_password;   /* HEP packets without this auth key are dropped; NULL = none */
+    bool hep_frames_off;        /* HEP in captured frames is not decoded (live capture beside
+                                 * --hep-listen, which receives it: never counted twice) */
 } sw_decode_config;
 
 typedef struct sw_decode_stats {

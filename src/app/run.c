@@ -630,6 +630,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     sw_decode_config_default(&dcfg);
     dcfg.max_message_len = opt->max_message_len;
     dcfg.hep_password = opt->hep_password;
+    dcfg.hep_frames_off = opt->nhep_listen > 0;    /* -i beside --hep-listen: the listener has it */
     sw_sip_init();
     pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
     pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);

@@ -176,7 +176,8 @@ sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payl
         sw_decoder_destroy(d);
         return NULL;
     }
-    sw_tcp_set_hep(d->tcp, hep_from_stream, d);
+    if (!d->cfg.hep_frames_off)
+        sw_tcp_set_hep(d->tcp, hep_from_stream, d);
     return d;
 }
 
@@ -302,7 +303,7 @@ static void decode_udp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_t
         decode_ethernet(d, data + 8, len - 8);
         return;
     }
-    if (sw_hep_detect(data, len)) {     /* HEP on any port, recognised by its header */
+    if (!d->cfg.hep_frames_off && sw_hep_detect(data, len)) {  /* HEP on any port, by its header */
         hep_packet(d, &ip->src, data, len);
         return;
     }
