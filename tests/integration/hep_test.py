@@ -19,6 +19,8 @@
              --hep-listen: the findings of the capture itself
   sngrep_out sngrep -L receiving --hep-send: the messages sngrep writes
              equal the capture's (addresses, timestamps, bytes)
+  metrics    the HEP metrics of a HEP capture with --hep-send, linted by
+             promtool (skipped without it)
 
 Everything runs on 127.0.0.x, with process ids kept and time bounded.
 Exit 77 = skipped (sngrep missing)."""
@@ -382,6 +384,35 @@ def case_sngrep_out(sipwatch, pcaps, tmp):
     return 0 if ok else 1
 
 
+def case_metrics(sipwatch, pcaps, tmp):
+    if not shutil.which("promtool"):
+        print("promtool not installed")
+        return 77
+    import urllib.request
+    port, sink = free_port(), free_port()
+    proc = subprocess.Popen([sipwatch, "-r", os.path.join(pcaps, "hep-two-agents.pcap"), "--json",
+                             "--hep-send", f"udp:127.0.0.18:{sink}", "--metrics", f"127.0.0.1:{port}",
+                             "--metrics-linger", "5"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        text = ""
+        for _ in range(50):
+            time.sleep(0.1)
+            try:
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+            except OSError:
+                continue
+            if "sipwatch_hep_decoded_total 104" in text and "sipwatch_hep_sent_total 0" not in text:
+                break
+    finally:
+        stop(proc)
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+    values = dict(l.split() for l in text.splitlines() if l.startswith("sipwatch_hep"))
+    ok = lint.returncode == 0 and values.get("sipwatch_hep_decoded_total") == "104" and \
+        values.get("sipwatch_hep_agents") == "2" and values.get("sipwatch_hep_sent_total") == "118"
+    print(f"{'ok' if ok else 'MISMATCH':8} HEP metrics: {values}; promtool {lint.returncode} {lint.stdout.strip()}")
+    return 0 if ok else 1
+
+
 def main():
     sipwatch, pcaps, case = sys.argv[1:4]
     tmp = os.environ.get("TMPDIR", "/tmp")
@@ -397,6 +428,7 @@ def main():
             "send": lambda: case_send(sipwatch, pcaps, tmp),
             "sngrep_in": lambda: case_sngrep_in(sipwatch, pcaps, tmp),
             "sngrep_out": lambda: case_sngrep_out(sipwatch, pcaps, tmp),
+            "metrics": lambda: case_metrics(sipwatch, pcaps, tmp),
         }
         rc = cases[case]()
         return 77 if rc == 77 else (1 if rc else 0)
