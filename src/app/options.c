@@ -2,6 +2,7 @@
  * -B, -c, -s, a trailing BPF filter) and are a public interface: README and
  * man/sipwatch.8 document each one; keep all three in step. */
 #include "sipwatch/app.h"
+#include "sipwatch/hep_listen.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -561,6 +562,12 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
             if (o->nhep_listen >= SW_MAX_HEP_LISTEN) {
                 snprintf(err, errlen, "--hep-listen: at most %d sockets", SW_MAX_HEP_LISTEN);
                 return -1;
+            }
+            {
+                bool tcp;
+                char host[256], port[8];
+                if (!sw_hep_parse_address(optarg, &tcp, host, sizeof host, port, sizeof port, err, errlen))
+                    return -1;
             }
             o->hep_listen[o->nhep_listen++] = optarg;
             break;

@@ -495,6 +495,7 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sum->calls = &pl->calls;
     sum->only_selected = pl->have_match;
     sum->hep = sw_decoder_hep_stats(pl->decoder);
+    sum->hep_listening = pl->hep_listen != NULL;
     if (pl->alerts) {
         sum->have_alerts = true;
         sw_alerts_get_stats(pl->alerts, &sum->alerts);

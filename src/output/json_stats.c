@@ -302,7 +302,7 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(fj, "open_warning", J(fs->open_by_severity[SW_SEV_WARNING]));
     json_object_set_new(fj, "open_info", J(fs->open_by_severity[SW_SEV_INFO]));
     json_object_set_new(o, "findings", fj);
-    if (r->hep || r->have_hep_send)
+    if (r->hep || r->hep_listening || r->have_hep_send)
         json_object_set_new(o, "hep", hep_json(r));
 
     if (r->have_alerts) {
