@@ -19,6 +19,8 @@
              --hep-listen: the findings of the capture itself
   sngrep_out sngrep -L receiving --hep-send: the messages sngrep writes
              equal the capture's (addresses, timestamps, bytes)
+  send_tcp   --hep-send over TCP to a collector that starts late: connection
+             failures counted, reconnected with back-off, nothing lost
   metrics    the HEP metrics of a HEP capture with --hep-send, linted by
              promtool (skipped without it)
 
@@ -384,6 +386,47 @@ def case_sngrep_out(sipwatch, pcaps, tmp):
     return 0 if ok else 1
 
 
+def case_send_tcp(sipwatch, pcaps, tmp):
+    import threading
+    pcap = os.path.join(pcaps, "register-wrong-password-udp.pcap")
+    port = free_port()
+    got = bytearray()
+
+    def collector():
+        time.sleep(0.6)                 # sipwatch is already trying
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", port))
+        srv.listen(1)
+        srv.settimeout(10)
+        try:
+            conn, _ = srv.accept()
+            conn.settimeout(3)
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                got.extend(data)
+        except OSError:
+            pass
+        srv.close()
+
+    t = threading.Thread(target=collector)
+    t.start()
+    r = subprocess.run([sipwatch, "-r", pcap, "--json", "--hep-send", f"tcp:127.0.0.1:{port}"],
+                       capture_output=True, text=True, timeout=60)
+    t.join(timeout=20)
+    st = json.loads(r.stdout.splitlines()[-1])["hep"]["send"]
+    packets, off = 0, 0
+    while off + 6 <= len(got) and got[off:off + 4] == b"HEP3":
+        off += struct.unpack("!H", got[off + 4:off + 6])[0]
+        packets += 1
+    ok = st["connect_failures"] >= 1 and st["connects"] == 1 and st["sent"] == packets == \
+        st["messages"] + st["findings"] and st["messages"] == 32 and off == len(got)
+    print(f"{'ok' if ok else 'MISMATCH':8} --hep-send tcp to a late collector: {st}; collector got {packets} packets")
+    return 0 if ok else 1
+
+
 def case_metrics(sipwatch, pcaps, tmp):
     if not shutil.which("promtool"):
         print("promtool not installed")
@@ -429,6 +472,7 @@ def main():
             "sngrep_in": lambda: case_sngrep_in(sipwatch, pcaps, tmp),
             "sngrep_out": lambda: case_sngrep_out(sipwatch, pcaps, tmp),
             "metrics": lambda: case_metrics(sipwatch, pcaps, tmp),
+            "send_tcp": lambda: case_send_tcp(sipwatch, pcaps, tmp),
         }
         rc = cases[case]()
         return 77 if rc == 77 else (1 if rc else 0)
