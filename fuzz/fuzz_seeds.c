@@ -13,6 +13,7 @@
 #include "fuzz_util.h"
 #include "sipwatch/capture.h"
 #include "sipwatch/decode.h"
+#include "sipwatch/hep.h"
 #include "sipwatch/sctp_reassembly.h"
 
 #define MAX_MSGS 64
@@ -316,6 +317,27 @@ static void write_framing(const char *dir, const char *name, const seeds *s)
     save(dir, "framing", ws_name, &o);
 }
 
+/* fuzz_hep: setup byte 0, then each message as a HEP3 packet (u16 length, bytes). */
+static void write_hep(const char *dir, const char *name, const seeds *s)
+{
+    out o = {0};
+    put8(&o, 0);
+    static uint8_t buf[SW_HEP_MAX_PACKET];
+    for (int i = 0; i < s->n && i < 64; i++) {
+        sw_endpoint dst = {.ip = s->m[i].src.ip, .port = 5060};
+        sw_hep_out h = {.src = s->m[i].src, .dst = dst, .ip_proto = s->m[i].transport == SW_TRANSPORT_UDP ? 17 : 6,
+                        .ts = s->m[i].ts, .payload_type = SW_HEP_PAYLOAD_SIP, .node_id = 2001 + (unsigned)(i & 1),
+                        .payload = s->m[i].data, .payload_len = s->m[i].len,
+                        .correlation = (i & 3) == 3 ? "call-id@fuzz" : NULL};
+        size_t n = sw_hep_encode(buf, sizeof buf, &h);
+        if (!n || n > 8000)
+            continue;
+        put16(&o, (unsigned)n);
+        put(&o, buf, n);
+    }
+    save(dir, "hep", name, &o);
+}
+
 static int one_capture(const char *dir, const char *file)
 {
     sw_capture_config cfg;
@@ -361,6 +383,7 @@ static int one_capture(const char *dir, const char *file)
         write_tcp_stream(dir, name, s);
         write_sctp(dir, name, s);
         write_framing(dir, name, s);
+        write_hep(dir, name, s);
     }
     for (int i = 0; i < s->n; i++)
         free(s->m[i].data);

@@ -57,6 +57,13 @@ typedef struct sw_options {
     unsigned metrics_linger;    /* keep serving metrics this long after a file ends */
     char **config_args;         /* arguments read from --config, owned */
     int config_nargs;
+    /* HEP (issue 13) */
+#define SW_MAX_HEP_LISTEN 8
+    const char *hep_listen[SW_MAX_HEP_LISTEN];  /* --hep-listen [udp:|tcp:]ADDR:PORT */
+    int nhep_listen;
+    const char *hep_password;   /* --hep-password: the auth key chunk, in and out */
+    const char *hep_send;       /* --hep-send [udp:|tcp:]HOST:PORT */
+    uint32_t hep_id;            /* --hep-id: capture node id sent */
     bool help, version;
     int width;                  /* columns for the report (COLUMNS or the terminal), 0 = 80 */
 } sw_options;

@@ -68,6 +68,7 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
 int sw_capture_datalink(const sw_capture *cap);
 const char *sw_capture_datalink_name(const sw_capture *cap);
 const char *sw_capture_filter(const sw_capture *cap);   /* the filter in force, or NULL */
+/* The accessors accept a NULL capture (a run that only listens for HEP). */
 
 sw_capture_end sw_capture_run(sw_capture *cap, sw_frame_fn on_frame, sw_idle_fn on_idle, void *user,
                               volatile sig_atomic_t *stop);

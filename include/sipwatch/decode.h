@@ -8,6 +8,7 @@
 #ifndef SIPWATCH_DECODE_H
 #define SIPWATCH_DECODE_H
 
+#include "sipwatch/hep.h"
 #include "sipwatch/ip_reassembly.h"
 #include "sipwatch/tcp_reassembly.h"
 #include "sipwatch/types.h"
@@ -19,6 +20,9 @@ typedef struct sw_decode_config {
     sw_tcp_limits tcp;
     size_t max_message_len;     /* larger SIP messages are dropped and counted */
     const struct sw_tls_keylog *tls_keylog;    /* keys for SIP over TLS (NULL: none), owned by the caller */
+    const char *hep_password;   /* HEP packets without this auth key are dropped; NULL = none */
+    bool hep_frames_off;        /* HEP in captured frames is not decoded (live capture beside
+                                 * --hep-listen, which receives it: never counted twice) */
 } sw_decode_config;
 
 typedef struct sw_decode_stats {
@@ -62,5 +66,21 @@ void sw_decoder_finish(sw_decoder *dec, sw_time_us now);
 
 void sw_decoder_get_stats(const sw_decoder *dec, sw_decode_stats *stats,
                           sw_ipfrag_stats *ipfrag, sw_tcp_stats *tcp);
+
+/* One HEP packet received from the network (--hep-listen) from `from`,
+ * at arrival time `ts`: decoded, counted, its SIP handed on. Bytes that are
+ * not HEP are a counted drop here. */
+void sw_decoder_hep_packet(sw_decoder *dec, sw_time_us ts, const sw_ip_addr *from, const uint8_t *data, size_t len);
+/* Counts a packet the listener dropped before decoding (queue full, a TCP
+ * stream that lost its framing). */
+void sw_decoder_hep_drop(sw_decoder *dec, sw_hep_drop why, uint64_t n);
+
+/* The time of the last frame's content: the HEP time of the last SIP it
+ * carried in HEP, else the frame's capture time. */
+sw_time_us sw_decoder_content_time(const sw_decoder *dec);
+
+/* HEP counters (decoded, dropped by reason, agents); NULL when no HEP was
+ * ever seen or offered. */
+const sw_hep_stats *sw_decoder_hep_stats(const sw_decoder *dec);
 
 #endif

@@ -37,6 +37,13 @@ typedef struct sw_monitor_counters {
     uint64_t responses_by_class[7];     /* [1] = 1xx ... [6] = 6xx, [0] = invalid */
     uint64_t flows_evicted, retransmissions;
     uint64_t alerts_sent, alerts_failed, alerts_suppressed;
+    /* HEP (issue 13): agents seen (for the dashboard header), packets in,
+     * drops; --hep-send: sent, dropped, connected. */
+    bool hep_in;                        /* --hep-listen, or HEP seen in the capture */
+    uint32_t hep_agents;
+    uint64_t hep_received, hep_decoded, hep_dropped;
+    bool hep_sending, hep_send_connected;
+    uint64_t hep_sent, hep_send_dropped;
     /* Calls that ended: INVITE calls by state, the post-dial-delay histogram. */
     uint64_t calls_by_state[SW_CALL_STATES];
     uint64_t pdd_buckets[SW_PDD_BUCKETS], pdd_count, pdd_ms_sum;

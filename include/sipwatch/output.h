@@ -34,6 +34,10 @@ typedef struct sw_run_summary {
     sw_alert_stats alerts;
     const sw_call_stats *calls;     /* KPIs of the calls that ended */
     bool only_selected;             /* --match: findings of calls that did not match are left out */
+    const sw_hep_stats *hep;        /* HEP input counters; NULL when no HEP was seen */
+    bool hep_listening;             /* --hep-listen: the counters are shown even at zero */
+    bool have_hep_send;             /* --hep-send */
+    sw_hep_send_stats hep_send;
 } sw_run_summary;
 
 /* What the run could not inspect (TLS, no SIP at all, a truncated file,

@@ -34,7 +34,8 @@ typedef enum sw_framer_mode {
     SW_FRAMER_HTTP_UPGRADE, /* HTTP request/response expected to switch to WebSocket */
     SW_FRAMER_WEBSOCKET,    /* WebSocket frames carrying SIP */
     SW_FRAMER_TLS,          /* TLS: counted, skipped */
-    SW_FRAMER_OTHER         /* some other protocol: skipped */
+    SW_FRAMER_OTHER,        /* some other protocol: skipped */
+    SW_FRAMER_HEP           /* HEP3 packets, framed by their length field, handed to sink->hep */
 } sw_framer_mode;
 
 typedef struct sw_framer_stats {
@@ -61,6 +62,11 @@ typedef struct sw_framer_sink {
      * decrypted) instead of being skipped. */
     void (*tls)(void *tls_user, const uint8_t *data, size_t len);
     void *tls_user;
+    /* When set, a stream that starts with "HEP3" is cut into HEP packets by
+     * their length field and each goes here (a stream that loses the HEP
+     * framing hands its remaining bytes over once, then is skipped). */
+    void (*hep)(void *user, const uint8_t *packet, size_t len, const sw_payload *tmpl);
+    void *hep_user;
 } sw_framer_sink;
 
 /* Per-direction framing state. Buffers only what it cannot frame yet. */

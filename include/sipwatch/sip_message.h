@@ -45,6 +45,7 @@ typedef struct sw_sip_msg {
     uint64_t frame;
     sw_endpoint src, dst;
     sw_transport transport;
+    uint32_t agent;                 /* HEP agent tag (sw_payload.agent), 0 for the wire */
     const uint8_t *raw;
     size_t raw_len;
 

@@ -63,6 +63,10 @@ void sw_tcp_destroy(sw_tcp_table *table);
 /* TLS streams are decrypted with the keys of this key log (NULL: none);
  * the caller keeps it alive and may refresh it between segments. */
 void sw_tcp_set_keylog(sw_tcp_table *table, const sw_tls_keylog *keylog);
+/* Streams that start with "HEP3" go to hep as HEP packets (see
+ * sw_framer_sink.hep), and so does the unfinished packet a stream ends in. */
+void sw_tcp_set_hep(sw_tcp_table *table,
+                    void (*hep)(void *user, const uint8_t *packet, size_t len, const sw_payload *tmpl), void *user);
 
 /* Offers one segment. */
 void sw_tcp_segment_add(sw_tcp_table *table, const sw_tcp_segment *seg);

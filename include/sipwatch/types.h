@@ -59,6 +59,10 @@ typedef struct sw_payload {
      * seen on the wire, but news that it could not be delivered. */
     uint8_t icmp;                       /* sw_unreachable */
     sw_ip_addr icmp_from;               /* who sent the ICMP error */
+    /* Non-zero when the bytes came in HEP: a tag of the agent (capture node
+     * id and source) that exported them, so that the same message from two
+     * agents is known for a copy. */
+    uint32_t agent;
 } sw_payload;
 
 const char *sw_transport_name(sw_transport t);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """hep-decode.py: list or count the SIP carried in HEP packets of a pcap.
 
-A small reference decoder for the HEP test captures in pcaps/pending/
+A small reference decoder for the HEP test captures in pcaps/
 (Debian's tshark 4.0 has no HEP dissector).  Reads a classic pcap
 (Ethernet, Linux cooked v1/v2, raw IP or BSD loopback link types), takes
 every UDP datagram whose payload starts with "HEP3" (HEP v3) or looks like

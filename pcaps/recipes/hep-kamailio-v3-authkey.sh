@@ -11,6 +11,6 @@
 . "$(dirname "$0")/lib-hep.sh"
 NAME=hep-kamailio-v3-authkey
 hep_kamailio_run "$NAME" 3 1011 -A HEP_AUTH_KEY='"sipwatch-hep-key"'
-sw_expect "pending/$NAME-wire" auth-loop
+sw_expect "$NAME-wire" auth-loop
 hep_expect "$NAME" --password sipwatch-hep-key -- auth-loop
-hep_compare "$NAME" "pending/$NAME-wire.pcap"
+hep_compare "$NAME" "$NAME-wire.pcap"

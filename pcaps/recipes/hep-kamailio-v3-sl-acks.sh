@@ -11,6 +11,6 @@
 . "$(dirname "$0")/lib-hep.sh"
 NAME=hep-kamailio-v3-sl-acks
 hep_kamailio_run "$NAME" 3 1013 -A HEP_SL_ACKS=1
-sw_expect "pending/$NAME-wire" auth-loop
+sw_expect "$NAME-wire" auth-loop
 hep_expect "$NAME" -- auth-loop
-hep_compare "$NAME" "pending/$NAME-wire.pcap" unpaired-ok
+hep_compare "$NAME" "$NAME-wire.pcap" unpaired-ok

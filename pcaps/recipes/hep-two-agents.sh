@@ -6,12 +6,12 @@
 # as 133038080; timestamps of the sniffed packets).  Every SIP message on
 # the wire arrives twice, once per agent, a few milliseconds apart and not
 # always in the same order.  Expected: 52 distinct messages (each pairs
-# with pending/hep-two-agents-wire.pcap, see .compare), duplicates by
+# with hep-two-agents-wire.pcap, see .compare), duplicates by
 # agent, not retransmissions; findings as on the wire (auth-loop).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-hep.sh"
 NAME=hep-two-agents
 HEP_SNGREP_AGENT=1 hep_kamailio_run "$NAME" 3 1014
-sw_expect "pending/$NAME-wire" auth-loop
+sw_expect "$NAME-wire" auth-loop
 hep_expect "$NAME" -- auth-loop
-hep_compare "$NAME" "pending/$NAME-wire.pcap"
+hep_compare "$NAME" "$NAME-wire.pcap"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers for the HEP recipes (captures in pcaps/pending/hep-*).  Source it
+# Helpers for the HEP recipes (captures in pcaps/hep-*).  Source it
 # after lib.sh:
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/lib-hep.sh"
 # Adds: kamailio with siptrace exporting HEP (kamailio-hep.cfg), a HEP
@@ -9,7 +9,7 @@
 # Addresses: collector 127.0.0.16:9060 (kamailio), 127.0.0.17:9062 (sngrep),
 # inside the recipe's namespace.
 
-HEP_PENDING="$SW_PCAPS/pending"
+HEP_PENDING="$SW_PCAPS"
 
 # hep_kamailio NAME ADDR-LISTS [-A DEFINE[=VALUE]]...: start kamailio with
 # kamailio-hep.cfg (as sw_kamailio does with kamailio.cfg)
@@ -90,7 +90,7 @@ hep_capture_start() {
 }
 
 # hep_capture_finish NAME OUTNAME: stop that capture, copy it to
-# pcaps/pending/OUTNAME.pcap
+# pcaps/OUTNAME.pcap
 hep_capture_finish() {
 	local name="$1" out="$HEP_PENDING/$2.pcap"
 	sw_stop "$name"
@@ -100,7 +100,7 @@ hep_capture_finish() {
 }
 
 # hep_expect OUTNAME [--password PW] -- FINDING...: write
-# pcaps/pending/OUTNAME.expect from hep-decode.py --counts, plus one
+# pcaps/OUTNAME.expect from hep-decode.py --counts, plus one
 # "finding" line per FINDING
 hep_expect() {
 	local name="$1"; shift
@@ -124,8 +124,8 @@ hep_expect() {
 #   carol (baresip 127.0.0.13:5075, wrong password) loops on 401;
 #   alice (baresip 127.0.0.11:5071) calls bob through kamailio (407, auth,
 #         relayed, auto-answer), hangs up after 3 s.
-# Two captures of the same run: pending/NAME.pcap (only the HEP datagrams
-# to the collector) and pending/NAME-wire.pcap (the SIP ports, without the
+# Two captures of the same run: NAME.pcap (only the HEP datagrams
+# to the collector) and NAME-wire.pcap (the SIP ports, without the
 # collector port; tshark-verified .expect).  HEP_TRANSPORT=tcp: kamailio
 # sends HEP over one TCP connection (it also listens on tcp:127.0.0.10:5070,
 # which it needs to open connections; the phones still use UDP).
@@ -172,7 +172,7 @@ hep_kamailio_run() {
 	sleep 1
 	sw_stop sngrep
 	hep_capture_finish hepcap "$name"
-	sw_capture_finish "pending/$name-wire"
+	sw_capture_finish "$name-wire"
 	sw_cmd 5581 "/quit"
 	sw_cmd 5583 "/quit"
 	sw_cmd 5585 "/quit"
@@ -182,7 +182,7 @@ hep_kamailio_run() {
 # hep_sngrep_run NAME SOURCE NODE-ID [SNGREP-SETTING-LINE]...: sngrep -N -I
 # pcaps/SOURCE.pcap -H udp:127.0.0.17:9062 in the namespace, with its own
 # config file (-F -f: eep.send.id NODE-ID plus the given "set ..." lines),
-# the HEP datagrams captured to pending/NAME.pcap.  sngrep runs in the
+# the HEP datagrams captured to NAME.pcap.  sngrep runs in the
 # foreground, without its interface (-N -q), bounded by timeout.
 hep_sngrep_run() {
 	local name="$1" src="$2" node="$3"; shift 3
@@ -198,7 +198,7 @@ hep_sngrep_run() {
 	nsx timeout 30 sngrep -F -f "$SW_WORK/sngreprc" -N -q \
 		-I "$SW_PCAPS/$src.pcap" -H udp:127.0.0.17:9062 \
 		>"$SW_WORK/sngrep.log" 2>&1 || { cat "$SW_WORK/sngrep.log" >&2; exit 1; }
-	sw_capture_finish "pending/$name"
+	sw_capture_finish "$name"
 	sw_log "collector: $(tail -1 "$SW_WORK/collector.log")"
 }
 
@@ -207,15 +207,15 @@ hep_findings_of() {
 	awk '$1=="finding" {print $2}' "$SW_PCAPS/$1.expect"
 }
 
-# hep_compare NAME WIRE [unpaired-ok]: write pcaps/pending/NAME.compare,
-# the output of recipes/hep-compare.py WIRE pending/NAME.pcap (paths
+# hep_compare NAME WIRE [unpaired-ok]: write pcaps/NAME.compare,
+# the output of recipes/hep-compare.py WIRE NAME.pcap (paths
 # relative to pcaps/), with that command on its first line; fails if the
 # messages do not pair one to one, unless unpaired-ok is given
 hep_compare() {
 	local name="$1" wire="$2" ok="${3:-}" out="$HEP_PENDING/$1.compare"
 	{
-		echo "# recipes/hep-compare.py $wire pending/$name.pcap"
-		(cd "$SW_PCAPS" && python3 recipes/hep-compare.py "$wire" "pending/$name.pcap")
+		echo "# recipes/hep-compare.py $wire $name.pcap"
+		(cd "$SW_PCAPS" && python3 recipes/hep-compare.py "$wire" "$name.pcap")
 	} >"$out" || [ "$ok" = unpaired-ok ] \
 		|| { sw_log "HEP and wire do not pair: see $out"; exit 1; }
 	sw_log "wrote $out: $(grep '^# [0-9]* pairs' "$out")"

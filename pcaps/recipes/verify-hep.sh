@@ -1,5 +1,5 @@
 #!/bin/bash
-# Check the HEP captures in pcaps/pending/ (hep-*.pcap):
+# Check the HEP captures in pcaps/ (hep-*.pcap):
 #  - NAME-wire.pcap: its .expect counts match tshark/capinfos now (as
 #    verify.sh does for pcaps/);
 #  - the HEP captures: their .expect counts match what recipes/hep-decode.py
@@ -15,7 +15,7 @@ cd "$here/.." || exit 1
 rc=0
 diffs="$(mktemp /tmp/sipwatch-verify-hep.XXXXXX)"
 counts() { grep -v '^#' "$1" | sed 's/[[:space:]]*#.*//' | grep . | grep -v '^finding '; }
-for p in pending/hep-*.pcap; do
+for p in hep-*.pcap; do
 	n="${p%.pcap}"
 	if ! tshark -r "$p" >/dev/null 2>&1; then
 		echo "FAIL $p: tshark cannot read it"; rc=1; continue

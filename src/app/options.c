@@ -2,6 +2,7 @@
  * -B, -c, -s, a trailing BPF filter) and are a public interface: README and
  * man/sipwatch.8 document each one; keep all three in step. */
 #include "sipwatch/app.h"
+#include "sipwatch/hep_listen.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +45,10 @@ enum {
     OPT_MATCH_FIELD,
     OPT_CALL_MEMORY,
     OPT_TLS_KEYLOG,
+    OPT_HEP_LISTEN,
+    OPT_HEP_PASSWORD,
+    OPT_HEP_SEND,
+    OPT_HEP_ID,
 };
 
 static const struct option long_options[] = {
@@ -86,6 +91,10 @@ static const struct option long_options[] = {
     {"syslog-socket", required_argument, NULL, OPT_SYSLOG_SOCKET},
     {"replay", optional_argument, NULL, OPT_REPLAY},
     {"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+    {"hep-listen", required_argument, NULL, OPT_HEP_LISTEN},
+    {"hep-password", required_argument, NULL, OPT_HEP_PASSWORD},
+    {"hep-send", required_argument, NULL, OPT_HEP_SEND},
+    {"hep-id", required_argument, NULL, OPT_HEP_ID},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -93,7 +102,7 @@ static const struct option long_options[] = {
 
 void sw_options_usage(FILE *out)
 {
-    fputs("Usage: sipwatch -r FILE | -i IFACE [options] [BPF filter]\n"
+    fputs("Usage: sipwatch -r FILE | -i IFACE | --hep-listen ADDR [options] [BPF filter]\n"
           "Watches SIP traffic and reports what is wrong with it.\n"
           "\n"
           "Input:\n"
@@ -111,6 +120,9 @@ void sw_options_usage(FILE *out)
           "                         0 parses on the capture thread)\n"
           "      --tls-keylog FILE  decrypt SIP over TLS with this NSS key log (repeatable;\n"
           "                         re-read as it grows in a live capture)\n"
+          "      --hep-listen [udp:|tcp:]ADDR:PORT  receive HEP v2/v3 from agents (repeatable;\n"
+          "                         a bare PORT binds 127.0.0.1); alone or with -i\n"
+          "      --hep-password KEY  HEP auth key: required on input, sent on output\n"
           "  A BPF filter after the options replaces the default filter.\n"
           "\n"
           "Output (on a terminal, without these, the dashboard opens):\n"
@@ -138,6 +150,8 @@ void sw_options_usage(FILE *out)
           "      --alert-storm N    more openings of one rule per minute become one alert (10)\n"
           "      --metrics ADDR:PORT  serve Prometheus metrics (a bare PORT binds 127.0.0.1)\n"
           "      --metrics-linger SECONDS  keep serving after a file is analysed\n"
+          "      --hep-send [udp:|tcp:]HOST:PORT  mirror SIP and findings to a HEP collector\n"
+          "      --hep-id N         capture node id in the HEP sent (default 2001)\n"
           "      --check            print one monitoring-plugin status line; exit 0 OK,\n"
           "                         1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
           "      --duration SECONDS  stop a live capture after this long\n"
@@ -308,6 +322,7 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
     sw_alert_config_default(&o->alerts);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 0;
+    o->hep_id = 2001;
 
     opterr = 0;
     optind = 1;
@@ -564,6 +579,32 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
         case OPT_METRICS:
             o->metrics = optarg;
             break;
+        case OPT_HEP_LISTEN:
+            if (o->nhep_listen >= SW_MAX_HEP_LISTEN) {
+                snprintf(err, errlen, "--hep-listen: at most %d sockets", SW_MAX_HEP_LISTEN);
+                return -1;
+            }
+            {
+                bool tcp;
+                char host[256], port[8];
+                if (!sw_hep_parse_address(optarg, &tcp, host, sizeof host, port, sizeof port, err, errlen))
+                    return -1;
+            }
+            o->hep_listen[o->nhep_listen++] = optarg;
+            break;
+        case OPT_HEP_PASSWORD:
+            o->hep_password = optarg;
+            break;
+        case OPT_HEP_SEND:
+            o->hep_send = optarg;
+            break;
+        case OPT_HEP_ID:
+            if (parse_uint(optarg, UINT32_MAX, &v)) {
+                snprintf(err, errlen, "invalid --hep-id '%s' (0 to 4294967295)", optarg);
+                return -1;
+            }
+            o->hep_id = (uint32_t)v;
+            break;
         case OPT_METRICS_LINGER:
             if (parse_uint(optarg, 86400 * 365, &v)) {
                 snprintf(err, errlen, "invalid --metrics-linger '%s' (seconds)", optarg);
@@ -599,9 +640,13 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
     }
     if (o->explain_first || o->list_rules)
         return 0;
-    if (!o->capture.file == !o->capture.iface) {
+    if (o->nhep_listen && o->capture.file) {
+        snprintf(err, errlen, "--hep-listen combines with -i, not with -r (HEP in a file is read with -r alone)");
+        return -1;
+    }
+    if (!o->capture.file == !o->capture.iface && !(o->nhep_listen && !o->capture.file)) {
         snprintf(err, errlen, o->capture.file ? "give either -r FILE or -i IFACE, not both"
-                                              : "nothing to read: give -r FILE or -i IFACE");
+                                              : "nothing to read: give -r FILE, -i IFACE or --hep-listen");
         return -1;
     }
     if (o->json + o->dump + o->report + o->check > 1) {
@@ -612,8 +657,8 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
         snprintf(err, errlen, "--replay is for reading a file (-r)");
         return -1;
     }
-    if (o->duration && !o->capture.iface) {
-        snprintf(err, errlen, "--duration is for live capture (-i)");
+    if (o->duration && !o->capture.iface && !o->nhep_listen) {
+        snprintf(err, errlen, "--duration is for live capture (-i, --hep-listen)");
         return -1;
     }
 

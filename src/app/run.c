@@ -9,6 +9,8 @@
 #include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
+#include "sipwatch/hep_listen.h"
+#include "sipwatch/hep_send.h"
 #include "sipwatch/metrics.h"
 #include "sipwatch/monitor.h"
 #include "sipwatch/output.h"
@@ -66,6 +68,12 @@ typedef struct sw_pipeline {
     uint64_t drops_seen;            /* kernel + interface drops at the last look */
     long long drops_rose_ns;        /* when they last rose */
     long long drops_checked_ns;
+    /* HEP in: the listener, its drops, and (HEP alone) the clock the HEP
+     * time stamps drive: the latest one, advanced by the wall clock since. */
+    sw_hep_listener *hep_listen;
+    sw_hep_sender *hep_send;        /* --hep-send */
+    sw_time_us hep_clock;
+    long long hep_clock_ns;
 } sw_pipeline;
 
 static long long mono_ns(void)
@@ -101,9 +109,27 @@ static void publish(sw_pipeline *pl, bool finished)
     if (opt->capture.iface)
         snprintf(c.source, sizeof c.source, "%s%s%s%s", opt->capture.iface, filter ? " (" : "",
                  filter ? filter : "", filter ? ")" : "");
-    else
+    else if (opt->capture.file)
         snprintf(c.source, sizeof c.source, "%s", opt->capture.file);
-    c.live = opt->capture.iface != NULL;
+    else
+        snprintf(c.source, sizeof c.source, "HEP %s%s", opt->hep_listen[0], opt->nhep_listen > 1 ? " ..." : "");
+    c.live = opt->capture.iface != NULL || !opt->capture.file;
+    const sw_hep_stats *hs = sw_decoder_hep_stats(pl->decoder);
+    c.hep_in = hs || pl->hep_listen;
+    if (hs) {
+        c.hep_agents = (uint32_t)hs->nagents;
+        c.hep_received = hs->received;
+        c.hep_decoded = hs->decoded;
+        c.hep_dropped = sw_hep_dropped_total(hs);
+    }
+    if (pl->hep_send) {
+        sw_hep_send_stats ss;
+        sw_hep_send_get_stats(pl->hep_send, &ss);
+        c.hep_sending = true;
+        c.hep_send_connected = ss.connected;
+        c.hep_sent = ss.sent;
+        c.hep_send_dropped = ss.dropped_queue_full + ss.dropped_too_large + ss.send_errors;
+    }
     c.progress = finished && !c.live ? 1.0 : sw_capture_progress(pl->capture);
     c.finished = finished;
     c.capture_clock = pl->last_ts;
@@ -261,6 +287,8 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
         return;
     }
     sw_sip_stats_count(&pl->sip, r, msg, p);
+    if (pl->hep_send)
+        sw_hep_send_message(pl->hep_send, p);
     if (pl->monitor) {
         count_rate(pl, p->ts);
         if (r == SW_SIP_OK)
@@ -345,6 +373,8 @@ static void on_finding(void *user, const sw_finding *f, sw_finding_change change
         sw_monitor_finding_changed(pl->monitor, f, change);
     if (pl->alerts)
         sw_alerts_finding(pl->alerts, f, change, f->state == SW_FINDING_RESOLVED ? f->resolved_at : f->last_seen);
+    if (pl->hep_send)
+        sw_hep_send_finding(pl->hep_send, f, change, f->state == SW_FINDING_RESOLVED ? f->resolved_at : f->last_seen);
 }
 
 static void on_payload(void *user, const sw_payload *p)
@@ -353,15 +383,44 @@ static void on_payload(void *user, const sw_payload *p)
     sw_parse_pool_submit(pl->parser, p);
 }
 
-static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
+/* A packet from --hep-listen: decoded like a frame, timed by its HEP stamp. */
+static void on_hep_packet(void *user, sw_time_us arrival, const sw_ip_addr *from, const uint8_t *data, size_t len)
 {
     sw_pipeline *pl = user;
+    sw_decoder_hep_packet(pl->decoder, arrival, from, data, len);
+    sw_time_us ts = sw_decoder_content_time(pl->decoder);
     if (!pl->first_ts)
         pl->first_ts = ts;
     if (ts > pl->last_ts)
         pl->last_ts = ts;
+    if (ts > pl->hep_clock) {
+        pl->hep_clock = ts;
+        pl->hep_clock_ns = mono_ns();
+    }
+}
+
+static void hep_drain(sw_pipeline *pl)
+{
+    if (!pl->hep_listen)
+        return;
+    uint64_t drops[SW_HEP_DROP_COUNT] = {0};
+    sw_hep_listen_drain(pl->hep_listen, on_hep_packet, pl, drops);
+    for (int i = 0; i < SW_HEP_DROP_COUNT; i++)
+        if (drops[i])
+            sw_decoder_hep_drop(pl->decoder, (sw_hep_drop)i, drops[i]);
+}
+
+static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    sw_pipeline *pl = user;
     sw_decoder_frame(pl->decoder, ts, data, caplen, wirelen);
+    ts = sw_decoder_content_time(pl->decoder);     /* HEP: the time the agent stamped */
+    if (!pl->first_ts)
+        pl->first_ts = ts;
+    if (ts > pl->last_ts)
+        pl->last_ts = ts;
     if (ts >= pl->last_poll + SW_PARSE_MAX_WAIT) {
+        hep_drain(pl);
         sw_parse_pool_poll(pl->parser, ts, SW_PARSE_MAX_WAIT);
         pl->last_poll = ts;
         housekeeping(pl, ts);
@@ -371,6 +430,7 @@ static void on_frame(void *user, sw_time_us ts, const uint8_t *data, size_t capl
 static void on_idle(void *user, sw_time_us now)
 {
     sw_pipeline *pl = user;
+    hep_drain(pl);
     sw_parse_pool_poll(pl->parser, now, SW_PARSE_MAX_WAIT);
     sw_correlate_advance(pl->correlator, now);
     housekeeping(pl, now);
@@ -394,14 +454,34 @@ static void pipeline_free(sw_pipeline *pl)
     sw_tls_keylog_destroy(pl->keylog);
     sw_monitor_destroy(pl->monitor);
     sw_capture_close(pl->capture);
+    sw_hep_listen_close(pl->hep_listen);
+    sw_hep_send_free(pl->hep_send);
     free(pl);
 }
 
 /* Reads the input to its end (or the stop flag) and settles every pending
  * expectation. */
+/* --hep-listen alone: packets as they come; the clock is the HEP time
+ * stamps' (agents may replay old traffic), moved on by the wall clock. */
+static sw_capture_end hep_only_run(sw_pipeline *pl)
+{
+    while (!*pl->stop) {
+        sw_hep_listen_wait(pl->hep_listen, 100);
+        hep_drain(pl);
+        sw_parse_pool_flush(pl->parser);   /* correlated before the clock moves on */
+        /* Before the first packet, time stands still: an agent replaying
+         * old traffic must not find the clock already at today. */
+        sw_time_us now = pl->hep_clock ? pl->hep_clock + (sw_time_us)((mono_ns() - pl->hep_clock_ns) / 1000) : 0;
+        on_idle(pl, now);
+    }
+    hep_drain(pl);
+    return SW_CAPTURE_STOPPED;
+}
+
 static void analyse(sw_pipeline *pl)
 {
-    pl->end = sw_capture_run(pl->capture, on_frame, on_idle, pl, pl->stop);
+    pl->end = pl->capture ? sw_capture_run(pl->capture, on_frame, on_idle, pl, pl->stop) : hep_only_run(pl);
+    hep_drain(pl);
     sw_decoder_finish(pl->decoder, pl->last_ts);
     sw_parse_pool_flush(pl->parser);
     sw_correlate_finish(pl->correlator, pl->last_ts);
@@ -426,10 +506,10 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
 {
     const sw_options *opt = pl->opt;
     memset(sum, 0, sizeof *sum);
-    sum->source = opt->capture.file ? opt->capture.file : opt->capture.iface;
+    sum->source = opt->capture.file ? opt->capture.file : opt->capture.iface ? opt->capture.iface : "HEP";
     sum->filter = sw_capture_filter(pl->capture);
     sum->link_type = sw_capture_datalink_name(pl->capture);
-    sum->live = opt->capture.iface != NULL;
+    sum->live = opt->capture.iface != NULL || !opt->capture.file;
     sum->first_ts = pl->first_ts;
     sum->last_ts = pl->last_ts;
     sw_capture_get_stats(pl->capture, &sum->capture);
@@ -441,9 +521,15 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sw_findings_get_stats(pl->findings, &sum->findings);
     sum->calls = &pl->calls;
     sum->only_selected = pl->have_match;
+    sum->hep = sw_decoder_hep_stats(pl->decoder);
+    sum->hep_listening = pl->hep_listen != NULL;
     if (pl->alerts) {
         sum->have_alerts = true;
         sw_alerts_get_stats(pl->alerts, &sum->alerts);
+    }
+    if (pl->hep_send) {
+        sum->have_hep_send = true;
+        sw_hep_send_get_stats(pl->hep_send, &sum->hep_send);
     }
 }
 
@@ -543,9 +629,19 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
         }
         pl->have_match = true;
     }
-    sw_capture_open_error oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &pl->capture, err,
-                                               sizeof err);
+    if (opt->nhep_listen) {
+        pl->hep_listen = sw_hep_listen_open(opt->hep_listen, opt->nhep_listen, err, sizeof err);
+        if (!pl->hep_listen) {
+            fprintf(stderr, "sipwatch: %s\n", err);
+            free(pl);
+            return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_INPUT;
+        }
+    }
+    sw_capture_open_error oe = SW_CAPTURE_OPEN_OK;
+    if (opt->capture.file || opt->capture.iface)
+        oe = sw_capture_open(&opt->capture, sw_decode_linktype_supported, &pl->capture, err, sizeof err);
     if (oe != SW_CAPTURE_OPEN_OK) {
+        sw_hep_listen_close(pl->hep_listen);
         fprintf(stderr, "sipwatch: %s\n", err);
         if (opt->check)
             printf("SIPWATCH UNKNOWN - %s\n", err);
@@ -555,6 +651,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     if (opt->user && drop_privileges(opt->user, err, sizeof err) != 0) {
         fprintf(stderr, "sipwatch: %s\n", err);
         sw_capture_close(pl->capture);
+        sw_hep_listen_close(pl->hep_listen);
         free(pl);
         return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_RUNTIME;
     }
@@ -578,6 +675,8 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_INPUT;
         }
     dcfg.tls_keylog = pl->keylog;
+    dcfg.hep_password = opt->hep_password;
+    dcfg.hep_frames_off = opt->nhep_listen > 0;    /* -i beside --hep-listen: the listener has it */
     sw_sip_init();
     pl->decoder = sw_decoder_create(&dcfg, on_payload, pl);
     pl->parser = sw_parse_pool_create(opt->threads, opt->max_message_len, on_parsed, pl);
@@ -598,6 +697,11 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
         return SW_EXIT_RUNTIME;
     }
     sw_decoder_set_linktype(pl->decoder, sw_capture_datalink(pl->capture));
+    if (pl->hep_listen && !sw_hep_listen_start(pl->hep_listen)) {
+        fprintf(stderr, "sipwatch: cannot start the HEP listener\n");
+        pipeline_free(pl);
+        return SW_EXIT_RUNTIME;
+    }
     if (sw_alert_config_any(&opt->alerts)) {
         pl->alerts = sw_alerts_create(&opt->alerts, err, sizeof err);
         if (!pl->alerts) {
@@ -606,6 +710,17 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
                 printf("SIPWATCH UNKNOWN - %s\n", err);
             pipeline_free(pl);
             return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_INPUT;
+        }
+    }
+    if (opt->hep_send) {
+        err[0] = '\0';
+        pl->hep_send = sw_hep_send_start(opt->hep_send, opt->hep_id, opt->hep_password, err, sizeof err);
+        if (!pl->hep_send) {
+            fprintf(stderr, "sipwatch: %s\n", err);
+            sw_alerts_destroy(pl->alerts, 0, 0);
+            pl->alerts = NULL;
+            pipeline_free(pl);
+            return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_USAGE;
         }
     }
     sw_metrics *metrics = NULL;
@@ -620,7 +735,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_USAGE;
         }
     }
-    if (opt->capture.iface && !dashboard)
+    if ((opt->capture.iface || opt->nhep_listen) && !dashboard)
         setvbuf(stdout, NULL, _IOLBF, 0);   /* live output is read as it comes */
 
     int status = SW_EXIT_OK;
@@ -646,6 +761,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
             status = SW_EXIT_RUNTIME;
         }
         sw_metrics_stop(metrics);
+        sw_hep_send_stop(pl->hep_send, 1000);
         sw_alerts_destroy(pl->alerts, pl->last_ts, 1000);
         pl->alerts = NULL;
         pipeline_free(pl);
@@ -653,6 +769,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     }
 
     analyse(pl);
+    sw_hep_send_stop(pl->hep_send, 2000);  /* what is queued goes out first */
     sw_run_summary sum;
     summarise(pl, &sum);
     if (pl->end == SW_CAPTURE_TRUNCATED)
@@ -671,7 +788,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
         sw_alerts_get_stats(pl->alerts, &sum.alerts);
         sum.have_alerts = true;
     }
-    if (metrics && opt->metrics_linger && !opt->capture.iface) {
+    if (metrics && opt->metrics_linger && opt->capture.file) {
         publish(pl, true);
         for (unsigned s = 0; s < opt->metrics_linger * 10 && !*stop; s++)
             nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);

@@ -197,18 +197,22 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
 
 int sw_capture_datalink(const sw_capture *c)
 {
+    if (!c)
+        return 1;                   /* no capture (HEP only): Ethernet, unused */
     return c->dlt;
 }
 
 const char *sw_capture_datalink_name(const sw_capture *c)
 {
+    if (!c)
+        return NULL;
     const char *n = pcap_datalink_val_to_name(c->dlt);
     return n ? n : "unknown";
 }
 
 const char *sw_capture_filter(const sw_capture *c)
 {
-    return c->filter;
+    return c ? c->filter : NULL;
 }
 
 static sw_time_us wall_now(void)
@@ -293,6 +297,11 @@ sw_capture_end sw_capture_run(sw_capture *c, sw_frame_fn on_frame, sw_idle_fn on
 
 void sw_capture_get_stats(sw_capture *c, sw_capture_stats *stats)
 {
+    if (!c) {                       /* no capture (HEP only) */
+        memset(stats, 0, sizeof *stats);
+        stats->live = true;
+        return;
+    }
     if (c->live) {
         struct pcap_stat ps;
         if (pcap_stats(c->pcap, &ps) == 0) {
@@ -305,7 +314,7 @@ void sw_capture_get_stats(sw_capture *c, sw_capture_stats *stats)
 
 double sw_capture_progress(sw_capture *c)
 {
-    if (c->live || c->file_size <= 0)
+    if (!c || c->live || c->file_size <= 0)
         return -1;
     FILE *f = pcap_file(c->pcap);
     long pos = f ? ftell(f) : -1;

@@ -87,8 +87,11 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
             f->transport = (uint8_t)m->transport;
             copy_str(f->from_display, sizeof f->from_display, m->from_display);
         }
-        if (m->method == SW_METHOD_INVITE && !m->to_tag) {
-            f->invite_cseq = m->cseq;       /* a new attempt (after a challenge): its answer decides */
+        if (m->method == SW_METHOD_INVITE && !m->to_tag && (m->cseq != f->invite_cseq || !f->invite_cseq)) {
+            /* A new attempt (after a challenge): its answer decides. A proxy's
+             * relayed copy keeps the CSeq, and HEP agents may stamp it after
+             * the answer: that answer stands. */
+            f->invite_cseq = m->cseq;
             f->final_status = 0;
             f->nbranches = 0;
         } else if (m->method == SW_METHOD_CANCEL) {

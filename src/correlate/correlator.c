@@ -35,6 +35,20 @@ struct sw_correlator {
     orphan_table orphans;
     sw_minutes minutes;
     sw_correlate_stats stats;
+    struct agent_copy *copies;      /* HEP: recent messages by fingerprint (SW_AGENT_COPIES), lazily */
+};
+
+/* HEP agents: the same bytes between the same endpoints, exported by two
+ * agents (a proxy and the PBX behind it, or two capture nodes), within this
+ * much of each other's timestamps, are one message seen twice. A true
+ * retransmission comes at least T1 (500 ms) later. */
+#define SW_AGENT_COPIES 8192
+#define SW_AGENT_COPY_WINDOW (250 * 1000)
+
+struct agent_copy {
+    uint64_t hash;
+    uint32_t agent;
+    sw_time_us ts;
 };
 
 static void emit(sw_correlator *c, const sw_event *ev)
@@ -92,6 +106,7 @@ void sw_correlator_destroy(sw_correlator *c)
     flow_table_free(&c->flows);
     wake_heap_free(&c->heap);
     peer_table_free(&c->peers);
+    free(c->copies);
     free(c);
 }
 
@@ -681,8 +696,44 @@ static void note_refer(sw_flow *f, const sw_sip_msg *m, sw_event *ev, sw_time_us
     }
 }
 
+/* A message from a HEP agent that another agent already exported: counted
+ * as a duplicate and not correlated again. */
+static bool agent_copy(sw_correlator *c, const sw_sip_msg *m)
+{
+    if (!m->agent || !m->raw)
+        return false;
+    if (!c->copies && !(c->copies = calloc(SW_AGENT_COPIES, sizeof *c->copies)))
+        return false;
+    uint8_t ends[38];
+    const sw_endpoint *ep[2] = {&m->src, &m->dst};
+    for (int k = 0; k < 2; k++) {
+        ends[k * 19] = ep[k]->ip.family;
+        memcpy(ends + k * 19 + 1, ep[k]->ip.bytes, 16);
+        ends[k * 19 + 17] = (uint8_t)(ep[k]->port >> 8);
+        ends[k * 19 + 18] = (uint8_t)ep[k]->port;
+    }
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < sizeof ends; i++)
+        h = (h ^ ends[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < m->raw_len; i++)
+        h = (h ^ m->raw[i]) * 1099511628211ULL;
+    struct agent_copy *e = &c->copies[h & (SW_AGENT_COPIES - 1)];
+    sw_time_us gap = e->ts > m->ts ? e->ts - m->ts : m->ts - e->ts;
+    if (e->hash == h && e->agent != m->agent && gap < SW_AGENT_COPY_WINDOW)
+        return true;
+    e->hash = h;
+    e->agent = m->agent;
+    e->ts = m->ts;
+    return false;
+}
+
 bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
 {
+    if (agent_copy(c, m)) {
+        c->stats.messages++;
+        c->stats.duplicates++;
+        return selected;
+    }
     /* All timing uses the correlator's clock, which never goes backwards;
      * evidence keeps each message's own timestamp. */
     sw_correlate_advance(c, m->ts);

@@ -45,6 +45,8 @@ struct sw_decoder {
     sw_tcp_table *tcp;
     sw_sctp_table *sctp;
     sw_decode_stats stats;
+    sw_hep_stats *hep;              /* allocated at the first HEP packet */
+    sw_time_us content_ts;          /* HEP time of the frame's last SIP message */
     /* Per-frame context */
     sw_time_us ts;
     uint64_t frame;
@@ -75,6 +77,84 @@ void sw_decode_config_default(sw_decode_config *cfg)
     cfg->max_message_len = 256 * 1024;
 }
 
+/* ---- HEP ------------------------------------------------------------------ */
+
+static sw_hep_stats *hep_stats(sw_decoder *d)
+{
+    if (!d->hep)
+        d->hep = calloc(1, sizeof *d->hep);
+    return d->hep;
+}
+
+/* A packet recognised as HEP (in a capture, or from the listener): decoded,
+ * counted, its SIP handed on with the addresses and time it carries. */
+static void hep_packet(sw_decoder *d, const sw_ip_addr *from, const uint8_t *p, size_t n)
+{
+    sw_hep_stats *s = hep_stats(d);
+    if (!s)
+        return;
+    s->received++;
+    sw_hep_msg m;
+    sw_hep_drop why;
+    if (!sw_hep_decode(p, n, d->cfg.hep_password, &m, &why)) {
+        s->dropped[why]++;
+        return;
+    }
+    sw_payload pl;
+    if (!sw_hep_to_payload(s, &m, from, d->ts, d->frame, &pl))
+        return;
+    if (pl.len > d->cfg.max_message_len) {
+        d->stats.oversize_messages++;
+        return;
+    }
+    d->content_ts = pl.ts;
+    d->stats.sip_payloads++;
+    d->on_payload(d->user, &pl);
+}
+
+static void hep_from_stream(void *user, const uint8_t *p, size_t n, const sw_payload *tmpl)
+{
+    sw_decoder *d = user;
+    if (sw_hep_detect(p, n) != 3) {     /* the stream lost its HEP framing */
+        sw_decoder_hep_drop(d, SW_HEP_DROP_BAD_LENGTH, 1);
+        return;
+    }
+    hep_packet(d, &tmpl->src.ip, p, n);
+}
+
+void sw_decoder_hep_packet(sw_decoder *d, sw_time_us ts, const sw_ip_addr *from, const uint8_t *p, size_t n)
+{
+    d->stats.packets++;
+    d->stats.bytes += n;
+    d->ts = ts;
+    d->frame = d->stats.packets;
+    d->content_ts = 0;
+    if (!sw_hep_detect(p, n)) {
+        sw_decoder_hep_drop(d, SW_HEP_DROP_NOT_HEP, 1);
+        return;
+    }
+    hep_packet(d, from, p, n);
+}
+
+void sw_decoder_hep_drop(sw_decoder *d, sw_hep_drop why, uint64_t n)
+{
+    sw_hep_stats *s = hep_stats(d);
+    if (s && (unsigned)why < SW_HEP_DROP_COUNT) {
+        s->received += n;
+        s->dropped[why] += n;
+    }
+}
+
+sw_time_us sw_decoder_content_time(const sw_decoder *d)
+{
+    return d->content_ts ? d->content_ts : d->ts;
+}
+
+const sw_hep_stats *sw_decoder_hep_stats(const sw_decoder *d)
+{
+    return d->hep;
+}
+
 sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payload, void *user)
 {
     sw_decoder *d = calloc(1, sizeof *d);
@@ -98,6 +178,8 @@ sw_decoder *sw_decoder_create(const sw_decode_config *cfg, sw_payload_fn on_payl
         sw_decoder_destroy(d);
         return NULL;
     }
+    if (!d->cfg.hep_frames_off)
+        sw_tcp_set_hep(d->tcp, hep_from_stream, d);
     return d;
 }
 
@@ -108,6 +190,7 @@ void sw_decoder_destroy(sw_decoder *d)
     sw_ipfrag_destroy(d->ipfrag);
     sw_tcp_destroy(d->tcp);
     sw_sctp_destroy(d->sctp);
+    free(d->hep);
     free(d);
 }
 
@@ -220,6 +303,10 @@ static void decode_udp(sw_decoder *d, const ip_ctx *ip, const uint8_t *p, size_t
     if (dport == UDP_PORT_VXLAN && len >= 16 && (data[0] & 0x08)) {
         d->stats.tunnels++;
         decode_ethernet(d, data + 8, len - 8);
+        return;
+    }
+    if (!d->cfg.hep_frames_off && sw_hep_detect(data, len)) {  /* HEP on any port, by its header */
+        hep_packet(d, &ip->src, data, len);
         return;
     }
     emit_datagram(d, ip, sport, dport, SW_TRANSPORT_UDP, data, len);
@@ -686,6 +773,7 @@ void sw_decoder_frame(sw_decoder *d, sw_time_us ts, const uint8_t *p, size_t cap
     d->frame = d->stats.packets;
     d->frame_cut = caplen < wirelen;
     d->depth = 0;
+    d->content_ts = 0;
 
     switch (d->dlt) {
     case DLT_EN10MB:

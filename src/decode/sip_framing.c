@@ -7,6 +7,7 @@
  * sink's max_message_len; what exceeds it is counted and skipped: a message
  * longer than that is dropped and framing resumes at the next start line. */
 #include "sipwatch/sip_framing.h"
+#include "sipwatch/hep.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +376,29 @@ static size_t frame_websocket(sw_framer *f, const uint8_t *p, size_t n, const sw
     return used;
 }
 
+/* HEP3 packets over TCP: each cut by its length field (16 bits: at most
+ * 64 KiB are ever held). Bytes that do not start a HEP3 header end the
+ * framing; they go to the sink once, to be counted there. */
+static size_t frame_hep(sw_framer *f, const uint8_t *p, size_t n, const sw_framer_sink *sink)
+{
+    size_t used = 0;
+    while (used < n) {
+        size_t len = sw_hep_frame_length(p + used, n - used);
+        if (len == 0)
+            break;
+        if (len == (size_t)-1 || len > sink->max_message_len + 16) {
+            sink->hep(sink->hep_user, p + used, n - used, &sink->tmpl);
+            f->mode = SW_FRAMER_OTHER;
+            return n;
+        }
+        if (n - used < len)
+            break;
+        sink->hep(sink->hep_user, p + used, len, &sink->tmpl);
+        used += len;
+    }
+    return used;
+}
+
 /* Frames as much of p[0..n) as possible; returns the bytes consumed. */
 static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_framer_sink *sink)
 {
@@ -393,6 +417,8 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             return n;
         case SW_FRAMER_WEBSOCKET:
             return used + frame_websocket(f, q, avail, sink);
+        case SW_FRAMER_HEP:
+            return used + frame_hep(f, q, avail, sink);
         case SW_FRAMER_HTTP_UPGRADE: {
             size_t hdr = sw_sip_header_end(q, avail);
             if (!hdr) {
@@ -420,6 +446,10 @@ static size_t frame_bytes(sw_framer *f, const uint8_t *p, size_t n, const sw_fra
             continue;
         }
 
+        if (f->mode == SW_FRAMER_DETECT && !f->resync && sink->hep && sw_hep_detect(q, avail) == 3) {
+            f->mode = SW_FRAMER_HEP;
+            continue;
+        }
         sw_start_line st = sw_sip_start_line(q, avail);
         if (st == SW_START_NEED_MORE)
             return used;
@@ -542,7 +572,7 @@ void sw_framer_gap(sw_framer *f)
     f->ws_len = 0;
     if (f->mode == SW_FRAMER_SIP || f->mode == SW_FRAMER_DETECT)
         f->resync = true;
-    else if (f->mode == SW_FRAMER_WEBSOCKET || f->mode == SW_FRAMER_HTTP_UPGRADE)
+    else if (f->mode == SW_FRAMER_WEBSOCKET || f->mode == SW_FRAMER_HTTP_UPGRADE || f->mode == SW_FRAMER_HEP)
         f->mode = SW_FRAMER_OTHER;  /* frame boundaries are lost for good */
 }
 

@@ -56,6 +56,8 @@ struct sw_tcp_table {
     size_t max_message_len;
     void (*deliver)(void *, const sw_payload *);
     void *user;
+    void (*hep)(void *, const uint8_t *, size_t, const sw_payload *);
+    void *hep_user;
     tcp_conn **buckets;
     size_t nbuckets;
     conn_list open, closed;
@@ -158,8 +160,25 @@ static void half_release(tcp_half *h)
 
 static void tls_env(sw_tcp_table *t, tcp_conn *c, sw_time_us ts, uint64_t frame, sw_tls_env *env);
 
+static void framer_sink(sw_tcp_table *t, tcp_conn *c, int d, sw_time_us ts, uint64_t frame, sw_framer_sink *sink);
+
+/* A HEP stream that ends inside a packet: the piece goes to be counted. */
+static void hep_leftover(sw_tcp_table *t, tcp_conn *c)
+{
+    for (int d = 0; d < 2 && t->hep; d++) {
+        sw_framer *f = &c->half[d].framer;
+        if (f->mode == SW_FRAMER_HEP && f->len) {
+            sw_framer_sink sink;
+            framer_sink(t, c, d, c->last_seen, 0, &sink);
+            t->hep(t->hep_user, f->buf, f->len, &sink.tmpl);
+            f->len = 0;
+        }
+    }
+}
+
 static void conn_free(sw_tcp_table *t, tcp_conn *c)
 {
+    hep_leftover(t, c);
     if (c->tls_state) {
         /* Records still waiting for a key get a last try, then count as no key. */
         sw_tls_env env;
@@ -199,6 +218,14 @@ static void framer_sink(sw_tcp_table *t, tcp_conn *c, int d, sw_time_us ts, uint
     sink->user = t->user;
     sink->stats = &t->stats.framing;
     sink->max_message_len = t->max_message_len;
+    sink->hep = t->hep;
+    sink->hep_user = t->hep_user;
+}
+
+void sw_tcp_set_hep(sw_tcp_table *t, void (*hep)(void *, const uint8_t *, size_t, const sw_payload *), void *user)
+{
+    t->hep = hep;
+    t->hep_user = user;
 }
 
 /* The TLS record layer's view: keys, counters, and a sink per direction

@@ -6,6 +6,7 @@
 #include "sipwatch/timefmt.h"
 
 #include <jansson.h>
+#include <string.h>
 
 #include "json_text.h"
 
@@ -124,6 +125,81 @@ static json_t *tls_json(const sw_run_summary *r)
         json_object_set_new(k, "evicted", J(r->keylog.evicted));
         json_object_set_new(k, "read_errors", J(r->keylog.read_errors));
         json_object_set_new(o, "keylog", k);
+    }
+    return o;
+}
+
+/* HEP in (a capture's HEP packets, --hep-listen) and out (--hep-send). */
+static json_t *hep_json(const sw_run_summary *r)
+{
+    json_t *o = json_object();
+    const sw_hep_stats *h = r->hep;
+    sw_hep_stats none;
+    if (!h) {
+        memset(&none, 0, sizeof none);
+        h = &none;
+    }
+    json_object_set_new(o, "received", J(h->received));
+    json_object_set_new(o, "decoded", J(h->decoded));
+    json_t *v = json_object();
+    for (int i = 1; i < 4; i++)
+        if (h->by_version[i]) {
+            char k[4];
+            snprintf(k, sizeof k, "%d", i);
+            json_object_set_new(v, k, J(h->by_version[i]));
+        }
+    json_object_set_new(o, "versions", v);
+    json_object_set_new(o, "sip", J(h->sip));
+    json_object_set_new(o, "payload_not_sip", J(h->payload_not_sip));
+    json_object_set_new(o, "unknown_chunks", J(h->unknown_chunks));
+    json_t *pt = json_object();
+    for (unsigned i = 0; i < sizeof h->payload_types / sizeof h->payload_types[0]; i++)
+        if (h->payload_types[i]) {
+            char k[16];
+            int type = sw_hep_slot_type(i);
+            if (type < 0)
+                snprintf(k, sizeof k, "other");
+            else
+                snprintf(k, sizeof k, "%d", type);
+            json_object_set_new(pt, k, J(h->payload_types[i]));
+        }
+    json_object_set_new(o, "payload_types", pt);
+    json_object_set_new(o, "dropped", J(sw_hep_dropped_total(h)));
+    json_t *by = json_object();
+    for (int i = 0; i < SW_HEP_DROP_COUNT; i++)
+        json_object_set_new(by, sw_hep_drop_name((sw_hep_drop)i), J(h->dropped[i]));
+    json_object_set_new(o, "dropped_by", by);
+    json_object_set_new(o, "agents", J(h->nagents));
+    json_object_set_new(o, "agents_untracked", J(h->agents_overflow));
+    json_t *nodes = json_object(), *list = json_array();
+    for (size_t i = 0; i < h->nagents; i++) {
+        const sw_hep_agent *a = &h->agents[i];
+        char k[16], ip[SW_IP_STRLEN];
+        snprintf(k, sizeof k, "%u", a->node_id);
+        json_t *cur = json_object_get(nodes, k);
+        json_object_set_new(nodes, k, J((cur ? json_integer_value(cur) : 0) + (json_int_t)a->packets));
+        json_t *x = json_object();
+        json_object_set_new(x, "node_id", a->have_node ? J(a->node_id) : json_null());
+        json_object_set_new(x, "from", sw_json_text(sw_ip_format(&a->from, ip, sizeof ip)));
+        json_object_set_new(x, "packets", J(a->packets));
+        json_object_set_new(x, "last_time", sw_json_time(a->last_ts));
+        json_array_append_new(list, x);
+    }
+    json_object_set_new(o, "nodes", nodes);
+    json_object_set_new(o, "agent_list", list);
+    if (r->have_hep_send) {
+        const sw_hep_send_stats *s = &r->hep_send;
+        json_t *so = json_object();
+        json_object_set_new(so, "messages", J(s->messages));
+        json_object_set_new(so, "findings", J(s->findings));
+        json_object_set_new(so, "sent", J(s->sent));
+        json_object_set_new(so, "dropped_queue_full", J(s->dropped_queue_full));
+        json_object_set_new(so, "dropped_too_large", J(s->dropped_too_large));
+        json_object_set_new(so, "send_errors", J(s->send_errors));
+        json_object_set_new(so, "connects", J(s->connects));
+        json_object_set_new(so, "connect_failures", J(s->connect_failures));
+        json_object_set_new(so, "connected", json_boolean(s->connected));
+        json_object_set_new(o, "send", so);
     }
     return o;
 }
@@ -266,6 +342,8 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(fj, "open_warning", J(fs->open_by_severity[SW_SEV_WARNING]));
     json_object_set_new(fj, "open_info", J(fs->open_by_severity[SW_SEV_INFO]));
     json_object_set_new(o, "findings", fj);
+    if (r->hep || r->hep_listening || r->have_hep_send)
+        json_object_set_new(o, "hep", hep_json(r));
 
     if (r->have_alerts) {
         json_t *al = json_object();

@@ -100,6 +100,29 @@ static void render_calls(FILE *out, const sw_monitor_counters *c)
         }
 }
 
+/* HEP in (--hep-listen, HEP in a capture) and out (--hep-send), when used. */
+static void render_hep(FILE *out, const sw_monitor_counters *c)
+{
+    if (c->hep_in) {
+        put_scalar(out, "sipwatch_hep_received_total", "counter", "HEP packets received or found in the capture.",
+                   c->hep_received);
+        put_scalar(out, "sipwatch_hep_decoded_total", "counter", "HEP packets decoded.", c->hep_decoded);
+        put_scalar(out, "sipwatch_hep_dropped_total", "counter",
+                   "HEP packets dropped (malformed, wrong auth key, queue full); by reason in the JSON stats.",
+                   c->hep_dropped);
+        put_scalar(out, "sipwatch_hep_agents", "gauge", "HEP agents seen (capture node id and source address).",
+                   c->hep_agents);
+    }
+    if (c->hep_sending) {
+        put_scalar(out, "sipwatch_hep_sent_total", "counter", "HEP packets sent to the collector (--hep-send).",
+                   c->hep_sent);
+        put_scalar(out, "sipwatch_hep_send_dropped_total", "counter",
+                   "HEP packets not sent: queue full, too large, or refused by the socket.", c->hep_send_dropped);
+        put_scalar(out, "sipwatch_hep_send_connected", "gauge", "1 while the collector connection is up.",
+                   c->hep_send_connected);
+    }
+}
+
 static void render_counters(FILE *out, const sw_monitor_counters *c)
 {
     put_scalar(out, "sipwatch_up", "gauge", "1 while sipwatch is running.", 1);
@@ -169,6 +192,7 @@ static void render_counters(FILE *out, const sw_monitor_counters *c)
     put_scalar(out, "sipwatch_alerts_suppressed_total", "counter",
                "Finding changes not alerted because of the rate limit or a storm.", c->alerts_suppressed);
     render_calls(out, c);
+    render_hep(out, c);
 }
 
 char *sw_metrics_render(sw_monitor *monitor)

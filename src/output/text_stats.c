@@ -80,6 +80,22 @@ void sw_text_write_stats(FILE *out, const sw_run_summary *r)
                 (unsigned long long)r->alerts.sent, (unsigned long long)r->alerts.failed,
                 (unsigned long long)r->alerts.suppressed, (unsigned long long)r->alerts.storms,
                 (unsigned long long)r->alerts.exec_killed);
+    if (r->hep) {
+        const sw_hep_stats *h = r->hep;
+        fprintf(out, "HEP in:        %llu packets, %llu decoded (%llu SIP), %llu dropped, %zu %s\n",
+                (unsigned long long)h->received, (unsigned long long)h->decoded, (unsigned long long)h->sip,
+                (unsigned long long)sw_hep_dropped_total(h), h->nagents, h->nagents == 1 ? "agent" : "agents");
+        for (int i = 0; i < SW_HEP_DROP_COUNT; i++)
+            if (h->dropped[i])
+                fprintf(out, "               dropped %s: %llu\n", sw_hep_drop_name((sw_hep_drop)i),
+                        (unsigned long long)h->dropped[i]);
+    }
+    if (r->have_hep_send)
+        fprintf(out, "HEP out:       %llu sent (%llu SIP, %llu findings queued), %llu dropped, %llu send errors\n",
+                (unsigned long long)r->hep_send.sent, (unsigned long long)r->hep_send.messages,
+                (unsigned long long)r->hep_send.findings,
+                (unsigned long long)(r->hep_send.dropped_queue_full + r->hep_send.dropped_too_large),
+                (unsigned long long)r->hep_send.send_errors);
     if (r->live)
         fprintf(out, "Kernel drops:  %llu (interface %llu)\n", (unsigned long long)r->capture.kernel_drops,
                 (unsigned long long)r->capture.if_drops);

@@ -473,6 +473,7 @@ void sw_sip_msg_start(sw_sip_msg *m, const sw_payload *p)
     m->src = p->src;
     m->dst = p->dst;
     m->transport = p->transport;
+    m->agent = p->agent;
     m->raw = p->data;
     m->raw_len = p->len;
     m->expires = -1;

@@ -56,6 +56,9 @@ def main():
         return 77
     sipwatch, pcaps = sys.argv[1], sys.argv[2]
     files = sorted(glob.glob(os.path.join(pcaps, "*.pcap")))
+    # HEP captures: tshark 4.0 has no HEP dissector; their wire twins are checked
+    # here, and hep_test.py compares each HEP capture's calls with its twin's.
+    files = [f for f in files if not (os.path.basename(f).startswith("hep-") and not f.endswith("-wire.pcap"))]
     if len(sys.argv) > 3:               # the third-party captures only
         if not os.path.isdir(sys.argv[3]):
             print(f"skipped: {sys.argv[3]} is absent")
