@@ -65,6 +65,31 @@ static int field(const tui *t, int y, int x, const char *label, const char *valu
     return x;
 }
 
+/* HEP on line 2: the agents heard and HEP dropped; what goes out to a
+ * collector, its drops highlighted and a lost connection said. */
+static int draw_hep(const tui *t, int x)
+{
+    const sw_monitor_counters *c = &t->ctr;
+    char num[32], buf[96];
+    if (c->hep_in) {
+        x = field(t, 2, x, "HEP agents", tui_fmt_count(c->hep_agents, num, sizeof num), A_BOLD);
+        if (c->hep_dropped) {
+            snprintf(buf, sizeof buf, "(%s dropped)  ", tui_fmt_count(c->hep_dropped, num, sizeof num));
+            x += tui_put(2, x - 2, t->cols - x, buf, tui_attr(t, TUI_A_WARN)) - 2;
+        }
+    }
+    if (c->hep_sending) {
+        snprintf(buf, sizeof buf, "%s sent%s", tui_fmt_count(c->hep_sent, num, sizeof num),
+                 c->hep_send_connected ? "" : ", not connected");
+        x = field(t, 2, x, "HEP out", buf, c->hep_send_connected ? A_BOLD : tui_attr(t, TUI_A_ALERT));
+        if (c->hep_send_dropped) {
+            snprintf(buf, sizeof buf, "(%s dropped)  ", tui_fmt_count(c->hep_send_dropped, num, sizeof num));
+            x += tui_put(2, x - 2, t->cols - x, buf, tui_attr(t, TUI_A_ALERT)) - 2;
+        }
+    }
+    return x;
+}
+
 static void progress_bar(const tui *t, double frac, int width, char *out, size_t len)
 {
     static const char *const part[8] = {"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"};
@@ -207,6 +232,7 @@ void tui_header_draw(tui *t)
         snprintf(buf, sizeof buf, "(%s evicted)  ", tui_fmt_count(c->call_store.calls_evicted, num, sizeof num));
         x += tui_put(2, x - 2, cols - x, buf, tui_attr(t, TUI_A_WARN)) - 2;
     }
+    x = draw_hep(t, x);
     x += tui_put(2, x, cols - x, "Open findings:", A_NORMAL);
     static const sw_severity order[3] = {SW_SEV_CRITICAL, SW_SEV_WARNING, SW_SEV_INFO};
     for (int i = 0; i < 3; i++) {
