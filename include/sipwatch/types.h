@@ -57,6 +57,9 @@ typedef struct sw_payload {
      * seen on the wire, but news that it could not be delivered. */
     uint8_t icmp;                       /* sw_unreachable */
     sw_ip_addr icmp_from;               /* who sent the ICMP error */
+    /* Set for a UDP datagram that is not SIP, handed to the media stage: it
+     * rides through the SIP parse pool unparsed, to keep capture order. */
+    uint8_t media;
 } sw_payload;
 
 const char *sw_transport_name(sw_transport t);

@@ -9,6 +9,7 @@
 #include "sipwatch/correlate.h"
 #include "sipwatch/decode.h"
 #include "sipwatch/findings.h"
+#include "sipwatch/media.h"
 #include "sipwatch/metrics.h"
 #include "sipwatch/monitor.h"
 #include "sipwatch/output.h"
@@ -40,6 +41,7 @@ typedef struct sw_pipeline {
     sw_decoder *decoder;
     sw_parse_pool *parser;
     sw_correlator *correlator;
+    sw_media *media;                /* NULL with --no-rtp */
     sw_findings *findings;
     sw_rule_ctx rules;
     sw_sip_stats sip;
@@ -240,6 +242,10 @@ static bool matches(const sw_pipeline *pl, const sw_sip_msg *m, const sw_payload
 static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
 {
     sw_pipeline *pl = user;
+    if (p->media) {
+        sw_media_datagram(pl->media, p);
+        return;
+    }
     if (p->icmp) {
         /* A request quoted in an ICMP error: news for the correlator, not a SIP message. */
         const sw_sip_msg *quoted = msg;
@@ -283,6 +289,18 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
 {
     sw_call call;
     sw_flow_call(flow, &call);
+    if (pl->media) {
+        sw_media_fill_call(sw_media_find(pl->media, flow->call_id), sw_media_seen(pl->media), &call);
+        static const struct { const char *rule; uint8_t bit; } media_rules[] = {
+            {"one-way-audio", SW_CALL_MP_ONE_WAY}, {"no-audio", SW_CALL_MP_NO_AUDIO},
+            {"sdp-private-address", SW_CALL_MP_PRIVATE_SDP}, {"media-stopped", SW_CALL_MP_STOPPED},
+            {"poor-quality", SW_CALL_MP_POOR},
+        };
+        for (size_t i = 0; i < sizeof media_rules / sizeof media_rules[0]; i++)
+            if (sw_findings_find(pl->findings, media_rules[i].rule, flow->call_id))
+                call.media_problems |= media_rules[i].bit;
+        sw_media_forget(pl->media, flow->call_id);
+    }
     sw_call_stats_add(&pl->calls, &call);
     if (pl->have_match) {
         if (!call.selected)
@@ -308,6 +326,13 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
 static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
+    if (pl->media) {
+        /* The media stage learns from SIP, then rules see both. */
+        if (event->kind == SW_EVENT_MESSAGE && !event->retransmission && event->msg)
+            sw_media_learn(pl->media, event->msg);
+        pl->rules.media = event->flow ? sw_media_find(pl->media, event->flow->call_id) : NULL;
+        pl->rules.media_seen = sw_media_seen(pl->media);
+    }
     sw_rules_evaluate(&pl->rules, event);
     if (event->kind == SW_EVENT_FLOW_END)
         call_ended(pl, event->flow);
@@ -324,6 +349,13 @@ static void on_finding(void *user, const sw_finding *f, sw_finding_change change
 }
 
 static void on_payload(void *user, const sw_payload *p)
+{
+    sw_pipeline *pl = user;
+    sw_parse_pool_submit(pl->parser, p);
+}
+
+/* Non-SIP UDP rides through the parse pool unparsed, to stay in capture order with SIP. */
+static void on_media(void *user, const sw_payload *p)
 {
     sw_pipeline *pl = user;
     sw_parse_pool_submit(pl->parser, p);
@@ -364,6 +396,7 @@ static void pipeline_free(sw_pipeline *pl)
     if (pl->have_match)
         regfree(&pl->match_re);
     sw_correlator_destroy(pl->correlator);
+    sw_media_destroy(pl->media);
     sw_findings_destroy(pl->findings);
     sw_parse_pool_destroy(pl->parser);
     sw_decoder_destroy(pl->decoder);
@@ -543,6 +576,14 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     pl->rules.cfg = &opt->rules;
     pl->rules.corr = &opt->correlate;
     pl->rules.findings = pl->findings;
+    if (!opt->no_rtp) {
+        sw_media_config mcfg = {.max_calls = 0, .bad_loss_percent = opt->rules.poor_loss_percent,
+                                .bad_jitter_ms = opt->rules.poor_jitter_ms};
+        pl->media = sw_media_create(&mcfg);
+        pl->rules.media_on = pl->media != NULL;
+        if (pl->media && pl->decoder)
+            sw_decoder_set_media(pl->decoder, on_media, pl);
+    }
     if (!pl->decoder || !pl->parser || !pl->correlator || !pl->findings || ((dashboard || opt->metrics) && !pl->monitor)) {
         fprintf(stderr, "sipwatch: out of memory\n");
         pipeline_free(pl);

@@ -65,7 +65,8 @@ static void *worker_main(void *arg)
         b->state = BATCH_PARSING;
         pthread_mutex_unlock(&p->lock);
         for (int i = 0; i < b->count; i++)
-            b->result[i] = sw_sip_parse(&b->payload[i], p->max_len, &b->msg[i]);
+            if (!b->payload[i].media)       /* media datagrams ride along unparsed */
+                b->result[i] = sw_sip_parse(&b->payload[i], p->max_len, &b->msg[i]);
         pthread_mutex_lock(&p->lock);
         b->state = BATCH_DONE;
         pthread_cond_broadcast(&p->done);
@@ -161,6 +162,10 @@ static void queue_filling(sw_parse_pool *p)
 
 void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
 {
+    if (p->inline_msg && payload->media) {
+        p->on_parsed(p->user, payload, SW_SIP_OK, NULL);
+        return;
+    }
     if (p->inline_msg) {
         sw_sip_parse_result r = sw_sip_parse(payload, p->max_len, p->inline_msg);
         p->on_parsed(p->user, payload, r, p->inline_msg);
