@@ -28,7 +28,7 @@ typedef enum sw_call_ender {
 
 #define SW_CALL_BRANCHES 4          /* forked branches told apart; more share the last */
 
-#define SW_CALL_STREAMS 4           /* media streams summarised in a call record */
+#define SW_CALL_STREAMS 8           /* media streams summarised in a call record */
 
 /* What the call record says of the call's media (the media stage fills it). */
 typedef enum sw_call_media {

@@ -86,6 +86,16 @@ typedef struct sw_media_call {
     bool ep_full;                   /* endpoints[] was full once: no more latching */
     unsigned nendpoints;
     struct { sw_endpoint ep; uint8_t side; bool latched; } endpoints[SW_MEDIA_ENDPOINTS];
+    /* The first SDP from a public source that announced a private audio
+     * address (sdp-private-address; family 0 = none). */
+    struct {
+        sw_ip_addr addr;
+        uint16_t port;
+        sw_endpoint src, dst;       /* the message carrying it */
+        uint16_t status;            /* 0 = a request */
+        uint8_t method;
+        sw_time_us ts;
+    } private_sdp;
     unsigned nstreams;
     uint32_t streams_dropped;       /* streams beyond SW_MEDIA_STREAMS */
     uint32_t rtcp_packets;

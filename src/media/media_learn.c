@@ -65,6 +65,28 @@ static void update_hold(sw_media_call *mc, sw_time_us ts)
     mc->held = held;
 }
 
+/* An SDP without ICE from a public (not private, not loopback) source
+ * whose audio address is private: remembered for sdp-private-address. */
+static void note_private(sw_media_call *mc, const sw_sip_msg *msg)
+{
+    if (mc->private_sdp.addr.family || msg->sdp.ice || sw_ip_is_private(&msg->src.ip) ||
+        sw_ip_is_loopback(&msg->src.ip))
+        return;
+    for (unsigned i = 0; i < msg->sdp.nmedia; i++) {
+        const sw_sdp_media *md = &msg->sdp.media[i];
+        if (md->kind != SW_SDP_AUDIO || !md->port || !sw_ip_is_private(&md->addr))
+            continue;
+        mc->private_sdp.addr = md->addr;
+        mc->private_sdp.port = md->port;
+        mc->private_sdp.src = msg->src;
+        mc->private_sdp.dst = msg->dst;
+        mc->private_sdp.status = (uint16_t)(msg->is_request ? 0 : msg->status);
+        mc->private_sdp.method = (uint8_t)(msg->is_request ? msg->method : msg->cseq_method);
+        mc->private_sdp.ts = msg->ts;
+        return;
+    }
+}
+
 void sw_media_learn(sw_media *m, const sw_sip_msg *msg)
 {
     if (!m || !msg->sdp.present || !msg->call_id)
@@ -84,6 +106,7 @@ void sw_media_learn(sw_media *m, const sw_sip_msg *msg)
         if (msg->is_request && msg->to_tag)
             mc->reoffers++;
     }
+    note_private(mc, msg);
     sd->sdp = msg->sdp;
     sd->have = true;
     sd->sdps++;

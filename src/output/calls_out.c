@@ -24,6 +24,47 @@ static long long ms_between(sw_time_us a, sw_time_us b)
     return (long long)((b - a) / 1000);
 }
 
+static double rounded(double v, double scale)
+{
+    return (double)(long long)(v * scale + 0.5) / scale;
+}
+
+/* "media": one object per stream and direction (the first SW_CALL_STREAMS). */
+static json_t *media_json(const sw_call *c)
+{
+    char ep[SW_ENDPOINT_STRLEN], ssrc[16];
+    json_t *a = json_array();
+    for (unsigned i = 0; i < c->nstreams && i < SW_CALL_STREAMS; i++) {
+        const sw_call_stream *s = &c->streams[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "src", sw_json_text(sw_endpoint_format(&s->src, ep, sizeof ep)));
+        json_object_set_new(o, "dst", sw_json_text(sw_endpoint_format(&s->dst, ep, sizeof ep)));
+        snprintf(ssrc, sizeof ssrc, "0x%08X", (unsigned)s->ssrc);
+        json_object_set_new(o, "ssrc", json_string(ssrc));
+        json_object_set_new(o, "from", json_string(s->side ? "callee" : "caller"));
+        json_object_set_new(o, "codec", sw_json_text(s->codec));
+        json_object_set_new(o, "srtp", json_boolean(s->srtp));
+        json_object_set_new(o, "packets", json_integer((json_int_t)s->packets));
+        json_object_set_new(o, "lost", json_integer((json_int_t)s->lost));
+        json_object_set_new(o, "jitter_max_ms", json_real(rounded(s->jitter_max_ms, 1000)));
+        json_object_set_new(o, "jitter_mean_ms", json_real(rounded(s->jitter_mean_ms, 1000)));
+        json_object_set_new(o, "mos", s->mos > 0 ? json_real(rounded(s->mos, 100)) : json_null());
+        json_object_set_new(o, "first", sw_json_time(s->first));
+        json_object_set_new(o, "last", sw_json_time(s->last));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static const char *media_state_name(const sw_call *c)
+{
+    switch (c->media) {
+    case SW_CALL_MEDIA_NOT_CAPTURED: return "not-captured";
+    case SW_CALL_MEDIA_SEEN: return c->media_problems ? "problem" : c->nstreams ? "ok" : "none";
+    default: return NULL;
+    }
+}
+
 void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t nids)
 {
     char buf[300], ep[SW_ENDPOINT_STRLEN];
@@ -66,6 +107,11 @@ void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t
     }
     json_object_set_new(o, "messages", json_integer(c->messages));
     json_object_set_new(o, "retransmissions", json_integer(c->retransmissions));
+    const char *media = media_state_name(c);
+    json_object_set_new(o, "media_state", media ? json_string(media) : json_null());
+    json_object_set_new(o, "media", media_json(c));
+    if (c->nstreams > SW_CALL_STREAMS)
+        json_object_set_new(o, "media_streams", json_integer(c->nstreams));
     json_t *f = json_array();
     for (size_t i = 0; i < nids; i++)
         json_array_append_new(f, json_integer((json_int_t)ids[i]));

@@ -1,14 +1,22 @@
 /* Rule poor-quality: a stream whose loss or jitter was beyond the
  * poor-quality thresholds for poor-quality.intervals intervals of 5 s
  * (sustained, not a blip), or whose MOS estimate over a stream at least that
- * long is below poor-quality.mos-tenths / 10. Judged when the call ends;
+ * long is below poor-quality.mos-tenths / 10; streams of fewer than 250
+ * packets (5 s at 50 per second) are not graded. Judged when the call ends;
  * one finding per call naming its worst stream. */
 #include "rule_media.h"
 
 #include <stdio.h>
 
+/* Streams shorter than this are not graded: a few packets (comfort noise,
+ * a fax's early RTP, DTX) make wild loss figures. */
+#define POOR_MIN_PACKETS 250
+
 static bool poor(const sw_rule_ctx *ctx, const sw_rtp_stream *s, double *mos)
 {
+    *mos = 0;
+    if (s->packets < POOR_MIN_PACKETS)
+        return false;
     *mos = s->rate && s->packets > 1 ? sw_media_mos(s->codec, sw_rtp_loss_percent(s), sw_rtp_jitter_mean_ms(s)) : 0;
     if (s->bad_intervals >= ctx->cfg->poor_intervals)
         return true;

@@ -1,72 +1,71 @@
 /* Rule sdp-private-address: an SDP whose audio connection address is
- * private (RFC 1918), CGNAT (100.64/10) or link-local, sent by a public
- * address: the phone is behind NAT and its media address was not fixed, so
- * the other side's audio goes to an address it cannot reach. Quiet when the
- * SDP carries ICE candidates (ICE finds its way) and when the signalling
- * comes from a private or loopback address (a LAN). One finding per call. */
+ * private (RFC 1918), CGNAT (100.64/10) or link-local, sent from a public
+ * address (the packet's source), and RTP then sent to that private address:
+ * the phone is behind NAT, its media address was not fixed by anyone on the
+ * way (no ICE, no SBC or media relay rewriting it), and the other side's
+ * audio is lost. Many servers repair such an SDP (symmetric RTP, a relay),
+ * so an SDP alone is not enough: the RTP must show the address was used.
+ * Judged when the call ends; one finding per call. */
 #include "rule_media.h"
 
 #include <stdio.h>
-#include <string.h>
 
-static const sw_sdp_media *private_audio(const sw_sdp *sdp)
+/* A stream sent to the private address itself (same address, any port). */
+static const sw_rtp_stream *sent_there(const sw_media_call *mc)
 {
-    for (unsigned i = 0; i < sdp->nmedia; i++)
-        if (sdp->media[i].kind == SW_SDP_AUDIO && sdp->media[i].port && sw_ip_is_private(&sdp->media[i].addr))
-            return &sdp->media[i];
+    for (unsigned i = 0; i < mc->nstreams; i++)
+        if (sw_ip_equal(&mc->streams[i].dst.ip, &mc->private_sdp.addr))
+            return &mc->streams[i];
     return NULL;
 }
 
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
-    if (ev->kind != SW_EVENT_MESSAGE || !ev->flow || ev->retransmission || !ctx->media_on)
+    const sw_media_call *mc = ctx->media;
+    if (ev->kind != SW_EVENT_FLOW_END || !ev->flow || !mc || !ctx->media_on || !mc->private_sdp.addr.family)
         return;
-    const sw_sip_msg *m = ev->msg;
-    if (!m->sdp.present || m->sdp.ice || sw_ip_is_private(&m->src.ip) || sw_ip_is_loopback(&m->src.ip))
-        return;
-    const sw_sdp_media *a = private_audio(&m->sdp);
-    if (!a)
+    const sw_rtp_stream *s = sent_there(mc);
+    if (!s)
         return;
     bool created;
     sw_severity old;
     sw_finding *f = rule_finding(ctx, &sw_rule_sdp_private_address, ev->flow->call_id, ev->now, &created, &old);
     if (!f)
         return;
-    char src[RULE_EP_LEN], addr[SW_IP_STRLEN], dst[RULE_EP_LEN];
-    rule_ep(&m->src, src, sizeof src);
-    rule_ep(&m->dst, dst, sizeof dst);
-    sw_ip_format(&a->addr, addr, sizeof addr);
-    char what[48];
-    if (m->is_request)
-        snprintf(what, sizeof what, "%s", m->method_name ? m->method_name : "request");
+    char src[RULE_EP_LEN], addr[SW_IP_STRLEN], dst[RULE_EP_LEN], sender[RULE_EP_LEN], what[48];
+    rule_ep(&mc->private_sdp.src, src, sizeof src);
+    rule_ep(&mc->private_sdp.dst, dst, sizeof dst);
+    rule_ep(&s->src, sender, sizeof sender);
+    sw_ip_format(&mc->private_sdp.addr, addr, sizeof addr);
+    if (mc->private_sdp.status)
+        snprintf(what, sizeof what, "%u response", mc->private_sdp.status);
     else
-        snprintf(what, sizeof what, "%d response", m->status);
+        snprintf(what, sizeof what, "%s", sw_sip_method_name(mc->private_sdp.method));
     f->severity = SW_SEV_WARNING;
-    f->count++;
-    if (created)
-        f->first_seen = m->ts;
-    rule_from_flow(f, ev->flow, &m->src, &m->dst);
+    f->count = 1;
+    f->first_seen = mc->private_sdp.ts;
+    rule_from_flow(f, ev->flow, &mc->private_sdp.src, &mc->private_sdp.dst);
     sw_finding_set_detail(f, "sdp_address", addr);
     sw_finding_set_detail(f, "signalling_source", src);
-    sw_finding_set_number(f, "sdp_port", a->port);
-    if (m->via_host)
-        sw_finding_set_detail(f, "via", m->via_host);
-    rule_printf(f->summary, sizeof f->summary, "The SDP of the %s from %s announces the private address %s (port %u) "
-                "for its audio: behind NAT, without media traversal", what, src, addr, a->port);
+    sw_finding_set_number(f, "sdp_port", mc->private_sdp.port);
+    sw_finding_set_number(f, "rtp_packets_to_it", (long long)s->packets);
+    rule_printf(f->summary, sizeof f->summary, "The SDP of the %s from the public address %s announces the private "
+                "address %s (port %u), and %s sent %llu RTP packets there: NAT without media traversal", what, src,
+                addr, mc->private_sdp.port, sender, (unsigned long long)s->packets);
     rule_printf(f->suggestion, sizeof f->suggestion,
                 "The SIP came from the public address %s but its SDP asks for the audio at %s, an address that "
-                "exists only inside that site's network: the other side (%s) will send its RTP there and it will "
-                "be lost, giving one-way or no audio. Fix one of: the PBX, SBC or proxy's NAT handling for media "
-                "(rewrite the SDP to the source address, or anchor the media with a relay such as rtpengine); "
-                "STUN, ICE or a public-address setting on the phone; and turn off the router's SIP ALG, which "
-                "rewrites SDP inconsistently.",
-                src, addr, dst);
+                "exists only inside that site's network; %s (toward %s) sent its RTP there, where it is lost: "
+                "one-way or no audio. Fix one of: the PBX, SBC or proxy's NAT handling for media (rewrite the "
+                "SDP to the source address, symmetric RTP / comedia, or anchor the media with a relay such as "
+                "rtpengine); STUN, ICE or a public-address setting on the phone; and turn off the router's SIP "
+                "ALG, which rewrites SDP inconsistently.",
+                src, addr, sender, dst);
     sw_findings_commit(ctx->findings, f, created, old);
 }
 
 const sw_rule sw_rule_sdp_private_address = {
     .id = "sdp-private-address",
     .severity = SW_SEV_WARNING,
-    .title = "an SDP from a public address announces a private, CGNAT or link-local media address (NAT)",
+    .title = "an SDP from a public address announced a private, CGNAT or link-local media address, and RTP went there",
     .evaluate = evaluate,
 };
