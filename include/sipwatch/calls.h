@@ -51,6 +51,15 @@ typedef struct sw_call_stream {
     sw_time_us first, last;
 } sw_call_stream;
 
+/* One side's latest SDP, in short. */
+typedef struct sw_call_sdp {
+    bool present;
+    sw_endpoint audio;              /* its audio address and port */
+    char codecs[48];                /* "PCMU PCMA telephone-event" */
+    uint8_t dir;                    /* sw_sdp_dir */
+    bool t38, srtp, ice;
+} sw_call_sdp;
+
 /* Media problems the media rules found on the call (bits). */
 enum {
     SW_CALL_MP_ONE_WAY = 1, SW_CALL_MP_NO_AUDIO = 2, SW_CALL_MP_PRIVATE_SDP = 4, SW_CALL_MP_STOPPED = 8,
@@ -78,6 +87,9 @@ typedef struct sw_call {
     /* media (filled by the media stage; zero when it is off) */
     uint8_t media;                  /* sw_call_media */
     uint8_t media_problems;         /* SW_CALL_MP_ bits */
+    sw_call_sdp sdp[2];             /* caller's and callee's latest SDP */
+    uint8_t media_changes;          /* what re-offers changed: SW_MEDIA_CHANGE_ bits (sipwatch/media.h) */
+    uint16_t reoffers;
     unsigned nstreams;              /* streams followed (may exceed SW_CALL_STREAMS) */
     sw_call_stream streams[SW_CALL_STREAMS];
 } sw_call;

@@ -2,6 +2,7 @@
  * streams), and the MOS histogram of ended streams. */
 #include "media_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 double media_stream_mos(const sw_rtp_stream *s)
@@ -36,12 +37,42 @@ static bool announces_audio(const sw_media_call *mc)
     return false;
 }
 
+static void fill_sdp(const sw_media_side *sd, sw_call_sdp *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!sd->have)
+        return;
+    o->present = true;
+    o->ice = sd->sdp.ice;
+    for (unsigned i = 0; i < sd->sdp.nmedia; i++) {
+        const sw_sdp_media *md = &sd->sdp.media[i];
+        o->t38 |= md->t38 && md->port;
+        if (md->kind != SW_SDP_AUDIO || o->audio.port)
+            continue;
+        o->audio.ip = md->addr;
+        o->audio.port = md->port;
+        o->dir = md->dir;
+        o->srtp = md->srtp;
+        size_t used = 0;
+        for (unsigned c = 0; c < md->ncodecs && used + 1 < sizeof o->codecs; c++) {
+            int n = snprintf(o->codecs + used, sizeof o->codecs - used, "%s%s", c ? " " : "", md->codecs[c].name);
+            if (n < 0)
+                break;
+            used += (size_t)n < sizeof o->codecs - used ? (size_t)n : sizeof o->codecs - used - 1;
+        }
+    }
+}
+
 void sw_media_fill_call(const sw_media_call *mc, bool media_seen, sw_call *call)
 {
     call->media = SW_CALL_MEDIA_NONE;
     call->nstreams = 0;
     if (!mc)
         return;
+    fill_sdp(&mc->side[0], &call->sdp[0]);
+    fill_sdp(&mc->side[1], &call->sdp[1]);
+    call->media_changes = mc->changes;
+    call->reoffers = mc->reoffers;
     if (!mc->nstreams && !mc->rtcp_packets) {
         if (announces_audio(mc))
             call->media = media_seen ? SW_CALL_MEDIA_SEEN : SW_CALL_MEDIA_NOT_CAPTURED;

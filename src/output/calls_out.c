@@ -2,6 +2,7 @@
  * ({"type":"call",...}, field names a public interface) or an aligned text
  * line, for the support engineer who wants every call, not only those with
  * findings. Written as each call ends, then forgotten: memory stays flat. */
+#include "sipwatch/media.h"
 #include "sipwatch/output.h"
 #include "sipwatch/text.h"
 #include "sipwatch/timefmt.h"
@@ -53,6 +54,35 @@ static json_t *media_json(const sw_call *c)
         json_object_set_new(o, "last", sw_json_time(s->last));
         json_array_append_new(a, o);
     }
+    return a;
+}
+
+static json_t *sdp_json(const sw_call_sdp *s)
+{
+    char ep[SW_ENDPOINT_STRLEN];
+    if (!s->present)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "audio", s->audio.port ? sw_json_text(sw_endpoint_format(&s->audio, ep, sizeof ep))
+                                                  : json_null());
+    json_object_set_new(o, "codecs", sw_json_text(s->codecs));
+    json_object_set_new(o, "direction", json_string(sw_sdp_dir_name((sw_sdp_dir)s->dir)));
+    json_object_set_new(o, "t38", json_boolean(s->t38));
+    json_object_set_new(o, "srtp", json_boolean(s->srtp));
+    json_object_set_new(o, "ice", json_boolean(s->ice));
+    return o;
+}
+
+static json_t *changes_json(const sw_call *c)
+{
+    static const struct { uint8_t bit; const char *name; } names[] = {
+        {SW_MEDIA_CHANGE_HOLD, "hold"}, {SW_MEDIA_CHANGE_RESUME, "resume"}, {SW_MEDIA_CHANGE_CODEC, "codec"},
+        {SW_MEDIA_CHANGE_T38, "t38"}, {SW_MEDIA_CHANGE_ADDRESS, "address"},
+    };
+    json_t *a = json_array();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (c->media_changes & names[i].bit)
+            json_array_append_new(a, json_string(names[i].name));
     return a;
 }
 
@@ -110,6 +140,14 @@ void sw_json_write_call(FILE *out, const sw_call *c, const uint64_t *ids, size_t
     const char *media = media_state_name(c);
     json_object_set_new(o, "media_state", media ? json_string(media) : json_null());
     json_object_set_new(o, "media", media_json(c));
+    if (c->sdp[0].present || c->sdp[1].present) {
+        json_t *sdp = json_object();
+        json_object_set_new(sdp, "caller", sdp_json(&c->sdp[0]));
+        json_object_set_new(sdp, "callee", sdp_json(&c->sdp[1]));
+        json_object_set_new(sdp, "reoffers", json_integer(c->reoffers));
+        json_object_set_new(sdp, "changes", changes_json(c));
+        json_object_set_new(o, "sdp", sdp);
+    }
     if (c->nstreams > SW_CALL_STREAMS)
         json_object_set_new(o, "media_streams", json_integer(c->nstreams));
     json_t *f = json_array();
@@ -138,6 +176,26 @@ void sw_text_write_calls_header(FILE *out)
             "SOURCE", "DESTINATION", "STATE", "TALK", "MSGS");
 }
 
+/* After the columns: the media problems found, or that media was not captured. */
+static const char *media_mark(const sw_call *c, char *buf, size_t n)
+{
+    static const struct { uint8_t bit; const char *name; } names[] = {
+        {SW_CALL_MP_ONE_WAY, "one-way-audio"}, {SW_CALL_MP_NO_AUDIO, "no-audio"},
+        {SW_CALL_MP_PRIVATE_SDP, "sdp-private-address"}, {SW_CALL_MP_STOPPED, "media-stopped"},
+        {SW_CALL_MP_POOR, "poor-quality"},
+    };
+    buf[0] = '\0';
+    if (c->media == SW_CALL_MEDIA_NOT_CAPTURED && c->answer) {
+        snprintf(buf, n, "  media not captured");
+        return buf;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && used < n; i++)
+        if (c->media_problems & names[i].bit)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "  media: ", names[i].name);
+    return buf;
+}
+
 void sw_text_write_call(FILE *out, const sw_call *c, size_t nfindings)
 {
     char t[SW_TIME_STRLEN], buf[300], from[32], to[32], src[SW_ENDPOINT_STRLEN], dst[SW_ENDPOINT_STRLEN];
@@ -157,6 +215,7 @@ void sw_text_write_call(FILE *out, const sw_call *c, size_t nfindings)
     put_padded(out, from, 24);
     fputc(' ', out);
     put_padded(out, to, 24);
-    fprintf(out, " %21s -> %-21s %-16s %7s %4u%s\n", sw_endpoint_format(&c->src, src, sizeof src),
-            sw_endpoint_format(&c->dst, dst, sizeof dst), state, dur, c->messages, nfindings ? " !" : "");
+    fprintf(out, " %21s -> %-21s %-16s %7s %4u%s%s\n", sw_endpoint_format(&c->src, src, sizeof src),
+            sw_endpoint_format(&c->dst, dst, sizeof dst), state, dur, c->messages, nfindings ? " !" : "",
+            media_mark(c, buf, sizeof buf));
 }
