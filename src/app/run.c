@@ -42,6 +42,7 @@ typedef struct sw_pipeline {
     sw_parse_pool *parser;
     sw_correlator *correlator;
     sw_media *media;                /* NULL with --no-rtp */
+    sw_media_stats media_stats;     /* for the summary */
     sw_findings *findings;
     sw_rule_ctx rules;
     sw_sip_stats sip;
@@ -139,6 +140,17 @@ static void publish(sw_pipeline *pl, bool finished)
     memcpy(c.pdd_buckets, pl->calls.pdd_buckets, sizeof c.pdd_buckets);
     c.pdd_count = pl->calls.pdd_count;
     c.pdd_ms_sum = pl->calls.pdd_ms_sum;
+    if (pl->media) {
+        sw_media_stats ms;
+        sw_media_get_stats(pl->media, &ms);
+        c.rtp_packets = ms.rtp_packets;
+        c.rtcp_packets = ms.rtcp_packets;
+        c.media_streams = ms.streams;
+        c.media_calls_evicted = ms.calls_evicted;
+        memcpy(c.mos_bins, ms.mos_buckets, sizeof c.mos_bins);
+        c.mos_count = ms.mos_count;
+        c.mos_sum = ms.mos_sum;
+    }
     const sw_peer_calls *top[10];
     c.ntop_peers = sw_call_stats_top_peers(&pl->calls, top, 10);
     for (unsigned i = 0; i < c.ntop_peers; i++) {
@@ -446,6 +458,10 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sw_correlate_get_stats(pl->correlator, &sum->correlate);
     sw_findings_get_stats(pl->findings, &sum->findings);
     sum->calls = &pl->calls;
+    if (pl->media) {
+        sw_media_get_stats(pl->media, &pl->media_stats);
+        sum->media = &pl->media_stats;
+    }
     sum->only_selected = pl->have_match;
     if (pl->alerts) {
         sum->have_alerts = true;
