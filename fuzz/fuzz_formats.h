@@ -15,7 +15,14 @@
  *   next TSN (16 bits, signed), length (16 bits) and the bytes.
  * framing: one setup byte (bit 0: already WebSocket, bits 2-3 the size
  *   cap), then records of length (16 bits; 0xffff is a gap, no bytes) and
- *   the bytes, fed to one SIP framer. */
+ *   the bytes, fed to one SIP framer.
+ * media: records of flags (bits 0-1 the kind: 0/3 datagram, 1 SDP learned,
+ *   2 call forgotten; bits 2-3 call, bit 4 request, bits 5-7 clock step),
+ *   info (bits 0-2 source endpoint, bits 3-5 destination or SDP address,
+ *   bits 6-7 SDP direction; SDP: bit 6 the callee's tag, bit 7 a To tag),
+ *   two ports (16 bits each: source and destination, or the SDP's audio and
+ *   second media port, 0 = none), length (16 bits) and the bytes (a
+ *   datagram; for SDP: ICE flag, second media kind, payload types). */
 #ifndef SIPWATCH_FUZZ_FORMATS_H
 #define SIPWATCH_FUZZ_FORMATS_H
 
@@ -26,5 +33,9 @@
 #define FZ_TCP_FIN 0x04
 #define FZ_TCP_RST 0x08
 #define FZ_FRAMING_GAP 0xffff
+
+#define FZ_MEDIA_KIND 0x03
+#define FZ_MEDIA_LEARN 0x01
+#define FZ_MEDIA_FORGET 0x02
 
 #endif

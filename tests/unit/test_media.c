@@ -373,6 +373,21 @@ static void test_rtcp_receiver_report(void **state)
     assert_int_equal(st.rtcp_packets, 1);
 }
 
+static void test_answer_without_common_codec(void **state)
+{
+    world *w = *state;
+    feed(w, 0, ALICE, BOB, sip("INVITE sip:bob@127.0.0.12 SIP/2.0", "1 INVITE", "", "127.0.0.11", 10000, NULL));
+    const char *body = "v=0\r\no=- 1 1 IN IP4 127.0.0.12\r\ns=-\r\nc=IN IP4 127.0.0.12\r\nt=0 0\r\n"
+                       "m=audio 20000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n";
+    char text[1024];
+    snprintf(text, sizeof text,
+             "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-1-INVITE\r\n"
+             "From: <sip:alice@t>;tag=a1\r\nTo: <sip:bob@t>;tag=b1\r\nCall-ID: media-1\r\nCSeq: 1 INVITE\r\n"
+             "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+    feed(w, 30, BOB, ALICE, text);
+    assert_int_equal(count_rule(w, "codec-mismatch"), 1);
+}
+
 static void test_table_is_bounded(void **state)
 {
     world *w = *state;
@@ -415,6 +430,7 @@ int main(void)
         T(test_poor_quality),
         T(test_private_sdp_behind_nat),
         T(test_rtcp_receiver_report),
+        T(test_answer_without_common_codec),
         T(test_table_is_bounded),
     };
     sw_sip_init();
