@@ -22,6 +22,7 @@ enum batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_PARSING, BATCH_DONE };
 typedef struct batch {
     enum batch_state state;
     int count;
+    int sip;                        /* of which SIP (the rest are media datagrams, not parsed) */
     uint8_t *bytes;
     size_t used, cap;
     sw_time_us first_ts;
@@ -140,6 +141,7 @@ static void consume_ready(sw_parse_pool *p, bool wait)
         pthread_mutex_lock(&p->lock);
         b->state = BATCH_FREE;
         b->count = 0;
+        b->sip = 0;
         b->used = 0;
         p->consume++;
         wait = false;
@@ -153,8 +155,12 @@ static void queue_filling(sw_parse_pool *p)
     batch *b = &p->batches[p->fill % SW_BATCHES];
     if (b->count == 0)
         return;
-    b->state = BATCH_QUEUED;
-    pthread_cond_signal(&p->work);
+    if (b->sip) {
+        b->state = BATCH_QUEUED;
+        pthread_cond_signal(&p->work);
+    } else {
+        b->state = BATCH_DONE;      /* media only: nothing to parse, no worker needed */
+    }
     p->fill++;
     while (p->fill - p->consume >= SW_BATCHES)
         consume_ready(p, true);
@@ -196,6 +202,7 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
     if (b->count == 0)
         b->first_ts = payload->ts;
     memcpy(b->bytes + b->used, payload->data, payload->len);
+    b->sip += !payload->media;
     sw_payload *copy = &b->payload[b->count++];
     *copy = *payload;
     copy->data = b->bytes + b->used;
