@@ -99,7 +99,7 @@ typedef struct sw_media_call {
     unsigned nstreams;
     uint32_t streams_dropped;       /* streams beyond SW_MEDIA_STREAMS */
     uint32_t rtcp_packets;
-    sw_rtp_stream streams[SW_MEDIA_STREAMS];
+    sw_rtp_stream *streams;         /* SW_MEDIA_STREAMS, allocated with the first RTP packet */
     uint32_t order;                 /* creation order, for eviction */
 } sw_media_call;
 

@@ -8,7 +8,7 @@
 
 #include "sipwatch/types.h"
 
-#define SW_SDP_MEDIA 4              /* m= lines kept; more are counted in nmedia_dropped */
+#define SW_SDP_MEDIA 2              /* m= lines kept (audio and video, or audio and T.38); more are dropped */
 #define SW_SDP_CODECS 8             /* formats kept per media line */
 #define SW_SDP_CODEC_NAME 16
 

@@ -165,6 +165,7 @@ static void call_remove(sw_media *m, int32_t i)
             break;
         }
     media_count_mos(m, mc);
+    free(mc->streams);
     free(mc);
     m->calls[i] = NULL;
     m->active--;

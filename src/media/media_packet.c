@@ -9,6 +9,7 @@
 #include "media_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
@@ -52,6 +53,8 @@ static sw_rtp_stream *find_stream(sw_media *m, sw_media_call *mc, const sw_paylo
             return s;
         other_ssrc = true;
     }
+    if (!mc->streams && !(mc->streams = malloc(SW_MEDIA_STREAMS * sizeof *mc->streams)))
+        return NULL;
     if (mc->nstreams >= SW_MEDIA_STREAMS) {
         mc->streams_dropped++;
         m->stats.streams_dropped++;
