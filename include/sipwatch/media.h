@@ -76,6 +76,7 @@ typedef struct sw_media_call {
     uint64_t caller_tag;            /* hash of the From tag of the first request seen */
     sw_media_side side[2];          /* 0 = caller, 1 = callee */
     uint8_t changes;                /* SW_MEDIA_CHANGE_ bits */
+    uint8_t last_side;              /* the side whose SDP was learned last */
     uint16_t reoffers;
     bool held;                      /* on hold now (the latest SDP of a side says so) */
     bool ever_held;

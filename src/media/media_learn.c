@@ -109,6 +109,7 @@ void sw_media_learn(sw_media *m, const sw_sip_msg *msg)
     note_private(mc, msg);
     sd->sdp = msg->sdp;
     sd->have = true;
+    mc->last_side = side;
     sd->sdps++;
     for (unsigned i = 0; i < msg->sdp.nmedia; i++) {
         const sw_sdp_media *md = &msg->sdp.media[i];

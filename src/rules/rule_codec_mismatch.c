@@ -78,12 +78,7 @@ static void check_answer(const sw_rule_ctx *ctx, const sw_event *ev)
     const sw_media_call *mc = ctx->media;
     if (!mc || m->is_request || m->status < 200 || m->status >= 300 || !m->sdp.present || ev->retransmission)
         return;
-    int answerer = -1;
-    for (int k = 0; k < 2; k++)
-        if (mc->side[k].have && memcmp(&mc->side[k].sdp, &m->sdp, sizeof m->sdp) == 0)
-            answerer = k;
-    if (answerer < 0)
-        return;
+    int answerer = mc->last_side;   /* the media stage learned this message just before */
     const sw_sdp_media *offer = media_sdp_audio_line(mc, 1 - answerer), *answer = media_sdp_audio_line(mc, answerer);
     if (!offer || !answer || !no_common_codec(offer, answer))
         return;
