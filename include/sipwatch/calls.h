@@ -49,6 +49,12 @@ typedef struct sw_call_stream {
     float jitter_max_ms, jitter_mean_ms;
     float mos;                      /* 0 = not estimated (unknown codec clock) */
     sw_time_us first, last;
+    /* what the receiver's RTCP reports said of this stream (rtcp false: none seen) */
+    bool rtcp;
+    uint8_t rtcp_fraction_lost;     /* /256, in the last report */
+    int32_t rtcp_cum_lost;
+    float rtcp_jitter_ms;
+    float rtt_ms;                   /* < 0: not computed */
 } sw_call_stream;
 
 /* One side's latest SDP, in short. */

@@ -96,5 +96,10 @@ void sw_media_fill_call(const sw_media_call *mc, bool media_seen, sw_call *call)
         o->mos = (float)media_stream_mos(s);
         o->first = s->first_ts;
         o->last = s->last_ts;
+        o->rtcp = s->rtcp_report;
+        o->rtcp_fraction_lost = s->rtcp_fraction_lost;
+        o->rtcp_cum_lost = s->rtcp_cum_lost;
+        o->rtcp_jitter_ms = (float)s->rtcp_jitter_ms;
+        o->rtt_ms = (float)s->rtcp_rtt_ms;
     }
 }

@@ -52,6 +52,17 @@ static json_t *media_json(const sw_call *c)
         json_object_set_new(o, "mos", s->mos > 0 ? json_real(rounded(s->mos, 100)) : json_null());
         json_object_set_new(o, "first", sw_json_time(s->first));
         json_object_set_new(o, "last", sw_json_time(s->last));
+        if (s->rtcp) {
+            /* The receiver's view, from its RTCP reports about this SSRC. */
+            json_t *r = json_object();
+            json_object_set_new(r, "fraction_lost", json_real(rounded(s->rtcp_fraction_lost / 256.0, 1000)));
+            json_object_set_new(r, "cumulative_lost", json_integer(s->rtcp_cum_lost));
+            json_object_set_new(r, "jitter_ms", json_real(rounded(s->rtcp_jitter_ms, 1000)));
+            json_object_set_new(r, "rtt_ms", s->rtt_ms >= 0 ? json_real(rounded(s->rtt_ms, 1000)) : json_null());
+            json_object_set_new(o, "rtcp", r);
+        } else {
+            json_object_set_new(o, "rtcp", json_null());
+        }
         json_array_append_new(a, o);
     }
     return a;
