@@ -68,8 +68,11 @@ void sw_media_destroy(sw_media *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; m->calls && i < m->max_calls; i++)
+    for (size_t i = 0; m->calls && i < m->max_calls; i++) {
+        if (m->calls[i])
+            free(m->calls[i]->streams);
         free(m->calls[i]);
+    }
     free(m->calls);
     free(m->call_bucket);
     free(m->call_next);
