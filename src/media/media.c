@@ -124,6 +124,8 @@ int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep)
 void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, bool latched)
 {
     sw_media_call *mc = m->calls[ci];
+    if (!ep->port)
+        return;                     /* port 0 marks a free slot: never a live endpoint */
     int32_t e = media_ep_lookup(m, ep);
     if (e >= 0) {
         if (e / SW_MEDIA_ENDPOINTS == ci) {

@@ -388,6 +388,24 @@ static void test_answer_without_common_codec(void **state)
     assert_int_equal(count_rule(w, "codec-mismatch"), 1);
 }
 
+/* A source with port 0 is never latched: port 0 marks a free endpoint slot,
+ * and a live entry there was reused while still chained (a lookup that
+ * never ended, found by fuzz_media). */
+static void test_port_zero_source_not_latched(void **state)
+{
+    world *w = *state;
+    sw_time_us t = setup_call(w, ALICE, "127.0.0.11", "127.0.0.12");
+    for (int i = 0; i < 40; i++)
+        rtp(w, t + (sw_time_us)i * SEC, 20, ep4(10, 0, 0, (uint8_t)(i % 20), 0), B_RTP, 0xA, 0);
+    rtp(w, t + 41 * SEC, 20, A_RTP, B_RTP, 0xA, 0);
+    const sw_media_call *mc = sw_media_find(w->media, "media-1");
+    for (unsigned i = 0; i < mc->nendpoints; i++)
+        assert_true(mc->endpoints[i].ep.port != 0 || !mc->endpoints[i].latched);
+    sw_media_stats st;
+    sw_media_get_stats(w->media, &st);
+    assert_int_equal(st.rtp_packets, 41);
+}
+
 static void test_table_is_bounded(void **state)
 {
     world *w = *state;
@@ -431,6 +449,7 @@ int main(void)
         T(test_private_sdp_behind_nat),
         T(test_rtcp_receiver_report),
         T(test_answer_without_common_codec),
+        T(test_port_zero_source_not_latched),
         T(test_table_is_bounded),
     };
     sw_sip_init();
