@@ -20,7 +20,14 @@
  *   registered, so records without a key are held), the key log text
  *   (length, 16 bits, then NSS key log lines), then records of an op byte
  *   (bit 0 from the server, bit 1 a gap with no bytes, bits 3-7 clock step),
- *   length (16 bits) and the bytes of that direction's TLS stream. */
+ *   length (16 bits) and the bytes of that direction's TLS stream.
+ * media: records of flags (bits 0-1 the kind: 0/3 datagram, 1 SDP learned,
+ *   2 call forgotten; bits 2-3 call, bit 4 request, bits 5-7 clock step),
+ *   info (bits 0-2 source endpoint, bits 3-5 destination or SDP address,
+ *   bits 6-7 SDP direction; SDP: bit 6 the callee's tag, bit 7 a To tag),
+ *   two ports (16 bits each: source and destination, or the SDP's audio and
+ *   second media port, 0 = none), length (16 bits) and the bytes (a
+ *   datagram; for SDP: ICE flag, second media kind, payload types). */
 #ifndef SIPWATCH_FUZZ_FORMATS_H
 #define SIPWATCH_FUZZ_FORMATS_H
 
@@ -36,5 +43,8 @@
 #define FZ_TLS_KEYLOG_FILE 0x02
 #define FZ_TLS_FROM_SERVER 0x01
 #define FZ_TLS_GAP 0x02
+#define FZ_MEDIA_KIND 0x03
+#define FZ_MEDIA_LEARN 0x01
+#define FZ_MEDIA_FORGET 0x02
 
 #endif

@@ -15,6 +15,7 @@
 #include "sipwatch/decode.h"
 #include "sipwatch/hep.h"
 #include "sipwatch/sctp_reassembly.h"
+#include "sipwatch/sip_message.h"
 
 #define MAX_MSGS 64
 
@@ -26,6 +27,9 @@ typedef struct msg {
     sw_time_us ts;
 } msg;
 
+/* The media target's records, in capture order (SDP learned, datagrams). */
+#define MAX_MEDIA 600
+
 typedef struct seeds {
     msg m[MAX_MSGS];
     int n;
@@ -33,6 +37,11 @@ typedef struct seeds {
     struct out *tls;                /* TCP payloads of a TLS capture, as fuzz_tls records */
     sw_endpoint tls_client, tls_server;    /* the capture's first connection: the seed's */
     bool tls_client_known;
+    struct out *media;              /* media records so far */
+    int nmedia;
+    sw_ip_addr ips[6];              /* addresses seen, as fz_endpoint indexes */
+    sw_time_us media_ts;
+    sw_sip_msg *parsed;
 } seeds;
 
 typedef struct out {
@@ -79,9 +88,68 @@ static void save(const char *dir, const char *target, const char *name, out *o)
     memset(o, 0, sizeof *o);
 }
 
+/* fz_endpoint's index for an address: the first four IPv4 and two IPv6 seen. */
+static unsigned ip_index(seeds *s, const sw_ip_addr *ip)
+{
+    unsigned lo = ip->family == 6 ? 4 : 0, hi = ip->family == 6 ? 6 : 4;
+    for (unsigned k = lo; k < hi; k++) {
+        if (!s->ips[k].family)
+            s->ips[k] = *ip;
+        if (sw_ip_equal(&s->ips[k], ip))
+            return k;
+    }
+    return lo;
+}
+
+static unsigned media_step(seeds *s, sw_time_us ts)
+{
+    sw_time_us gap = s->media_ts && ts > s->media_ts ? ts - s->media_ts : 0;
+    s->media_ts = ts;
+    unsigned best = 0;
+    for (unsigned k = 0; k < 8; k++)
+        if (fz_step(k * 4) <= gap)
+            best = k;
+    return best;
+}
+
+static void on_media(void *user, const sw_payload *p)
+{
+    seeds *s = user;
+    if (s->nmedia >= MAX_MEDIA || p->len > 2048)
+        return;
+    s->nmedia++;
+    put8(s->media, media_step(s, p->ts) << 5);
+    put8(s->media, ip_index(s, &p->src.ip) | ip_index(s, &p->dst.ip) << 3);
+    put16(s->media, p->src.port);
+    put16(s->media, p->dst.port);
+    put16(s->media, (unsigned)p->len);
+    put(s->media, p->data, p->len);
+}
+
+/* A SIP message with SDP: an SDP record (audio port, second port, codecs). */
+static void media_sdp(seeds *s, const sw_payload *p)
+{
+    if (s->nmedia >= MAX_MEDIA || sw_sip_parse(p, 65536, s->parsed) != SW_SIP_OK || !s->parsed->sdp.present ||
+        !s->parsed->sdp.nmedia)
+        return;
+    const sw_sdp *sdp = &s->parsed->sdp;
+    s->nmedia++;
+    put8(s->media, media_step(s, p->ts) << 5 | (s->parsed->is_request ? 0x10 : 0) | FZ_MEDIA_LEARN);
+    put8(s->media, ip_index(s, &p->src.ip) | ip_index(s, &sdp->media[0].addr) << 3 |
+                       (s->parsed->to_tag ? 0x80 : 0));
+    put16(s->media, sdp->media[0].port);
+    put16(s->media, sdp->nmedia > 1 ? sdp->media[1].port : 0);
+    put16(s->media, 2u + sdp->media[0].ncodecs);
+    put8(s->media, sdp->ice);
+    put8(s->media, sdp->nmedia > 1 ? sdp->media[1].kind : 0);
+    for (unsigned c = 0; c < sdp->media[0].ncodecs; c++)
+        put8(s->media, sdp->media[0].codecs[c].pt | (sdp->media[0].codecs[c].rate == 48000 ? 0x80 : 0));
+}
+
 static void on_payload(void *user, const sw_payload *p)
 {
     seeds *s = user;
+    media_sdp(s, p);
     if (s->n == MAX_MSGS)
         return;
     msg *m = &s->m[s->n++];
@@ -354,8 +422,12 @@ static int one_capture(const char *dir, const char *file)
     sw_decode_config dcfg;
     sw_decode_config_default(&dcfg);
     s->decoder = sw_decoder_create(&dcfg, on_payload, s);
-    if (!s->decoder || !sw_decoder_set_linktype(s->decoder, sw_capture_datalink(cap)))
+    out media = {0};
+    s->media = &media;
+    s->parsed = malloc(sizeof *s->parsed);
+    if (!s->decoder || !s->parsed || !sw_decoder_set_linktype(s->decoder, sw_capture_datalink(cap)))
         abort();
+    sw_decoder_set_media(s->decoder, on_media, s);
     volatile sig_atomic_t stop = 0;
     sw_capture_run(cap, on_frame, NULL, s, &stop);
     sw_decoder_finish(s->decoder, 0);
@@ -385,6 +457,10 @@ static int one_capture(const char *dir, const char *file)
         write_framing(dir, name, s);
         write_hep(dir, name, s);
     }
+    if (s->nmedia)
+        save(dir, "media", name, &media);
+    free(media.p);
+    free(s->parsed);
     for (int i = 0; i < s->n; i++)
         free(s->m[i].data);
     sw_decoder_destroy(s->decoder);
@@ -399,6 +475,7 @@ int main(int argc, char **argv)
         return 2;
     }
     mkdir(argv[1], 0755);
+    sw_sip_init();
     int failed = 0;
     for (int i = 2; i < argc; i++)
         failed |= one_capture(argv[1], argv[i]);

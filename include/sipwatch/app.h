@@ -49,6 +49,7 @@ typedef struct sw_options {
     bool quiet;                 /* dashboard: no bell or flash */
     bool ascii;                 /* dashboard: ASCII line drawing */
     bool no_ui;                 /* never open the dashboard */
+    bool no_rtp;                /* --no-rtp: no media stage */
     sw_alert_config alerts;
     const char *user;           /* -Z: drop root to this user after opening the capture */
     bool check;                 /* --check: monitoring-plugin status line and exit code */

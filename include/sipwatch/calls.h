@@ -28,6 +28,50 @@ typedef enum sw_call_ender {
 
 #define SW_CALL_BRANCHES 4          /* forked branches told apart; more share the last */
 
+#define SW_CALL_STREAMS 8           /* media streams summarised in a call record */
+
+/* What the call record says of the call's media (the media stage fills it). */
+typedef enum sw_call_media {
+    SW_CALL_MEDIA_NONE = 0,         /* no SDP seen, or media analysis off (--no-rtp) */
+    SW_CALL_MEDIA_NOT_CAPTURED,     /* SDP announced media but the capture holds no RTP at all */
+    SW_CALL_MEDIA_SEEN,             /* RTP of the call was followed: see streams */
+} sw_call_media;
+
+/* One RTP stream (one SSRC, one direction) in a call record, for --calls and the dashboard. */
+typedef struct sw_call_stream {
+    sw_endpoint src, dst;
+    uint32_t ssrc;
+    char codec[16];
+    uint8_t side;                   /* 0 = from the caller's side, 1 = from the callee's */
+    bool srtp;
+    uint64_t packets;
+    int64_t lost;
+    float jitter_max_ms, jitter_mean_ms;
+    float mos;                      /* 0 = not estimated (unknown codec clock) */
+    sw_time_us first, last;
+    /* what the receiver's RTCP reports said of this stream (rtcp false: none seen) */
+    bool rtcp;
+    uint8_t rtcp_fraction_lost;     /* /256, in the last report */
+    int32_t rtcp_cum_lost;
+    float rtcp_jitter_ms;
+    float rtt_ms;                   /* < 0: not computed */
+} sw_call_stream;
+
+/* One side's latest SDP, in short. */
+typedef struct sw_call_sdp {
+    bool present;
+    sw_endpoint audio;              /* its audio address and port */
+    char codecs[48];                /* "PCMU PCMA telephone-event" */
+    uint8_t dir;                    /* sw_sdp_dir */
+    bool t38, srtp, ice;
+} sw_call_sdp;
+
+/* Media problems the media rules found on the call (bits). */
+enum {
+    SW_CALL_MP_ONE_WAY = 1, SW_CALL_MP_NO_AUDIO = 2, SW_CALL_MP_PRIVATE_SDP = 4, SW_CALL_MP_STOPPED = 8,
+    SW_CALL_MP_POOR = 16, SW_CALL_MP_CODEC = 32,
+};
+
 typedef struct sw_call {
     const char *call_id;
     const char *method;             /* first request's method */
@@ -46,6 +90,14 @@ typedef struct sw_call {
     bool selected;                  /* a message of the call matched --match */
     unsigned nbranches;             /* To tags that answered the INVITE: more than 1 when forked */
     uint16_t branch_status[SW_CALL_BRANCHES];   /* each branch's last (final, or provisional) status */
+    /* media (filled by the media stage; zero when it is off) */
+    uint8_t media;                  /* sw_call_media */
+    uint8_t media_problems;         /* SW_CALL_MP_ bits */
+    sw_call_sdp sdp[2];             /* caller's and callee's latest SDP */
+    uint8_t media_changes;          /* what re-offers changed: SW_MEDIA_CHANGE_ bits (sipwatch/media.h) */
+    uint16_t reoffers;
+    unsigned nstreams;              /* streams followed (may exceed SW_CALL_STREAMS) */
+    sw_call_stream streams[SW_CALL_STREAMS];
 } sw_call;
 
 const char *sw_call_state_name(sw_call_state s);

@@ -20,6 +20,7 @@ typedef struct sw_capture_config {
     bool promisc;               /* live: promiscuous mode */
     uint64_t max_packets;       /* stop after this many frames; 0 = no limit */
     int timeout_ms;             /* live: ring delivery timeout (default 100 ms) */
+    bool no_rtp;                /* live default filter: leave RTP/RTCP out (--no-rtp) */
     double replay_speed;        /* file: pace frames by their timestamps (1 = real time); 0 = as fast as possible */
 } sw_capture_config;
 

@@ -57,6 +57,10 @@ void sw_decoder_destroy(sw_decoder *dec);
 bool sw_decoder_set_linktype(sw_decoder *dec, int dlt);
 bool sw_decode_linktype_supported(int dlt);
 
+/* Also hands every UDP datagram that is not SIP (nor a keep-alive) to
+ * on_media, marked media (the media stage); NULL to stop. */
+void sw_decoder_set_media(sw_decoder *dec, sw_payload_fn on_media, void *user);
+
 /* Decodes one frame. `caplen` bytes are present of a frame `wirelen` long. */
 void sw_decoder_frame(sw_decoder *dec, sw_time_us ts, const uint8_t *data, size_t caplen, size_t wirelen);
 

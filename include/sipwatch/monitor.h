@@ -47,6 +47,11 @@ typedef struct sw_monitor_counters {
     /* Calls that ended: INVITE calls by state, the post-dial-delay histogram. */
     uint64_t calls_by_state[SW_CALL_STATES];
     uint64_t pdd_buckets[SW_PDD_BUCKETS], pdd_count, pdd_ms_sum;
+    /* Media: RTP/RTCP matched to calls, streams followed, the MOS of ended streams
+     * (bins <2, <3, <3.5, <4, <4.3, the rest). */
+    uint64_t rtp_packets, rtcp_packets, media_streams, media_calls_evicted;
+    uint64_t mos_bins[6], mos_count;
+    double mos_sum;
     struct {
         char peer[46];              /* address, or "other" */
         uint64_t by_state[SW_CALL_STATES];

@@ -33,6 +33,7 @@ typedef struct sw_run_summary {
     bool have_alerts;
     sw_alert_stats alerts;
     const sw_call_stats *calls;     /* KPIs of the calls that ended */
+    const struct sw_media_stats *media; /* the media stage's counts; NULL with --no-rtp */
     bool only_selected;             /* --match: findings of calls that did not match are left out */
     const sw_hep_stats *hep;        /* HEP input counters; NULL when no HEP was seen */
     bool hep_listening;             /* --hep-listen: the counters are shown even at zero */

@@ -2,6 +2,8 @@
  * batches, worker threads parse whole batches with libosip2, and the thread
  * that submits them receives the parsed messages back strictly in the order
  * it submitted them, so everything after this stage stays single-threaded
+ * (a payload marked media is not parsed: it comes back in its place with a
+ * NULL message, so the media stage sees RTP in capture order with SIP)
  * and deterministic. With zero workers it parses inline without copying. */
 #ifndef SIPWATCH_PARSE_POOL_H
 #define SIPWATCH_PARSE_POOL_H

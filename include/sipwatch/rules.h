@@ -34,15 +34,29 @@ typedef struct sw_rules_config {
     unsigned surge_minimum;             /* and at least this many per minute (default 10) */
     unsigned baseline_minutes;          /* minutes of history before judging (default 5) */
     unsigned vanish_percent;            /* registrations below this % of the baseline vanished (default 25) */
+    /* no-audio, one-way-audio, media-stopped */
+    sw_time_us media_timeout;           /* RTP missing this long (default 5 s) */
+    unsigned media_expected;            /* 1: a call with no RTP at all in the capture is no-audio (default 0) */
+    /* poor-quality: per 5 s interval, sustained over poor_intervals of them */
+    unsigned poor_loss_percent;         /* default 5 */
+    unsigned poor_jitter_ms;            /* default 30 */
+    unsigned poor_mos_tenths;           /* default 36 (MOS 3.6) */
+    unsigned poor_intervals;            /* default 2 */
     /* rules switched off by id (comma-separated), or NULL */
     const char *disabled;
 } sw_rules_config;
+
+struct sw_media_call;
 
 typedef struct sw_rule_ctx {
     const sw_rules_config *cfg;
     const sw_correlate_config *corr;
     sw_findings *findings;
     bool capture_losing;            /* the capture dropped packets in the last minute (kernel drops rose) */
+    /* The media stage's state of the event's call (NULL: none, or --no-rtp),
+     * and whether any RTP was seen in the run; set by the app per event. */
+    const struct sw_media_call *media;
+    bool media_on, media_seen;
 } sw_rule_ctx;
 
 typedef void (*sw_rule_fn)(const sw_rule_ctx *ctx, const sw_event *event);
@@ -79,5 +93,10 @@ extern const sw_rule sw_rule_ack_missing;
 extern const sw_rule sw_rule_codec_mismatch;
 extern const sw_rule sw_rule_registration_outage;
 extern const sw_rule sw_rule_error_surge;
+extern const sw_rule sw_rule_one_way_audio;
+extern const sw_rule sw_rule_no_audio;
+extern const sw_rule sw_rule_sdp_private_address;
+extern const sw_rule sw_rule_media_stopped;
+extern const sw_rule sw_rule_poor_quality;
 
 #endif

@@ -11,6 +11,7 @@
 #ifndef SIPWATCH_SIP_MESSAGE_H
 #define SIPWATCH_SIP_MESSAGE_H
 
+#include "sipwatch/sdp.h"
 #include "sipwatch/types.h"
 
 typedef enum sw_sip_method {
@@ -92,6 +93,7 @@ typedef struct sw_sip_msg {
     int sipfrag_status;             /* status of a message/sipfrag body, 0 if none */
     const char *sdp_media;          /* SDP body, summarised: "audio PCMU PCMA telephone-event; image t38" */
     const char *sdp_address;        /* its connection address (c=), session or first media */
+    sw_sdp sdp;                     /* the same SDP, structured for the media stage */
 
     size_t arena_used;
     char arena[SW_SIP_ARENA];

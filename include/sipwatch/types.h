@@ -63,6 +63,9 @@ typedef struct sw_payload {
      * id and source) that exported them, so that the same message from two
      * agents is known for a copy. */
     uint32_t agent;
+    /* Set for a UDP datagram that is not SIP, handed to the media stage: it
+     * rides through the SIP parse pool unparsed, to keep capture order. */
+    uint8_t media;
 } sw_payload;
 
 const char *sw_transport_name(sw_transport t);

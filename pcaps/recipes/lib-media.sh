@@ -1,4 +1,4 @@
-# Helpers for the media recipes (captures in pcaps/pending/ with SIP and
+# Helpers for the media recipes (captures in pcaps/ with SIP and
 # RTP/RTCP).  Source it after lib.sh:
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/lib-media.sh"
 # Adds: a baresip start with its own RTP port range and codec modules,

@@ -9,7 +9,7 @@
 # supports G722 only, which the capture does not show).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-media.sh"
-NAME=pending/media-codec-mismatch
+NAME=media-codec-mismatch
 sw_setup media-codec-mismatch
 sw_media_trap
 sw_media_lo_src 127.0.0.12 127.0.0.11
@@ -25,5 +25,5 @@ sleep 4
 sw_capture_finish "$NAME"
 sw_cmd 5581 "/quit"
 sw_cmd 5583 "/quit"
-sw_expect "$NAME" codec-mismatch
+sw_expect "$NAME" "codec-mismatch warning"
 sw_rtp_streams "$NAME"

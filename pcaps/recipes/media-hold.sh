@@ -10,7 +10,7 @@
 # BYE -> 200.  Expected verdict: none (the gap in the RTP is the hold).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-media.sh"
-NAME=pending/media-hold
+NAME=media-hold
 sw_setup media-hold
 sw_media_trap
 sw_media_lo_src 127.0.0.12 127.0.0.11

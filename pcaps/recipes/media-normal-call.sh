@@ -6,7 +6,7 @@
 # then alice hangs up: BYE -> 200.  Healthy: expected verdict none.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-media.sh"
-NAME=pending/media-normal-call
+NAME=media-normal-call
 sw_setup media-normal-call
 sw_media_trap
 sw_media_lo_src 127.0.0.12 127.0.0.11

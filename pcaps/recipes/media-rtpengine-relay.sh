@@ -11,7 +11,7 @@
 # captured.  Healthy: expected verdict none.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-media.sh"
-NAME=pending/media-rtpengine-relay
+NAME=media-rtpengine-relay
 sw_setup media-rtpengine-relay
 sw_media_trap
 sw_media_port_src 10000-10019 127.0.0.11 111

@@ -9,7 +9,7 @@
 # (counts, loss and jitter still work from the clear RTP headers).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-media.sh"
-NAME=pending/media-srtp-call
+NAME=media-srtp-call
 sw_setup media-srtp-call
 sw_media_trap
 sw_media_lo_src 127.0.0.12 127.0.0.11

@@ -1,12 +1,12 @@
 #!/bin/bash
-# Check the media captures in pcaps/pending/: each opens with tshark, its
+# Check the media captures in pcaps/: each opens with tshark, its
 # .expect counts match what tshark/capinfos report now (finding lines are
 # taken from the .expect itself), and its .rtp-streams file is what the
 # tshark command on its first line prints now.
 # Usage: recipes/verify-media.sh   (exit status 1 on mismatch)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-cd "$here/../pending" || exit 1
+cd "$here/.." || exit 1
 rc=0
 diffs="$(mktemp /tmp/sipwatch-verify-media.XXXXXX)"
 for p in media-*.pcap; do
@@ -17,8 +17,8 @@ for p in media-*.pcap; do
 	if [ ! -f "$n.expect" ] || [ ! -f "$n.rtp-streams" ]; then
 		echo "FAIL $p: no $n.expect or $n.rtp-streams"; rc=1; continue
 	fi
-	mapfile -t findings < <(awk '$1=="finding" {print $2}' "$n.expect")
-	if ! diff <(grep -v '^#' "$n.expect" | sed 's/[[:space:]]*#.*//' | grep .) \
+	mapfile -t findings < <(awk '$1=="finding" {sub(/^finding[ \t]+/, ""); print}' "$n.expect")
+	if ! diff <(grep -v '^#' "$n.expect" | grep -v '^args ' | sed 's/[[:space:]]*#.*//' | grep .) \
 		<("$here/expect.sh" "$p" "${findings[@]}" | grep -v '^#') >"$diffs"; then
 		echo "FAIL $p (.expect):"; sed 's/^/     /' "$diffs"; rc=1; continue
 	fi

@@ -26,6 +26,7 @@ enum {
     OPT_QUIET,
     OPT_ASCII,
     OPT_NO_UI,
+    OPT_NO_RTP,
     OPT_SYSLOG,
     OPT_ALERT_JSON,
     OPT_ALERT_EXEC,
@@ -75,6 +76,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"no-ui", no_argument, NULL, OPT_NO_UI},
+    {"no-rtp", no_argument, NULL, OPT_NO_RTP},
     {"syslog", optional_argument, NULL, OPT_SYSLOG},
     {"alert-json", required_argument, NULL, OPT_ALERT_JSON},
     {"alert-exec", required_argument, NULL, OPT_ALERT_EXEC},
@@ -123,6 +125,7 @@ void sw_options_usage(FILE *out)
           "      --hep-listen [udp:|tcp:]ADDR:PORT  receive HEP v2/v3 from agents (repeatable;\n"
           "                         a bare PORT binds 127.0.0.1); alone or with -i\n"
           "      --hep-password KEY  HEP auth key: required on input, sent on output\n"
+          "      --no-rtp           no media analysis: RTP/RTCP ignored (and, live, filtered out)\n"
           "  A BPF filter after the options replaces the default filter.\n"
           "\n"
           "Output (on a terminal, without these, the dashboard opens):\n"
@@ -486,6 +489,10 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
         case OPT_NO_UI:
             o->no_ui = true;
             break;
+        case OPT_NO_RTP:
+            o->no_rtp = true;
+            o->capture.no_rtp = true;
+            break;
         case OPT_SYSLOG:
             o->alerts.syslog = true;
             if (optarg) {
@@ -731,6 +738,14 @@ static const setting settings[] = {
     {"flows.max", SET_COUNT, IN_CORR(max_flows), "Call-IDs tracked at once"},
     {"flows.idle-timeout", SET_SECONDS, IN_CORR(idle_timeout), "seconds before an idle flow is forgotten"},
     {"sip.t1", SET_MILLIS, IN_CORR(t1), "milliseconds (RFC 3261 T1)"},
+    {"no-audio.seconds", SET_SECONDS, IN_RULES(media_timeout),
+     "seconds without RTP (one or both ways) for no-audio, one-way-audio, media-stopped"},
+    {"no-audio.media-expected", SET_COUNT, IN_RULES(media_expected),
+     "1: the capture sees the media path, so a call without any RTP is no-audio"},
+    {"poor-quality.loss-percent", SET_COUNT, IN_RULES(poor_loss_percent), "packet loss % in an interval"},
+    {"poor-quality.jitter-ms", SET_COUNT, IN_RULES(poor_jitter_ms), "mean jitter in ms"},
+    {"poor-quality.mos-tenths", SET_COUNT, IN_RULES(poor_mos_tenths), "MOS below this / 10 (36 = 3.6)"},
+    {"poor-quality.intervals", SET_COUNT, IN_RULES(poor_intervals), "5 s intervals beyond a threshold: sustained"},
 };
 
 static void *setting_ptr(sw_options *o, const setting *s)

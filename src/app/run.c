@@ -11,6 +11,7 @@
 #include "sipwatch/findings.h"
 #include "sipwatch/hep_listen.h"
 #include "sipwatch/hep_send.h"
+#include "sipwatch/media.h"
 #include "sipwatch/metrics.h"
 #include "sipwatch/monitor.h"
 #include "sipwatch/output.h"
@@ -42,6 +43,8 @@ typedef struct sw_pipeline {
     sw_decoder *decoder;
     sw_parse_pool *parser;
     sw_correlator *correlator;
+    sw_media *media;                /* NULL with --no-rtp */
+    sw_media_stats media_stats;     /* for the summary */
     sw_findings *findings;
     sw_rule_ctx rules;
     sw_sip_stats sip;
@@ -165,6 +168,17 @@ static void publish(sw_pipeline *pl, bool finished)
     memcpy(c.pdd_buckets, pl->calls.pdd_buckets, sizeof c.pdd_buckets);
     c.pdd_count = pl->calls.pdd_count;
     c.pdd_ms_sum = pl->calls.pdd_ms_sum;
+    if (pl->media) {
+        sw_media_stats ms;
+        sw_media_get_stats(pl->media, &ms);
+        c.rtp_packets = ms.rtp_packets;
+        c.rtcp_packets = ms.rtcp_packets;
+        c.media_streams = ms.streams;
+        c.media_calls_evicted = ms.calls_evicted;
+        memcpy(c.mos_bins, ms.mos_buckets, sizeof c.mos_bins);
+        c.mos_count = ms.mos_count;
+        c.mos_sum = ms.mos_sum;
+    }
     const sw_peer_calls *top[10];
     c.ntop_peers = sw_call_stats_top_peers(&pl->calls, top, 10);
     for (unsigned i = 0; i < c.ntop_peers; i++) {
@@ -273,6 +287,10 @@ static bool matches(const sw_pipeline *pl, const sw_sip_msg *m, const sw_payload
 static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
 {
     sw_pipeline *pl = user;
+    if (p->media) {
+        sw_media_datagram(pl->media, p);
+        return;
+    }
     if (p->icmp) {
         /* A request quoted in an ICMP error: news for the correlator, not a SIP message. */
         const sw_sip_msg *quoted = msg;
@@ -318,6 +336,18 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
 {
     sw_call call;
     sw_flow_call(flow, &call);
+    if (pl->media) {
+        sw_media_fill_call(sw_media_find(pl->media, flow->call_id), sw_media_seen(pl->media), &call);
+        static const struct { const char *rule; uint8_t bit; } media_rules[] = {
+            {"one-way-audio", SW_CALL_MP_ONE_WAY}, {"no-audio", SW_CALL_MP_NO_AUDIO},
+            {"sdp-private-address", SW_CALL_MP_PRIVATE_SDP}, {"media-stopped", SW_CALL_MP_STOPPED},
+            {"poor-quality", SW_CALL_MP_POOR},
+        };
+        for (size_t i = 0; i < sizeof media_rules / sizeof media_rules[0]; i++)
+            if (sw_findings_find(pl->findings, media_rules[i].rule, flow->call_id))
+                call.media_problems |= media_rules[i].bit;
+        sw_media_forget(pl->media, flow->call_id);
+    }
     sw_call_stats_add(&pl->calls, &call);
     if (pl->have_match) {
         if (!call.selected)
@@ -358,6 +388,13 @@ static void note_call(sw_pipeline *pl, const sw_event *event)
 static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
+    if (pl->media) {
+        /* The media stage learns from SIP, then rules see both. */
+        if (event->kind == SW_EVENT_MESSAGE && !event->retransmission && event->msg)
+            sw_media_learn(pl->media, event->msg);
+        pl->rules.media = event->flow ? sw_media_find(pl->media, event->flow->call_id) : NULL;
+        pl->rules.media_seen = sw_media_seen(pl->media);
+    }
     sw_rules_evaluate(&pl->rules, event);
     if (pl->dashboard && event->flow && (event->kind == SW_EVENT_MESSAGE || event->kind == SW_EVENT_FLOW_END))
         note_call(pl, event);
@@ -378,6 +415,13 @@ static void on_finding(void *user, const sw_finding *f, sw_finding_change change
 }
 
 static void on_payload(void *user, const sw_payload *p)
+{
+    sw_pipeline *pl = user;
+    sw_parse_pool_submit(pl->parser, p);
+}
+
+/* Non-SIP UDP rides through the parse pool unparsed, to stay in capture order with SIP. */
+static void on_media(void *user, const sw_payload *p)
 {
     sw_pipeline *pl = user;
     sw_parse_pool_submit(pl->parser, p);
@@ -448,6 +492,7 @@ static void pipeline_free(sw_pipeline *pl)
     if (pl->have_match)
         regfree(&pl->match_re);
     sw_correlator_destroy(pl->correlator);
+    sw_media_destroy(pl->media);
     sw_findings_destroy(pl->findings);
     sw_parse_pool_destroy(pl->parser);
     sw_decoder_destroy(pl->decoder);
@@ -520,6 +565,10 @@ static void summarise(sw_pipeline *pl, sw_run_summary *sum)
     sw_correlate_get_stats(pl->correlator, &sum->correlate);
     sw_findings_get_stats(pl->findings, &sum->findings);
     sum->calls = &pl->calls;
+    if (pl->media) {
+        sw_media_get_stats(pl->media, &pl->media_stats);
+        sum->media = &pl->media_stats;
+    }
     sum->only_selected = pl->have_match;
     sum->hep = sw_decoder_hep_stats(pl->decoder);
     sum->hep_listening = pl->hep_listen != NULL;
@@ -691,6 +740,14 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
     pl->rules.cfg = &opt->rules;
     pl->rules.corr = &opt->correlate;
     pl->rules.findings = pl->findings;
+    if (!opt->no_rtp) {
+        sw_media_config mcfg = {.max_calls = 0, .bad_loss_percent = opt->rules.poor_loss_percent,
+                                .bad_jitter_ms = opt->rules.poor_jitter_ms};
+        pl->media = sw_media_create(&mcfg);
+        pl->rules.media_on = pl->media != NULL;
+        if (pl->media && pl->decoder)
+            sw_decoder_set_media(pl->decoder, on_media, pl);
+    }
     if (!pl->decoder || !pl->parser || !pl->correlator || !pl->findings || ((dashboard || opt->metrics) && !pl->monitor)) {
         fprintf(stderr, "sipwatch: out of memory\n");
         pipeline_free(pl);

@@ -41,8 +41,9 @@ void sw_capture_config_default(sw_capture_config *cfg)
 }
 
 /* Non-first IPv4 fragments carry no port, and RTP is most of a PBX's UDP:
- * the default keeps every fragment and tunnel, TCP and SCTP, and UDP unless
- * its payload starts like RTP/RTCP (version 2), which SIP's ASCII never does;
+ * the default keeps every fragment and tunnel, TCP and SCTP, and all UDP
+ * (RTP/RTCP for the media stage); with --no-rtp, UDP unless its payload
+ * starts like RTP/RTCP (version 2), which SIP's ASCII never does;
  * and ICMP destination-unreachable errors, which tell a dead SIP port. */
 char *sw_capture_default_filter(const sw_capture_config *cfg)
 {
@@ -61,8 +62,10 @@ char *sw_capture_default_filter(const sw_capture_config *cfg)
     }
     if (cfg->file)
         return NULL;                /* a saved capture is analysed whole */
-    snprintf(buf, sizeof buf,
-             "tcp or sctp or (udp and not (udp[8] & 0xc0 == 0x80)) or %s or vlan", always);
+    if (!cfg->no_rtp)
+        snprintf(buf, sizeof buf, "tcp or sctp or udp or %s or vlan", always);   /* media analysed too */
+    else
+        snprintf(buf, sizeof buf, "tcp or sctp or (udp and not (udp[8] & 0xc0 == 0x80)) or %s or vlan", always);
     return strdup(buf);
 }
 

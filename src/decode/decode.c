@@ -40,6 +40,8 @@ struct sw_decoder {
     sw_decode_config cfg;
     int dlt;
     sw_payload_fn on_payload;
+    sw_payload_fn on_media;         /* non-SIP UDP datagrams, for the media stage (NULL = off) */
+    void *media_user;
     void *user;
     sw_ipfrag_table *ipfrag;
     sw_tcp_table *tcp;
@@ -194,6 +196,12 @@ void sw_decoder_destroy(sw_decoder *d)
     free(d);
 }
 
+void sw_decoder_set_media(sw_decoder *d, sw_payload_fn on_media, void *user)
+{
+    d->on_media = on_media;
+    d->media_user = user;
+}
+
 bool sw_decode_linktype_supported(int dlt)
 {
     switch (dlt) {
@@ -240,6 +248,13 @@ static void emit_datagram(sw_decoder *d, const ip_ctx *ip, uint16_t sport, uint1
     }
     if (sw_sip_start_line(p, n) != SW_START_YES) {
         d->stats.non_sip_payloads++;
+        if (d->on_media && transport == SW_TRANSPORT_UDP) {
+            sw_payload media = {
+                .ts = d->ts, .frame = d->frame, .transport = transport, .data = p, .len = n, .media = 1,
+                .src = {.ip = ip->src, .port = sport}, .dst = {.ip = ip->dst, .port = dport},
+            };
+            d->on_media(d->media_user, &media);
+        }
         return;
     }
     if (n > d->cfg.max_message_len) {

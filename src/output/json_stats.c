@@ -2,6 +2,7 @@
  * every --json stream. Field names are a public interface (README, man page):
  * add fields freely, never rename or remove one. Built with jansson, so every
  * string from the wire is escaped correctly. */
+#include "sipwatch/media.h"
 #include "sipwatch/output.h"
 #include "sipwatch/timefmt.h"
 
@@ -43,6 +44,24 @@ static json_t *responses_json(const sw_sip_stats *s)
 }
 
 #define J(v) json_integer((json_int_t)(v))
+
+/* The media stage: RTP/RTCP matched to calls, streams, MOS of ended streams. */
+static json_t *media_json(const sw_media_stats *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "rtp_packets", J(m->rtp_packets));
+    json_object_set_new(o, "rtcp_packets", J(m->rtcp_packets));
+    json_object_set_new(o, "unmatched", J(m->unmatched));
+    json_object_set_new(o, "malformed", J(m->malformed));
+    json_object_set_new(o, "calls", J(m->calls));
+    json_object_set_new(o, "calls_evicted", J(m->calls_evicted));
+    json_object_set_new(o, "streams", J(m->streams));
+    json_object_set_new(o, "streams_dropped", J(m->streams_dropped));
+    json_object_set_new(o, "endpoints_dropped", J(m->endpoints_dropped));
+    json_object_set_new(o, "mos_mean", m->mos_count ? json_real((double)(long long)(m->mos_sum / m->mos_count * 100 + 0.5) / 100)
+                                                    : json_null());
+    return o;
+}
 
 /* The calls' KPIs: outcomes by state and status, ASR, NER, PDD, ACD. */
 static json_t *calls_json(const sw_call_stats *cs)
@@ -242,6 +261,8 @@ void sw_json_write_stats(FILE *out, const sw_run_summary *r)
     json_object_set_new(o, "transports", tr);
     if (r->calls)
         json_object_set_new(o, "calls", calls_json(r->calls));
+    if (r->media)
+        json_object_set_new(o, "media", media_json(r->media));
 
     json_t *sip = json_object();
     json_object_set_new(sip, "requests", J(s->requests));

@@ -74,6 +74,31 @@ static void put_rule(FILE *out, const char *id, const uint64_t open[3])
     }
 }
 
+/* Media: packets and streams followed, and the MOS histogram of ended streams. */
+static void render_media(FILE *out, const sw_monitor_counters *c)
+{
+    static const double upper[5] = {2.0, 3.0, 3.5, 4.0, 4.3};
+    put_header(out, "sipwatch_rtp_packets_total", "counter", "RTP packets matched to a call's SDP.");
+    fprintf(out, "sipwatch_rtp_packets_total %llu\n", (unsigned long long)c->rtp_packets);
+    put_header(out, "sipwatch_rtcp_packets_total", "counter", "RTCP packets matched to a call's SDP.");
+    fprintf(out, "sipwatch_rtcp_packets_total %llu\n", (unsigned long long)c->rtcp_packets);
+    put_header(out, "sipwatch_media_streams_total", "counter", "RTP streams (SSRC and direction) followed.");
+    fprintf(out, "sipwatch_media_streams_total %llu\n", (unsigned long long)c->media_streams);
+    put_header(out, "sipwatch_media_calls_evicted_total", "counter",
+               "Calls whose media state was forgotten early because the media table was full.");
+    fprintf(out, "sipwatch_media_calls_evicted_total %llu\n", (unsigned long long)c->media_calls_evicted);
+    put_header(out, "sipwatch_stream_mos", "histogram",
+               "MOS estimate (E-model, from loss and jitter) of the RTP streams of ended calls.");
+    uint64_t cum = 0;
+    for (int i = 0; i < 5; i++) {
+        cum += c->mos_bins[i];
+        fprintf(out, "sipwatch_stream_mos_bucket{le=\"%g\"} %llu\n", upper[i], (unsigned long long)cum);
+    }
+    fprintf(out, "sipwatch_stream_mos_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)c->mos_count);
+    fprintf(out, "sipwatch_stream_mos_sum %.3f\n", c->mos_sum);
+    fprintf(out, "sipwatch_stream_mos_count %llu\n", (unsigned long long)c->mos_count);
+}
+
 /* INVITE calls that ended, by state, and the post-dial-delay histogram. */
 static void render_calls(FILE *out, const sw_monitor_counters *c)
 {
@@ -193,6 +218,7 @@ static void render_counters(FILE *out, const sw_monitor_counters *c)
                "Finding changes not alerted because of the rate limit or a storm.", c->alerts_suppressed);
     render_calls(out, c);
     render_hep(out, c);
+    render_media(out, c);
 }
 
 char *sw_metrics_render(sw_monitor *monitor)

@@ -2,6 +2,7 @@
  * first, each with its summary, where and when, the fix suggestion wrapped
  * to the width, and the key messages; then the run's totals. Written for
  * the support engineer reading a customer's capture. */
+#include "sipwatch/media.h"
 #include "sipwatch/output.h"
 #include "sipwatch/text.h"
 #include "sipwatch/timefmt.h"
@@ -150,6 +151,26 @@ static void write_calls(FILE *out, const sw_call_stats *cs)
     fputc('\n', out);
 }
 
+/* The media section: streams followed, RTP and RTCP matched, MOS. */
+static void write_media(FILE *out, const sw_media_stats *m)
+{
+    fprintf(out, "== Media ==\n\n%llu RTP %s in %llu %s of %llu %s with SDP; %llu RTCP",
+            (unsigned long long)m->rtp_packets, sw_plural(m->rtp_packets, "packet", "packets"),
+            (unsigned long long)m->streams, sw_plural(m->streams, "stream", "streams"),
+            (unsigned long long)m->calls, sw_plural(m->calls, "call", "calls"), (unsigned long long)m->rtcp_packets);
+    if (m->mos_count)
+        fprintf(out, "; mean MOS %.2f over %llu %s", m->mos_sum / m->mos_count, (unsigned long long)m->mos_count,
+                sw_plural(m->mos_count, "stream", "streams"));
+    fputc('\n', out);
+    if (m->unmatched)
+        fprintf(out, "%llu RTP-like datagrams matched no SDP seen (media of calls set up before the capture, "
+                     "or not SIP)\n", (unsigned long long)m->unmatched);
+    if (m->calls_evicted || m->streams_dropped)
+        fprintf(out, "Limits: %llu calls' media forgotten early, %llu streams not followed\n",
+                (unsigned long long)m->calls_evicted, (unsigned long long)m->streams_dropped);
+    fputc('\n', out);
+}
+
 /* The opening verdict: findings, or "no problems" only as far as sipwatch could see. */
 static void write_verdict(FILE *out, size_t n, const unsigned by_sev[3], const sw_blind_spots *blind, int width)
 {
@@ -198,6 +219,8 @@ void sw_report_write(FILE *out, const sw_findings *fs, const sw_run_summary *sum
     }
     if (sum->calls && sum->calls->attempts)
         write_calls(out, sum->calls);
+    if (sum->media && (sum->media->rtp_packets || sum->media->rtcp_packets))
+        write_media(out, sum->media);
     fputs("== Totals ==\n", out);
     sw_text_write_stats(out, sum);
 }

@@ -20,6 +20,11 @@ static const sw_rule *const all_rules[] = {
     &sw_rule_codec_mismatch,
     &sw_rule_registration_outage,
     &sw_rule_error_surge,
+    &sw_rule_one_way_audio,
+    &sw_rule_no_audio,
+    &sw_rule_sdp_private_address,
+    &sw_rule_media_stopped,
+    &sw_rule_poor_quality,
 };
 
 void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *corr)
@@ -40,6 +45,11 @@ void sw_rules_config_default(sw_rules_config *cfg, const sw_correlate_config *co
     cfg->surge_minimum = 10;
     cfg->baseline_minutes = 5;
     cfg->vanish_percent = 25;
+    cfg->media_timeout = 5 * SW_USEC_PER_SEC;
+    cfg->poor_loss_percent = 5;
+    cfg->poor_jitter_ms = 30;
+    cfg->poor_mos_tenths = 36;
+    cfg->poor_intervals = 2;
 }
 
 const sw_rule *const *sw_rules_all(size_t *count)

@@ -22,6 +22,7 @@ enum batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_PARSING, BATCH_DONE };
 typedef struct batch {
     enum batch_state state;
     int count;
+    int sip;                        /* of which SIP (the rest are media datagrams, not parsed) */
     uint8_t *bytes;
     size_t used, cap;
     sw_time_us first_ts;
@@ -65,7 +66,8 @@ static void *worker_main(void *arg)
         b->state = BATCH_PARSING;
         pthread_mutex_unlock(&p->lock);
         for (int i = 0; i < b->count; i++)
-            b->result[i] = sw_sip_parse(&b->payload[i], p->max_len, &b->msg[i]);
+            if (!b->payload[i].media)       /* media datagrams ride along unparsed */
+                b->result[i] = sw_sip_parse(&b->payload[i], p->max_len, &b->msg[i]);
         pthread_mutex_lock(&p->lock);
         b->state = BATCH_DONE;
         pthread_cond_broadcast(&p->done);
@@ -139,6 +141,7 @@ static void consume_ready(sw_parse_pool *p, bool wait)
         pthread_mutex_lock(&p->lock);
         b->state = BATCH_FREE;
         b->count = 0;
+        b->sip = 0;
         b->used = 0;
         p->consume++;
         wait = false;
@@ -152,8 +155,12 @@ static void queue_filling(sw_parse_pool *p)
     batch *b = &p->batches[p->fill % SW_BATCHES];
     if (b->count == 0)
         return;
-    b->state = BATCH_QUEUED;
-    pthread_cond_signal(&p->work);
+    if (b->sip) {
+        b->state = BATCH_QUEUED;
+        pthread_cond_signal(&p->work);
+    } else {
+        b->state = BATCH_DONE;      /* media only: nothing to parse, no worker needed */
+    }
     p->fill++;
     while (p->fill - p->consume >= SW_BATCHES)
         consume_ready(p, true);
@@ -161,6 +168,10 @@ static void queue_filling(sw_parse_pool *p)
 
 void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
 {
+    if (p->inline_msg && payload->media) {
+        p->on_parsed(p->user, payload, SW_SIP_OK, NULL);
+        return;
+    }
     if (p->inline_msg) {
         sw_sip_parse_result r = sw_sip_parse(payload, p->max_len, p->inline_msg);
         p->on_parsed(p->user, payload, r, p->inline_msg);
@@ -191,6 +202,7 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
     if (b->count == 0)
         b->first_ts = payload->ts;
     memcpy(b->bytes + b->used, payload->data, payload->len);
+    b->sip += !payload->media;
     sw_payload *copy = &b->payload[b->count++];
     *copy = *payload;
     copy->data = b->bytes + b->used;

@@ -11,6 +11,8 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 #include <osipparser2/sdp_message.h>
+
+#include "sdp_fill.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -460,6 +462,7 @@ static void summarise_sdp(sw_sip_msg *m)
         if (!addr)
             addr = sdp_message_c_addr_get(sdp, 0, 0);
         m->sdp_address = arena_str(m, addr, 63);
+        sw_sdp_fill(&m->sdp, sdp);
     }
     sdp_message_free(sdp);
 }

@@ -4,7 +4,7 @@ against the capture's .expect file (counts verified with tshark when the
 capture was made; keys: packets, sip_messages, requests.METHOD,
 responses.CODE, ip_fragments_reassembled, tcp_streams), and its findings
 against the `finding RULE [SEVERITY]` lines (`finding none` = a healthy
-capture): the set of rules that fired must be exactly the expected set, a
+capture; an `args ...` line adds sipwatch arguments for that capture): the set of rules that fired must be exactly the expected set, a
 rule given a severity must have that as its worst, and the exit status 1
 exactly when a finding is of warning severity or worse.
 
@@ -27,6 +27,9 @@ def load_expect(path):
             if not line:
                 continue
             key, value = line.split(None, 1)
+            if key == "args":               # extra sipwatch arguments for this capture
+                expect.setdefault("__args", []).extend(value.split())
+                continue
             if key == "finding":
                 expect.setdefault("__findings", set())
                 words = value.split()
@@ -94,7 +97,9 @@ def main():
     sipwatch, pcap, expect_path = sys.argv[1:4]
     keylog = os.path.splitext(pcap)[0] + ".keylog"
     keylog_args = ["--tls-keylog", keylog] if os.path.exists(keylog) else []
-    run = subprocess.run([sipwatch, "-r", pcap, "--json"] + keylog_args, capture_output=True, text=True,
+    expect = load_expect(expect_path)
+    extra = expect.pop("__args", [])
+    run = subprocess.run([sipwatch, "-r", pcap, "--json"] + keylog_args + extra, capture_output=True, text=True,
                          timeout=120)
     if run.returncode not in (0, 1):
         print(f"sipwatch exited {run.returncode}: {run.stderr}")
@@ -104,7 +109,6 @@ def main():
     if stats.get("type") != "stats":
         print("last JSON line is not the stats line")
         return 1
-    expect = load_expect(expect_path)
     want_rules = expect.pop("__findings", None)
     want_severity = expect.pop("__severity", {})
     # Every request and response kind seen must be expected too.

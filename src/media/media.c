@@ -1,0 +1,228 @@
+/* Media stage: the call and endpoint tables. Calls are keyed by a hash of
+ * the Call-ID; every (address, port) a side announces in its SDP, and the
+ * sources latched on when RTP to an announced endpoint comes from elsewhere
+ * (NAT, symmetric RTP, relays), point at their call through a chained hash
+ * with a fixed number of buckets, so one datagram costs one lookup (two
+ * when it misses). RTCP is found on the RTP port + 1. RTP that arrives
+ * before the SDP announcing it is not matched (counted as unmatched): the
+ * SIP stage hands messages on in capture order, so that is only media sent
+ * before its SDP reached the capture point. */
+#include "media_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t media_call_key(const char *call_id)
+{
+    uint64_t h = hash_bytes(0xcbf29ce484222325ULL, call_id, strlen(call_id));
+    return h ? h : 1;
+}
+
+static uint32_t ep_hash(const sw_endpoint *ep)
+{
+    uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ep->ip.bytes, ep->ip.family == 6 ? 16 : 4);
+    h = hash_bytes(h, &ep->port, sizeof ep->port);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool ep_equal(const sw_endpoint *a, const sw_endpoint *b)
+{
+    return a->port == b->port && sw_ip_equal(&a->ip, &b->ip);
+}
+
+sw_media *sw_media_create(const sw_media_config *cfg)
+{
+    sw_media *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cfg = *cfg;
+    m->max_calls = cfg->max_calls ? cfg->max_calls : 16384;
+    m->nbuckets = 1;
+    while (m->nbuckets < m->max_calls * 4)
+        m->nbuckets <<= 1;
+    m->calls = calloc(m->max_calls, sizeof *m->calls);
+    m->call_bucket = malloc(m->nbuckets * sizeof *m->call_bucket);
+    m->call_next = malloc(m->max_calls * sizeof *m->call_next);
+    m->ep_bucket = malloc(m->nbuckets * sizeof *m->ep_bucket);
+    m->ep_next = malloc(m->max_calls * SW_MEDIA_ENDPOINTS * sizeof *m->ep_next);
+    if (!m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next) {
+        sw_media_destroy(m);
+        return NULL;
+    }
+    memset(m->call_bucket, 0xff, m->nbuckets * sizeof *m->call_bucket);
+    memset(m->ep_bucket, 0xff, m->nbuckets * sizeof *m->ep_bucket);
+    return m;
+}
+
+void sw_media_destroy(sw_media *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; m->calls && i < m->max_calls; i++) {
+        if (m->calls[i])
+            free(m->calls[i]->streams);
+        free(m->calls[i]);
+    }
+    free(m->calls);
+    free(m->call_bucket);
+    free(m->call_next);
+    free(m->ep_bucket);
+    free(m->ep_next);
+    free(m);
+}
+
+int32_t media_call_index(const sw_media *m, uint64_t key)
+{
+    for (int32_t i = m->call_bucket[key & (m->nbuckets - 1)]; i >= 0; i = m->call_next[i])
+        if (m->calls[i] && m->calls[i]->key == key)
+            return i;
+    return -1;
+}
+
+const sw_media_call *sw_media_find(const sw_media *m, const char *call_id)
+{
+    if (!m || !call_id)
+        return NULL;
+    int32_t i = media_call_index(m, media_call_key(call_id));
+    return i >= 0 ? m->calls[i] : NULL;
+}
+
+/* Endpoint entry e (call * SW_MEDIA_ENDPOINTS + slot) leaves its chain. */
+static void ep_unlink(sw_media *m, int32_t e)
+{
+    const sw_media_call *mc = m->calls[e / SW_MEDIA_ENDPOINTS];
+    int32_t *p = &m->ep_bucket[ep_hash(&mc->endpoints[e % SW_MEDIA_ENDPOINTS].ep) & (m->nbuckets - 1)];
+    for (; *p >= 0; p = &m->ep_next[*p])
+        if (*p == e) {
+            *p = m->ep_next[e];
+            return;
+        }
+}
+
+int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep)
+{
+    for (int32_t e = m->ep_bucket[ep_hash(ep) & (m->nbuckets - 1)]; e >= 0; e = m->ep_next[e]) {
+        const sw_media_call *mc = m->calls[e / SW_MEDIA_ENDPOINTS];
+        if (ep_equal(&mc->endpoints[e % SW_MEDIA_ENDPOINTS].ep, ep))
+            return e;
+    }
+    return -1;
+}
+
+/* Adds an endpoint to call ci for `side`; one already known elsewhere moves
+ * to this call (ports are reused by later calls). */
+void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, bool latched)
+{
+    sw_media_call *mc = m->calls[ci];
+    if (!ep->port)
+        return;                     /* port 0 marks a free slot: never a live endpoint */
+    int32_t e = media_ep_lookup(m, ep);
+    if (e >= 0) {
+        if (e / SW_MEDIA_ENDPOINTS == ci) {
+            if (!latched)
+                mc->endpoints[e % SW_MEDIA_ENDPOINTS].side = side;
+            return;
+        }
+        ep_unlink(m, e);
+        m->calls[e / SW_MEDIA_ENDPOINTS]->endpoints[e % SW_MEDIA_ENDPOINTS].ep.port = 0;
+    }
+    unsigned slot = 0;
+    while (slot < mc->nendpoints && mc->endpoints[slot].ep.port)
+        slot++;
+    if (slot >= SW_MEDIA_ENDPOINTS) {
+        if (!mc->ep_full)
+            m->stats.endpoints_dropped++;
+        mc->ep_full = true;
+        return;
+    }
+    if (slot == mc->nendpoints)
+        mc->nendpoints++;
+    mc->endpoints[slot].ep = *ep;
+    mc->endpoints[slot].side = side;
+    mc->endpoints[slot].latched = latched;
+    e = ci * SW_MEDIA_ENDPOINTS + (int32_t)slot;
+    uint32_t b = ep_hash(ep) & (m->nbuckets - 1);
+    m->ep_next[e] = m->ep_bucket[b];
+    m->ep_bucket[b] = e;
+}
+
+/* Takes call slot i out of both tables and frees it; its streams' MOS are counted. */
+static void call_remove(sw_media *m, int32_t i)
+{
+    sw_media_call *mc = m->calls[i];
+    for (unsigned s = 0; s < mc->nendpoints; s++)
+        if (mc->endpoints[s].ep.port)
+            ep_unlink(m, i * SW_MEDIA_ENDPOINTS + (int32_t)s);
+    int32_t *p = &m->call_bucket[mc->key & (m->nbuckets - 1)];
+    for (; *p >= 0; p = &m->call_next[*p])
+        if (*p == i) {
+            *p = m->call_next[i];
+            break;
+        }
+    media_count_mos(m, mc);
+    free(mc->streams);
+    free(mc);
+    m->calls[i] = NULL;
+    m->active--;
+}
+
+/* The call's slot, created when absent (the oldest call is evicted when full). */
+int32_t media_call_get(sw_media *m, uint64_t key)
+{
+    int32_t i = media_call_index(m, key);
+    if (i >= 0)
+        return i;
+    if (m->active >= m->max_calls) {
+        int32_t oldest = -1;
+        for (size_t j = 0; j < m->max_calls; j++)
+            if (m->calls[j] && (oldest < 0 || m->calls[j]->order < m->calls[oldest]->order))
+                oldest = (int32_t)j;
+        call_remove(m, oldest);
+        m->stats.calls_evicted++;
+    }
+    while (m->calls[m->free_hint % m->max_calls])
+        m->free_hint++;
+    i = (int32_t)(m->free_hint % m->max_calls);
+    sw_media_call *mc = calloc(1, sizeof *mc);
+    if (!mc)
+        return -1;
+    mc->key = key;
+    mc->order = m->next_order++;
+    m->calls[i] = mc;
+    uint32_t b = key & (m->nbuckets - 1);
+    m->call_next[i] = m->call_bucket[b];
+    m->call_bucket[b] = i;
+    m->active++;
+    m->stats.calls++;
+    return i;
+}
+
+void sw_media_forget(sw_media *m, const char *call_id)
+{
+    if (!m || !call_id)
+        return;
+    int32_t i = media_call_index(m, media_call_key(call_id));
+    if (i >= 0)
+        call_remove(m, i);
+}
+
+void sw_media_get_stats(const sw_media *m, sw_media_stats *out)
+{
+    *out = m->stats;
+    out->active_calls = m->active;
+}
+
+bool sw_media_seen(const sw_media *m)
+{
+    return m && (m->stats.rtp_packets || m->stats.rtcp_packets);
+}

@@ -1,0 +1,105 @@
+/* Media stage: a call's media as its call record shows it (sw_call.media,
+ * streams), and the MOS histogram of ended streams. */
+#include "media_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+double media_stream_mos(const sw_rtp_stream *s)
+{
+    if (!s->rate || s->packets < 2)
+        return 0;
+    return sw_media_mos(s->codec, sw_rtp_loss_percent(s), sw_rtp_jitter_mean_ms(s));
+}
+
+void media_count_mos(sw_media *m, const sw_media_call *mc)
+{
+    static const double upper[5] = {2.0, 3.0, 3.5, 4.0, 4.3};
+    for (unsigned i = 0; i < mc->nstreams; i++) {
+        double mos = media_stream_mos(&mc->streams[i]);
+        if (mos <= 0)
+            continue;
+        unsigned b = 0;
+        while (b < 5 && mos >= upper[b])
+            b++;
+        m->stats.mos_buckets[b]++;
+        m->stats.mos_count++;
+        m->stats.mos_sum += mos;
+    }
+}
+
+static bool announces_audio(const sw_media_call *mc)
+{
+    for (int k = 0; k < 2; k++)
+        for (unsigned i = 0; mc->side[k].have && i < mc->side[k].sdp.nmedia; i++)
+            if (mc->side[k].sdp.media[i].kind == SW_SDP_AUDIO && mc->side[k].sdp.media[i].port)
+                return true;
+    return false;
+}
+
+static void fill_sdp(const sw_media_side *sd, sw_call_sdp *o)
+{
+    memset(o, 0, sizeof *o);
+    if (!sd->have)
+        return;
+    o->present = true;
+    o->ice = sd->sdp.ice;
+    for (unsigned i = 0; i < sd->sdp.nmedia; i++) {
+        const sw_sdp_media *md = &sd->sdp.media[i];
+        o->t38 |= md->t38 && md->port;
+        if (md->kind != SW_SDP_AUDIO || o->audio.port)
+            continue;
+        o->audio.ip = md->addr;
+        o->audio.port = md->port;
+        o->dir = md->dir;
+        o->srtp = md->srtp;
+        size_t used = 0;
+        for (unsigned c = 0; c < md->ncodecs && used + 1 < sizeof o->codecs; c++) {
+            int n = snprintf(o->codecs + used, sizeof o->codecs - used, "%s%s", c ? " " : "", md->codecs[c].name);
+            if (n < 0)
+                break;
+            used += (size_t)n < sizeof o->codecs - used ? (size_t)n : sizeof o->codecs - used - 1;
+        }
+    }
+}
+
+void sw_media_fill_call(const sw_media_call *mc, bool media_seen, sw_call *call)
+{
+    call->media = SW_CALL_MEDIA_NONE;
+    call->nstreams = 0;
+    if (!mc)
+        return;
+    fill_sdp(&mc->side[0], &call->sdp[0]);
+    fill_sdp(&mc->side[1], &call->sdp[1]);
+    call->media_changes = mc->changes;
+    call->reoffers = mc->reoffers;
+    if (!mc->nstreams && !mc->rtcp_packets) {
+        if (announces_audio(mc))
+            call->media = media_seen ? SW_CALL_MEDIA_SEEN : SW_CALL_MEDIA_NOT_CAPTURED;
+        return;
+    }
+    call->media = SW_CALL_MEDIA_SEEN;
+    call->nstreams = mc->nstreams;
+    for (unsigned i = 0; i < mc->nstreams && i < SW_CALL_STREAMS; i++) {
+        const sw_rtp_stream *s = &mc->streams[i];
+        sw_call_stream *o = &call->streams[i];
+        o->src = s->src;
+        o->dst = s->dst;
+        o->ssrc = s->ssrc;
+        memcpy(o->codec, s->codec, sizeof o->codec);
+        o->side = s->side;
+        o->srtp = s->srtp;
+        o->packets = s->packets;
+        o->lost = sw_rtp_lost(s);
+        o->jitter_max_ms = (float)s->jitter_max_ms;
+        o->jitter_mean_ms = (float)sw_rtp_jitter_mean_ms(s);
+        o->mos = (float)media_stream_mos(s);
+        o->first = s->first_ts;
+        o->last = s->last_ts;
+        o->rtcp = s->rtcp_report;
+        o->rtcp_fraction_lost = s->rtcp_fraction_lost;
+        o->rtcp_cum_lost = s->rtcp_cum_lost;
+        o->rtcp_jitter_ms = (float)s->rtcp_jitter_ms;
+        o->rtt_ms = (float)s->rtcp_rtt_ms;
+    }
+}

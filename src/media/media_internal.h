@@ -1,0 +1,29 @@
+/* Media stage (private): the tables shared by its files. */
+#ifndef SIPWATCH_MEDIA_INTERNAL_H
+#define SIPWATCH_MEDIA_INTERNAL_H
+
+#include "sipwatch/media.h"
+
+struct sw_media {
+    size_t max_calls, active;
+    uint32_t nbuckets;              /* power of two, for calls and endpoints alike */
+    sw_media_call **calls;          /* max_calls slots */
+    int32_t *call_bucket, *call_next;
+    int32_t *ep_bucket;             /* chains of call * SW_MEDIA_ENDPOINTS + slot */
+    int32_t *ep_next;
+    size_t free_hint;
+    sw_media_config cfg;
+    uint32_t next_order;
+    sw_media_stats stats;
+};
+
+uint64_t media_call_key(const char *call_id);
+int32_t media_call_index(const sw_media *m, uint64_t key);
+int32_t media_call_get(sw_media *m, uint64_t key);
+int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep);
+void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, bool latched);
+void media_count_mos(sw_media *m, const sw_media_call *mc);
+/* The MOS of one stream (0 when its codec clock is unknown). */
+double media_stream_mos(const sw_rtp_stream *s);
+
+#endif
