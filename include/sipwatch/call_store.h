@@ -32,6 +32,8 @@ typedef struct sw_call_row {
     uint8_t ender;                  /* sw_call_ender */
     bool ended;                     /* the correlator forgot its flow: the record is final */
     bool selected;                  /* one of its messages matched --match */
+    uint8_t media;                  /* sw_call_media */
+    uint8_t media_problems;         /* SW_CALL_MP_ bits */
     uint16_t final_status;
     uint16_t last_status;           /* latest status seen (provisional included) */
     uint8_t nbranches;
@@ -48,6 +50,16 @@ typedef struct sw_call_message {
     char *text;                     /* the message as captured, NUL-terminated; owned by the copy */
     size_t text_len;
 } sw_call_message;
+
+/* A call's media as last noted: each side's SDP and the RTP streams. */
+typedef struct sw_call_media_info {
+    uint8_t media;                  /* sw_call_media */
+    uint8_t problems;               /* SW_CALL_MP_ bits */
+    uint16_t reoffers;
+    sw_call_sdp sdp[2];
+    unsigned nstreams;              /* streams followed (may exceed SW_CALL_STREAMS) */
+    sw_call_stream streams[SW_CALL_STREAMS];
+} sw_call_media_info;
 
 typedef struct sw_call_store_stats {
     uint64_t calls;                 /* rows held now */
@@ -69,11 +81,13 @@ sw_call_store *sw_call_store_create(size_t budget_bytes);
 void sw_call_store_destroy(sw_call_store *s);
 
 /* A message of a call (its record as it stands after the message): updates
- * or creates the call's row and appends the message to the call's chain.
+ * or creates the call's row and appends the message to the call's chain;
+ * when the record carries media (SDP or streams), a snapshot of it too.
  * sdp may be NULL. */
 void sw_call_store_note(sw_call_store *s, const sw_call *call, const sw_evidence *ev, const char *sdp,
                         const char *text, size_t text_len);
-/* The call's record is final (the correlator forgot its flow). */
+/* The call's record is final (the correlator forgot its flow); its media
+ * as the record has it. */
 void sw_call_store_end(sw_call_store *s, const sw_call *call);
 
 /* Bumped on every change: a viewer copies the rows again only when it moved. */
@@ -84,6 +98,9 @@ size_t sw_call_store_rows(const sw_call_store *s, sw_call_row *out, size_t max);
  * sw_call_store_free_messages). Returns the count; 0 when the call is gone. */
 size_t sw_call_store_messages(const sw_call_store *s, uint64_t id, sw_call_message **out);
 void sw_call_store_free_messages(sw_call_message *m, size_t n);
+/* The latest media snapshot of call `id` still held: true and *out filled,
+ * or false (none, or overwritten). */
+bool sw_call_store_media(const sw_call_store *s, uint64_t id, sw_call_media_info *out);
 /* A search of every held message's text for a string (case-insensitive),
  * done in steps so that the store's owner can let go of its lock between
  * them. Set needle, zero the rest; the ids found may repeat (a call whose

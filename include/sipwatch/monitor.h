@@ -126,6 +126,7 @@ int sw_monitor_save_pcap(sw_monitor *m, uint64_t id, const char *path, char *err
 uint64_t sw_monitor_calls_version(sw_monitor *m);
 size_t sw_monitor_get_calls(sw_monitor *m, sw_call_row *out, size_t max);
 size_t sw_monitor_get_call_messages(sw_monitor *m, uint64_t call, sw_call_message **out);
+bool sw_monitor_get_call_media(sw_monitor *m, uint64_t call, sw_call_media_info *out);
 /* Runs a search (see sw_call_store_search_step) to its end, letting go of
  * the lock between steps so that capture never waits long. */
 void sw_monitor_search_calls(sw_monitor *m, sw_call_search *q);

@@ -332,22 +332,32 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
 /* A call's record as it ends (after the rules judged its end, so its
  * findings are named): counted in the KPIs and, with --calls, written; then
  * forgotten. */
+/* The call's media as the media stage has it, and the media problems its
+ * findings name. */
+static void fill_media(sw_pipeline *pl, const sw_flow *flow, sw_call *call)
+{
+    if (!pl->media)
+        return;
+    sw_media_fill_call(sw_media_find(pl->media, flow->call_id), sw_media_seen(pl->media), call);
+    static const struct { const char *rule; uint8_t bit; } media_rules[] = {
+        {"one-way-audio", SW_CALL_MP_ONE_WAY}, {"no-audio", SW_CALL_MP_NO_AUDIO},
+        {"sdp-private-address", SW_CALL_MP_PRIVATE_SDP}, {"media-stopped", SW_CALL_MP_STOPPED},
+        {"poor-quality", SW_CALL_MP_POOR},
+    };
+    for (size_t i = 0; i < sizeof media_rules / sizeof media_rules[0]; i++)
+        if (sw_findings_find(pl->findings, media_rules[i].rule, flow->call_id))
+            call->media_problems |= media_rules[i].bit;
+}
+
 static void call_ended(sw_pipeline *pl, const sw_flow *flow)
 {
     sw_call call;
     sw_flow_call(flow, &call);
-    if (pl->media) {
-        sw_media_fill_call(sw_media_find(pl->media, flow->call_id), sw_media_seen(pl->media), &call);
-        static const struct { const char *rule; uint8_t bit; } media_rules[] = {
-            {"one-way-audio", SW_CALL_MP_ONE_WAY}, {"no-audio", SW_CALL_MP_NO_AUDIO},
-            {"sdp-private-address", SW_CALL_MP_PRIVATE_SDP}, {"media-stopped", SW_CALL_MP_STOPPED},
-            {"poor-quality", SW_CALL_MP_POOR},
-        };
-        for (size_t i = 0; i < sizeof media_rules / sizeof media_rules[0]; i++)
-            if (sw_findings_find(pl->findings, media_rules[i].rule, flow->call_id))
-                call.media_problems |= media_rules[i].bit;
+    fill_media(pl, flow, &call);
+    if (pl->media)
         sw_media_forget(pl->media, flow->call_id);
-    }
+    if (pl->dashboard)
+        sw_monitor_call_ended(pl->monitor, &call);
     sw_call_stats_add(&pl->calls, &call);
     if (pl->have_match) {
         if (!call.selected)
@@ -369,22 +379,19 @@ static void call_ended(sw_pipeline *pl, const sw_flow *flow)
     sw_text_write_call(pl->out, &call, n);
 }
 
-/* Correlator events go to every rule (and, with --calls, ended calls out). */
 /* The dashboard's call list: each message of a call with the call's record
- * as it stands, and the record once final. */
+ * (and media) as it stands; call_ended gives the final record. */
 static void note_call(sw_pipeline *pl, const sw_event *event)
 {
     sw_call call;
     sw_flow_call(event->flow, &call);
-    if (event->kind == SW_EVENT_FLOW_END) {
-        sw_monitor_call_ended(pl->monitor, &call);
-        return;
-    }
+    fill_media(pl, event->flow, &call);
     sw_evidence ev;
     if (sw_flow_evidence(event->flow, &ev, 1) == 1)
         sw_monitor_note_call(pl->monitor, &call, &ev, event->msg);
 }
 
+/* Correlator events go to every rule (and, with --calls, ended calls out). */
 static void on_correlated(void *user, const sw_event *event)
 {
     sw_pipeline *pl = user;
@@ -396,7 +403,7 @@ static void on_correlated(void *user, const sw_event *event)
         pl->rules.media_seen = sw_media_seen(pl->media);
     }
     sw_rules_evaluate(&pl->rules, event);
-    if (pl->dashboard && event->flow && (event->kind == SW_EVENT_MESSAGE || event->kind == SW_EVENT_FLOW_END))
+    if (pl->dashboard && event->flow && event->kind == SW_EVENT_MESSAGE)
         note_call(pl, event);
     if (event->kind == SW_EVENT_FLOW_END)
         call_ended(pl, event->flow);

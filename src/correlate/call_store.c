@@ -18,14 +18,17 @@ typedef struct slot {
     sw_call_row row;
     uint64_t key;                   /* hash of the Call-ID */
     uint64_t last_msg;              /* ring position + 1 of its newest message, 0 = none */
+    uint64_t last_media;            /* ring position + 1 of its newest media snapshot, 0 = none */
     uint32_t bucket_next;           /* next slot in the same hash bucket */
     uint32_t older, newer;          /* age list */
     bool used;
 } slot;
 
-/* A message record in the ring: this header, then the text. */
+/* A record in the ring: this header, then len bytes: a message's text, or
+ * (media) a sw_call_media_info. */
 typedef struct msg_rec {
     uint64_t call;                  /* row id of its call */
+    bool media;                     /* a media snapshot, not a message */
     uint64_t prev;                  /* ring position + 1 of the call's previous message, 0 = none */
     sw_evidence ev;
     char sdp[96];
@@ -207,6 +210,8 @@ static void copy_record(sw_call_row *r, const sw_call *c)
     r->messages = c->messages;
     r->retransmissions = c->retransmissions;
     r->selected = c->selected;
+    r->media = c->media;
+    r->media_problems = c->media_problems;
 }
 
 static slot *row_for(sw_call_store *s, const sw_call *call)
@@ -243,6 +248,36 @@ static bool read_rec(const sw_call_store *s, uint64_t pos, msg_rec *rec)
     return sw_byte_ring_holds(&s->ring, pos, sizeof *rec + rec->len);
 }
 
+/* Appends a record for the slot's call (a message or a media snapshot). */
+static uint64_t append(sw_call_store *s, msg_rec *rec, const void *body)
+{
+    make_room(s, sizeof *rec + rec->len);
+    uint64_t pos = s->ring.written + 1;
+    sw_byte_ring_put(&s->ring, rec, sizeof *rec);
+    sw_byte_ring_put(&s->ring, body, rec->len);
+    return pos;
+}
+
+static void note_media(sw_call_store *s, slot *x, const sw_call *call)
+{
+    if (!call->media && !call->sdp[0].present && !call->sdp[1].present)
+        return;
+    sw_call_media_info m;
+    memset(&m, 0, sizeof m);
+    m.media = call->media;
+    m.problems = call->media_problems;
+    m.reoffers = call->reoffers;
+    memcpy(m.sdp, call->sdp, sizeof m.sdp);
+    m.nstreams = call->nstreams;
+    memcpy(m.streams, call->streams, sizeof m.streams);
+    msg_rec rec;
+    memset(&rec, 0, sizeof rec);
+    rec.call = x->row.id;
+    rec.media = true;
+    rec.len = (uint32_t)sizeof m;
+    x->last_media = append(s, &rec, &m);
+}
+
 void sw_call_store_note(sw_call_store *s, const sw_call *call, const sw_evidence *ev, const char *sdp,
                         const char *text, size_t text_len)
 {
@@ -267,11 +302,9 @@ void sw_call_store_note(sw_call_store *s, const sw_call *call, const sw_evidence
         sw_copy_cut(rec.sdp, sizeof rec.sdp, sdp);
     rec.len = (uint32_t)text_len;
     x->row.stored++;
-    make_room(s, sizeof rec + text_len);
-    x->last_msg = s->ring.written + 1;
-    sw_byte_ring_put(&s->ring, &rec, sizeof rec);
-    sw_byte_ring_put(&s->ring, text, text_len);
+    x->last_msg = append(s, &rec, text);
     s->st.messages_stored++;
+    note_media(s, x, call);
 }
 
 void sw_call_store_end(sw_call_store *s, const sw_call *call)
@@ -284,6 +317,7 @@ void sw_call_store_end(sw_call_store *s, const sw_call *call)
         return;
     copy_record(&s->slots[i].row, call);
     s->slots[i].row.ended = true;
+    note_media(s, &s->slots[i], call);
     s->version++;
 }
 
@@ -388,6 +422,10 @@ bool sw_call_store_search_step(const sw_call_store *s, sw_call_search *q, size_t
     while (q->pos < s->ring.written && done < budget && q->nids < SW_CALL_SEARCH_MAX) {
         msg_rec rec;
         sw_byte_ring_get(&s->ring, q->pos, &rec, sizeof rec);
+        if (rec.media) {
+            q->pos += sizeof rec + rec.len;
+            continue;
+        }
         size_t n = rec.len < sizeof q->text - 1 ? rec.len : sizeof q->text - 1;
         sw_byte_ring_get(&s->ring, q->pos + sizeof rec, q->text, n);
         lower_copy(q->text, q->text, n);
@@ -398,6 +436,17 @@ bool sw_call_store_search_step(const sw_call_store *s, sw_call_search *q, size_t
         done += sizeof rec + rec.len;
     }
     return q->pos >= s->ring.written || q->nids >= SW_CALL_SEARCH_MAX;
+}
+
+bool sw_call_store_media(const sw_call_store *s, uint64_t id, sw_call_media_info *out)
+{
+    const slot *x = slot_by_id(s, id);
+    msg_rec rec;
+    if (!x || !x->last_media || !read_rec(s, x->last_media - 1, &rec) || !rec.media || rec.call != id ||
+        rec.len != sizeof *out)
+        return false;
+    sw_byte_ring_get(&s->ring, x->last_media - 1 + sizeof rec, out, sizeof *out);
+    return true;
 }
 
 void sw_call_store_get_stats(const sw_call_store *s, sw_call_store_stats *st)

@@ -372,6 +372,14 @@ size_t sw_monitor_get_call_messages(sw_monitor *m, uint64_t call, sw_call_messag
     return n;
 }
 
+bool sw_monitor_get_call_media(sw_monitor *m, uint64_t call, sw_call_media_info *out)
+{
+    pthread_mutex_lock(&m->lock);
+    bool ok = m->calls && sw_call_store_media(m->calls, call, out);
+    pthread_mutex_unlock(&m->lock);
+    return ok;
+}
+
 void sw_monitor_search_calls(sw_monitor *m, sw_call_search *q)
 {
     for (;;) {

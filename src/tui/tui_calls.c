@@ -85,18 +85,22 @@ static void rebuild(tui *t)
 /* ---- drawing --------------------------------------------------------------------- */
 
 typedef struct cols {
-    int time, method, from, to, route, msgs, state, dur;
+    int time, method, from, to, route, msgs, state, dur, media;
 } cols;
 
 static cols layout(int width)
 {
-    cols c = {.time = 8, .method = 9, .msgs = 5, .state = 16, .dur = 8};
-    int fixed = 2 + c.time + c.method + c.msgs + c.state + c.dur + 7;
+    cols c = {.time = 8, .method = 9, .msgs = 5, .state = 16, .dur = 8, .media = 7};
+    int fixed = 2 + c.time + c.method + c.msgs + c.state + c.dur + c.media + 8;
     int rest = width - fixed;
     if (rest < 30) {
         c.dur = 0;
         c.method = 7;
         rest += 9 + 2;
+    }
+    if (rest < 30) {
+        c.media = 0;
+        rest += 8;
     }
     if (rest < 18)
         rest = 18;
@@ -123,9 +127,9 @@ static void draw_head(tui *t, int y, const cols *c)
     char head[512];
     char route[64];
     snprintf(route, sizeof route, "%s %s %s", names[TUI_CC_SRC], t->utf8 ? "\u2192" : "->", names[TUI_CC_DST]);
-    snprintf(head, sizeof head, "  %-*s %-*s %-*.*s %-*.*s %-*.*s %*s %-*s %*s", c->time, names[0], c->method,
+    snprintf(head, sizeof head, "  %-*s %-*s %-*.*s %-*.*s %-*.*s %*s %-*s %*s %-*s", c->time, names[0], c->method,
              names[1], c->from, c->from, names[2], c->to, c->to, names[3], c->route, c->route, route, c->msgs,
-             names[6], c->state, names[7], c->dur, c->dur ? names[8] : "");
+             names[6], c->state, names[7], c->dur, c->dur ? names[8] : "", c->media, c->media ? "Media" : "");
     tui_put(y, 0, t->cols, head, a);
 }
 
@@ -177,8 +181,15 @@ static void draw_row(tui *t, int y, const sw_call_row *r, const cols *c, bool cu
     x += c->msgs + 1;
     tui_put(y, x, c->state, state, cursor ? base : tui_attr(t, row_role(r)));
     x += c->state + 1;
-    if (c->dur)
+    if (c->dur) {
         tui_putf(y, x, c->dur, base, "%*s", c->dur, dur);
+        x += c->dur + 1;
+    }
+    if (c->media) {
+        const char *m = tui_call_media_text(r);
+        bool bad = r->media_problems != 0;
+        tui_put(y, x, c->media, m, cursor ? base : bad ? tui_attr(t, TUI_A_CRIT) | A_BOLD : tui_attr(t, TUI_A_DIM));
+    }
 }
 
 static void draw_title(tui *t, int y)

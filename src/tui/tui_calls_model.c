@@ -17,7 +17,7 @@ const char *tui_call_col_name(tui_call_col c)
 static int parse_term(tui_call_filter *f, const char *tok, char *err, size_t errlen)
 {
     static const struct { const char *name; char key; } keys[] = {
-        {"state", 's'}, {"method", 'm'}, {"status", 'c'}, {"addr", 'a'}, {"user", 'u'}};
+        {"state", 's'}, {"method", 'm'}, {"status", 'c'}, {"addr", 'a'}, {"user", 'u'}, {"media", 'd'}};
     if (strcasecmp(tok, "has:finding") == 0 || strcasecmp(tok, "has:findings") == 0) {
         f->has_finding = true;
         return 0;
@@ -35,7 +35,7 @@ static int parse_term(tui_call_filter *f, const char *tok, char *err, size_t err
             if ((size_t)(colon - tok) == strlen(keys[i].name) && strncasecmp(tok, keys[i].name, strlen(keys[i].name)) == 0)
                 key = keys[i].key;
         if (!key) {
-            snprintf(err, errlen, "unknown term '%.*s:' (state method status addr user has:finding)",
+            snprintf(err, errlen, "unknown term '%.*s:' (state method status addr user media has:finding)",
                      (int)(colon - tok), tok);
             return -1;
         }
@@ -89,6 +89,22 @@ const char *tui_call_state_text(const sw_call_row *r, char *buf, size_t len)
     return buf;
 }
 
+const char *tui_call_media_text(const sw_call_row *r)
+{
+    static const struct { uint8_t bit; const char *word; } problems[] = {
+        {SW_CALL_MP_ONE_WAY, "1-way"}, {SW_CALL_MP_NO_AUDIO, "no-rtp"}, {SW_CALL_MP_STOPPED, "stopped"},
+        {SW_CALL_MP_POOR, "poor"}, {SW_CALL_MP_PRIVATE_SDP, "private"},
+    };
+    for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
+        if (r->media_problems & problems[i].bit)
+            return problems[i].word;
+    switch (r->media) {
+    case SW_CALL_MEDIA_NOT_CAPTURED: return "n/c";
+    case SW_CALL_MEDIA_SEEN: return "ok";
+    default: return "";
+    }
+}
+
 double tui_call_duration(const sw_call_row *r)
 {
     if (!r->answer)
@@ -115,6 +131,8 @@ static bool term_holds(const sw_call_row *r, char key, const char *v, int code)
         return contains(a, v) || contains(b, v);
     case 'u':
         return contains(r->from_user, v) || contains(r->to_user, v) || contains(r->from_display, v);
+    case 'd':
+        return strcasecmp(tui_call_media_text(r), v) == 0;
     default:
         sw_endpoint_format(&r->src, a, sizeof a);
         sw_endpoint_format(&r->dst, b, sizeof b);

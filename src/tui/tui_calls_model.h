@@ -1,6 +1,6 @@
 /* The Calls view's list without ncurses, so the unit tests reach it: the
  * filter expression (state:, method:, status:, addr:, user:, has:finding
- * and plain words), the sort columns, and the selection of rows to show. */
+ * media:, and plain words), the sort columns, and the selection of rows. */
 #ifndef SIPWATCH_TUI_CALLS_MODEL_H
 #define SIPWATCH_TUI_CALLS_MODEL_H
 
@@ -23,7 +23,7 @@ typedef struct tui_call_filter {
     char text[128];                 /* as typed, for the status line */
     int nterms;
     struct {
-        char key;                   /* 's'tate 'm'ethod 'c'ode class 'a'ddr 'u'ser 'w'ord */
+        char key;                   /* 's'tate 'm'ethod 'c'ode class 'a'ddr 'u'ser me'd'ia 'w'ord */
         char value[48];
         int code;                   /* status: 4 for "4xx", 486 for "486" */
     } terms[TUI_CALL_FILTER_TERMS];
@@ -32,7 +32,7 @@ typedef struct tui_call_filter {
 } tui_call_filter;
 
 /* Parses "state:busy method:invite status:4xx addr:10.1.2.3 user:1001
- * has:finding bob". Every term must hold (AND). Returns 0, or -1 with a
+ * media:1-way has:finding bob". Every term must hold (AND). Returns 0, or -1 with a
  * one-line reason in err. */
 int tui_call_filter_parse(tui_call_filter *f, const char *text, char *err, size_t errlen);
 /* has_finding_fn tells whether a call has a finding (NULL: none has). */
@@ -41,6 +41,9 @@ bool tui_call_matches(const sw_call_row *r, const tui_call_filter *f, tui_has_fi
 
 /* The row's state as the list shows it: "busy 486", "answered", "in-progress". */
 const char *tui_call_state_text(const sw_call_row *r, char *buf, size_t len);
+/* The call's media in a word for the list: "" (no SDP), "n/c" (RTP not
+ * captured), "ok", "1-way", "no-rtp", "stopped", "poor", "private". */
+const char *tui_call_media_text(const sw_call_row *r);
 /* Seconds from answer to end, or -1 when not answered. */
 double tui_call_duration(const sw_call_row *r);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipwatch/sdp.h"
 #include "sipwatch/timefmt.h"
 
 /* ---- the finding and its messages ------------------------------------------ */
@@ -127,6 +128,7 @@ void tui_detail_refresh(tui *t)
 {
     if (t->detail_call) {
         refresh_call(t);
+        t->have_media = sw_monitor_get_call_media(t->mon, t->detail_call, &t->media);
         return;
     }
     const sw_finding *f = NULL;
@@ -140,6 +142,7 @@ void tui_detail_refresh(tui *t)
     t->detail_gone = false;
     t->detail = *f;
     const sw_call_row *row = f->call_id[0] ? tui_call_by_callid(t, f->call_id) : NULL;
+    t->have_media = row && sw_monitor_get_call_media(t->mon, row->id, &t->media);
     bool call_grew = row && row->messages != t->msgs_call_messages;
     if (t->msgs && t->msgs_updates == f->updates && !call_grew)
         return;
@@ -228,6 +231,51 @@ static void fmt_party(const char *display, const char *user, const char *host, c
              display[0] ? ">" : "");
 }
 
+/* The call's media: each side's SDP, then each RTP stream with its loss,
+ * jitter and MOS; or why there is none. */
+static void doc_media(const tui *t, doc *d, int width)
+{
+    if (!t->have_media)
+        return;
+    const sw_call_media_info *m = &t->media;
+    char buf[512], ep[SW_ENDPOINT_STRLEN], ep2[SW_ENDPOINT_STRLEN];
+    doc_push(d, "Media:", 6, 0, TUI_A_SECTION);
+    static const char *const side[2] = {"caller", "callee"};
+    for (int i = 0; i < 2; i++) {
+        const sw_call_sdp *s = &m->sdp[i];
+        if (!s->present)
+            continue;
+        snprintf(buf, sizeof buf, "SDP %s: %s %s %s%s%s%s", side[i], sw_endpoint_format(&s->audio, ep, sizeof ep),
+                 s->codecs, sw_sdp_dir_name((sw_sdp_dir)s->dir), s->t38 ? " T.38" : "", s->srtp ? " SRTP" : "",
+                 s->ice ? " ICE" : "");
+        doc_para(t, d, buf, 2, width, TUI_A_NORMAL);
+    }
+    if (m->media == SW_CALL_MEDIA_NOT_CAPTURED)
+        doc_para(t, d, "RTP: media not captured (no RTP at all in this capture)", 2, width, TUI_A_DIM);
+    unsigned n = m->nstreams < SW_CALL_STREAMS ? m->nstreams : SW_CALL_STREAMS;
+    if (m->media == SW_CALL_MEDIA_SEEN && !n)
+        doc_para(t, d, "RTP: none seen for this call", 2, width, TUI_A_WARN);
+    for (unsigned i = 0; i < n; i++) {
+        const sw_call_stream *s = &m->streams[i];
+        double pct = s->packets + (s->lost > 0 ? (uint64_t)s->lost : 0)
+                         ? 100.0 * (double)s->lost / (double)(s->packets + (s->lost > 0 ? (uint64_t)s->lost : 0))
+                         : 0;
+        int o = snprintf(buf, sizeof buf, "RTP from %s: %s %s %s  %s  %llu packets, lost %lld (%.1f%%), jitter %.1f/%.1f ms",
+                         side[s->side ? 1 : 0], sw_endpoint_format(&s->src, ep, sizeof ep), t->utf8 ? "\u2192" : "->",
+                         sw_endpoint_format(&s->dst, ep2, sizeof ep2), s->codec[0] ? s->codec : "?",
+                         (unsigned long long)s->packets, (long long)s->lost, pct, s->jitter_mean_ms, s->jitter_max_ms);
+        if (s->mos > 0)
+            o += snprintf(buf + o, sizeof buf - (size_t)o, ", MOS %.1f", s->mos);
+        if (s->rtt_ms >= 0 && s->rtcp)
+            snprintf(buf + o, sizeof buf - (size_t)o, ", RTT %.0f ms", s->rtt_ms);
+        doc_para(t, d, buf, 2, width, s->mos > 0 && s->mos < 3.6 ? TUI_A_WARN : TUI_A_NORMAL);
+    }
+    if (m->nstreams > n) {
+        snprintf(buf, sizeof buf, "... and %u more streams", m->nstreams - n);
+        doc_para(t, d, buf, 2, width, TUI_A_DIM);
+    }
+}
+
 /* A call's facts: parties, outcome, delays, message counts, findings. */
 static void build_call_doc(const tui *t, doc *d, int width)
 {
@@ -276,6 +324,7 @@ static void build_call_doc(const tui *t, doc *d, int width)
         }
     if (nf)
         doc_para(t, d, buf, 0, width, TUI_A_WARN);
+    doc_media(t, d, width);
     snprintf(buf, sizeof buf, "Call-ID: %s", c->call_id);
     doc_para(t, d, buf, 0, width, TUI_A_DIM);
 }
@@ -318,6 +367,7 @@ static void build_doc(const tui *t, doc *d, int width)
         if (o)
             doc_para(t, d, buf, 2, width, TUI_A_NORMAL);
     }
+    doc_media(t, d, width);
     if (f->call_id[0]) {
         snprintf(buf, sizeof buf, "Call-ID: %s", f->call_id);
         doc_para(t, d, buf, 2, width, TUI_A_DIM);

@@ -135,6 +135,8 @@ typedef struct tui {
     uint64_t detail_id;
     uint64_t detail_call;           /* the call shown (0: a finding is) */
     sw_call_row call;               /* ... as last copied */
+    sw_call_media_info media;       /* the shown call's media (have_media) */
+    bool have_media;
     sw_finding detail;              /* the finding shown, as last copied */
     bool detail_gone;               /* no longer in the monitor */
     sw_monitor_message *msgs;

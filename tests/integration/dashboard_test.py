@@ -6,9 +6,9 @@ the text and severity filters, pause, help, saving a pcap, a window resize,
 and that quitting (or a signal, or losing the terminal) restores the
 terminal; and the Calls view: every dialog listed, the search through the
 messages, the whole flow of a call, filters, saving selected calls as a pcap
-that tshark reads with the same SIP messages.
+that tshark reads with the same SIP messages; a call's media (one-way audio).
 
-usage: dashboard_test.py SIPWATCH PCAPS_DIR [80x24 | 200x50 | ascii | signal | hangup | truncated | calls]
+usage: dashboard_test.py SIPWATCH PCAPS_DIR [80x24 | 200x50 | ascii | signal | hangup | truncated | calls | media]
 Exit 0 = pass, 1 = fail, 77 = skipped (tmux not installed).
 """
 import os
@@ -342,6 +342,23 @@ def calls_flow(pane, status, cwd, pcap):
     expect(read_status(status) == 0, "quit")
 
 
+def media_flow(pane, status):
+    """The Calls view marks a call whose audio went one way, and its detail
+    shows both SDPs and the one RTP stream."""
+    pane.wait_for("analysed")
+    pane.keys("Tab")
+    screen = pane.wait_for("Calls: 1", "Media")
+    row = line_with(screen, "INVITE", "alice", "bob")
+    expect(row is not None and "1-way" in row and row.lstrip().startswith("!"), "the call marked 1-way", screen)
+    pane.keys("Enter")
+    screen = pane.wait_for("Media:", "SDP caller", "SDP callee", "RTP from caller")
+    expect(line_with(screen, "RTP from caller", "PCMU", "MOS") is not None, "the stream's codec and MOS", screen)
+    expect("RTP from callee" not in screen, "no stream from the callee", screen)
+    expect("one-way-audio" in screen, "the finding named on the call", screen)
+    pane.keys("q")
+    expect(read_status(status) == 0, "quit")
+
+
 def signal_flow(pane, status, hangup):
     pane.wait_for("auth-loop", "analysed")
     pid = sipwatch_pid(pane)
@@ -373,6 +390,9 @@ def main():
     pcap = os.path.abspath(os.path.join(pcaps, "register-wrong-password-udp.pcap"))
     if mode == "calls":
         pcap = os.path.abspath(os.path.join(pcaps, "server-503-burst-udp.pcap"))
+    if mode == "media":
+        pcap = os.path.abspath(os.path.join(pcaps, "media-one-way-audio.pcap"))
+        width, height = 170, 45
     cwd = tempfile.mkdtemp(prefix="sw-dashboard-")
     status = os.path.join(cwd, "status")
     name = "swdash%d%s" % (os.getpid(), mode.replace("x", "_"))
@@ -394,6 +414,8 @@ def main():
             signal_flow(pane, status, mode == "hangup")
         elif mode == "calls":
             calls_flow(pane, status, cwd, pcap)
+        elif mode == "media":
+            media_flow(pane, status)
         elif mode == "truncated":
             # The warning that the file is cut is in the header, as in the report.
             pane.wait_for("analysed", "Not inspected", "capture file truncated")

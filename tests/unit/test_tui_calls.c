@@ -1,6 +1,7 @@
 /* Unit tests for the dashboard Calls view's list: filter expressions
  * (state, method, status class, address, user, has:finding, plain words,
- * bad terms), a search result limiting the list, sorting by columns. */
+ * bad terms), a search result limiting the list, sorting by columns, the
+ * media word. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,11 +93,32 @@ static void test_sort_by_columns(void **state)
     assert_string_equal(tui_call_state_text(&rows[1], buf, sizeof buf), "completed");
 }
 
+static void test_media_word_and_filter(void **state)
+{
+    (void)state;
+    sw_call_row rows[3] = {row(1, "INVITE", "a", SW_CALL_COMPLETED, 200), row(2, "INVITE", "b", SW_CALL_COMPLETED, 200),
+                           row(3, "INVITE", "c", SW_CALL_COMPLETED, 200)};
+    rows[0].media = SW_CALL_MEDIA_SEEN;
+    rows[1].media = SW_CALL_MEDIA_SEEN;
+    rows[1].media_problems = SW_CALL_MP_ONE_WAY | SW_CALL_MP_PRIVATE_SDP;
+    rows[2].media = SW_CALL_MEDIA_NOT_CAPTURED;
+    assert_string_equal(tui_call_media_text(&rows[0]), "ok");
+    assert_string_equal(tui_call_media_text(&rows[1]), "1-way");
+    assert_string_equal(tui_call_media_text(&rows[2]), "n/c");
+    const sw_call_row *out[3];
+    tui_call_filter f;
+    char err[128];
+    assert_int_equal(tui_call_filter_parse(&f, "media:1-WAY", err, sizeof err), 0);
+    assert_int_equal(tui_select_calls(rows, 3, &f, NULL, NULL, NULL, 0, TUI_CC_START, false, out), 1);
+    assert_int_equal(out[0]->id, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filter_expressions),
         cmocka_unit_test(test_sort_by_columns),
+        cmocka_unit_test(test_media_word_and_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
