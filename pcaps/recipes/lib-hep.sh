@@ -34,6 +34,12 @@ hep_kamailio() {
 # connections and bytes in its log), for at most 300 s
 hep_collector() {
 	local name="$1" addr="$2" port="$3" proto="${4:-udp}"
+	if [ -n "${HEP_COLLECTOR_SIPWATCH:-}" ]; then
+		# sipwatch itself is the collector: its JSON Lines go to the log
+		sw_bg "$name" timeout 300 "$HEP_COLLECTOR_SIPWATCH" --hep-listen "$proto:$addr:$port" --json
+		sleep 1
+		return
+	fi
 	sw_bg "$name" timeout 300 python3 -u -c '
 import socket, sys, threading
 addr, port, proto = sys.argv[1], int(sys.argv[2]), sys.argv[3]

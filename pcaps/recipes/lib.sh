@@ -9,7 +9,9 @@
 set -euo pipefail
 
 SW_RECIPES="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SW_PCAPS="$(cd "$SW_RECIPES/.." && pwd)"
+# where captures are written: pcaps/, or SW_PCAPS_OUT (a run that checks
+# rather than records, such as hep-kamailio-live.sh)
+SW_PCAPS="${SW_PCAPS_OUT:-$(cd "$SW_RECIPES/.." && pwd)}"
 SW_NS=""
 SW_WORK=""
 SW_KEEP="${SW_KEEP:-0}"        # SW_KEEP=1 keeps the temp dir for debugging
