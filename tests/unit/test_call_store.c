@@ -88,7 +88,7 @@ static void test_full_store_evicts_oldest_finished(void **state)
     sw_call_store_get_stats(s, &st);
     size_t cap = st.capacity;
     assert_true(cap > 10);
-    char ids[4096][24];
+    char ids[4096][32];
     size_t total = cap + 1;
     assert_true(total < 4096);
     for (size_t i = 0; i < cap; i++) {
