@@ -174,11 +174,27 @@ def stop(proc, timeout=10):
             proc.wait()
 
 
+def bound(port, proto):
+    """Whether a socket is bound (UDP) or listening (TCP) on port, from
+    /proc/net (no dependence on ss or netstat being installed)."""
+    want = ":%04X" % port
+    for table in (proto, proto + "6"):
+        try:
+            with open("/proc/net/" + table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if cols[1].endswith(want) and (proto == "udp" or cols[3] == "0A"):
+                        return True
+        except OSError:
+            continue
+    return False
+
+
 def wait_bound(port, proto="udp", seconds=5):
     end = time.time() + seconds
     while time.time() < end:
-        out = subprocess.run(["ss", "-lnu" if proto == "udp" else "-lnt"], capture_output=True, text=True).stdout
-        if f":{port} " in out:
+        if bound(port, proto):
             return True
         time.sleep(0.05)
     return False
