@@ -5,6 +5,7 @@
  * until a link points at bytes the ring has overwritten. */
 #include "sipwatch/call_store.h"
 #include "sipwatch/byte_ring.h"
+#include "sipwatch/hash.h"
 #include "sipwatch/text.h"
 
 #include <ctype.h>
@@ -50,10 +51,7 @@ struct sw_call_store {
 
 static uint64_t key_of(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; s && *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
+    return sw_fnv_str(SW_FNV_SEED, s);
 }
 
 sw_call_store *sw_call_store_create(size_t budget)

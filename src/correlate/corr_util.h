@@ -5,19 +5,17 @@
 #define SIPWATCH_CORR_UTIL_H
 
 #include "sipwatch/correlate.h"
+#include "sipwatch/hash.h"
 #include "sipwatch/text.h"
 
 #include <string.h>
 
-#define FNV_SEED 14695981039346656037ULL
+#define FNV_SEED SW_FNV_SEED
 
 /* Folds len bytes into the FNV-1a hash h. */
 static inline uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    return h;
+    return sw_fnv_bytes(h, data, len);
 }
 
 /* Folds a string and its terminator (NULL hashes apart from "") into h. */

@@ -712,11 +712,7 @@ static bool agent_copy(sw_correlator *c, const sw_sip_msg *m)
         ends[k * 19 + 17] = (uint8_t)(ep[k]->port >> 8);
         ends[k * 19 + 18] = (uint8_t)ep[k]->port;
     }
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < sizeof ends; i++)
-        h = (h ^ ends[i]) * 1099511628211ULL;
-    for (size_t i = 0; i < m->raw_len; i++)
-        h = (h ^ m->raw[i]) * 1099511628211ULL;
+    uint64_t h = hash_bytes(hash_bytes(FNV_SEED, ends, sizeof ends), m->raw, m->raw_len);
     struct agent_copy *e = &c->copies[h & (SW_AGENT_COPIES - 1)];
     sw_time_us gap = e->ts > m->ts ? e->ts - m->ts : m->ts - e->ts;
     if (e->hash == h && e->agent != m->agent && gap < SW_AGENT_COPY_WINDOW)

@@ -8,30 +8,21 @@
  * SIP stage hands messages on in capture order, so that is only media sent
  * before its SDP reached the capture point. */
 #include "media_internal.h"
+#include "sipwatch/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 uint64_t media_call_key(const char *call_id)
 {
-    uint64_t h = hash_bytes(0xcbf29ce484222325ULL, call_id, strlen(call_id));
+    uint64_t h = sw_fnv_str(SW_FNV_SEED, call_id);
     return h ? h : 1;
 }
 
 static uint32_t ep_hash(const sw_endpoint *ep)
 {
-    uint64_t h = hash_bytes(0xcbf29ce484222325ULL, ep->ip.bytes, ep->ip.family == 6 ? 16 : 4);
-    h = hash_bytes(h, &ep->port, sizeof ep->port);
+    uint64_t h = sw_fnv_bytes(SW_FNV_SEED, ep->ip.bytes, ep->ip.family == 6 ? 16 : 4);
+    h = sw_fnv_bytes(h, &ep->port, sizeof ep->port);
     return (uint32_t)(h ^ (h >> 32));
 }
 

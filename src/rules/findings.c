@@ -5,6 +5,7 @@
  * rewritten, and the identity a finding was opened with (Call-ID, endpoints,
  * first seen) never changes. */
 #include "sipwatch/findings.h"
+#include "sipwatch/hash.h"
 #include "sipwatch/text.h"
 
 #include <stddef.h>
@@ -85,13 +86,8 @@ size_t sw_findings_open_count(const sw_findings *fs, const char *rule)
 
 static uint64_t key_hash(const char *rule, const char *key)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (const char *p = rule; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const char *p = key; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-    return h;
+    uint64_t h = sw_fnv_bytes(sw_fnv_str(SW_FNV_SEED, rule), "\xff", 1);
+    return sw_fnv_str(h, key);
 }
 
 sw_findings *sw_findings_create(size_t max_findings, sw_finding_fn listener, void *user)
@@ -149,9 +145,7 @@ static void unhash(sw_findings *fs, entry *e)
 
 static uint64_t call_hash(const char *call_id)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (const char *p = call_id; *p; p++)
-        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    uint64_t h = sw_fnv_str(SW_FNV_SEED, call_id);
     return h ? h : 1;
 }
 

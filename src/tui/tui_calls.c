@@ -11,16 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipwatch/hash.h"
 #include "sipwatch/timefmt.h"
 
 /* ---- the shown list ---------------------------------------------- */
 
 static uint64_t key_of(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
+    return sw_fnv_str(SW_FNV_SEED, s);
 }
 
 static int cmp_key(const void *a, const void *b)
