@@ -373,13 +373,12 @@ static tui_action calls_key(tui *t, int ch, int h)
     if (t->cprompt)
         return prompt_key(t, ch);
     int page = h > 4 ? h - 3 : 1;
+    long to;
+    if (tui_list_key(ch, t->ccur, t->ncsel, page, false, &to)) {
+        move_to(t, to);
+        return TUI_HANDLED;
+    }
     switch (ch) {
-    case KEY_UP: case 'k': move_to(t, (long)t->ccur - 1); return TUI_HANDLED;
-    case KEY_DOWN: case 'j': move_to(t, (long)t->ccur + 1); return TUI_HANDLED;
-    case KEY_PPAGE: move_to(t, (long)t->ccur - page); return TUI_HANDLED;
-    case KEY_NPAGE: move_to(t, (long)t->ccur + page); return TUI_HANDLED;
-    case KEY_HOME: case 'g': move_to(t, 0); return TUI_HANDLED;
-    case KEY_END: case 'G': move_to(t, (long)t->ncsel - 1); return TUI_HANDLED;
     case ' ': toggle_mark(t); return TUI_HANDLED;
     case '\n':
     case '\r':

@@ -683,13 +683,10 @@ static tui_action detail_key(tui *t, int ch, int h)
         case KEY_END: case 'G': t->text_scroll = 1 << 20; return TUI_HANDLED;
         }
     } else {
-        switch (ch) {
-        case KEY_UP: case 'k': move_msg(t, -1); return TUI_HANDLED;
-        case KEY_DOWN: case 'j': move_msg(t, 1); return TUI_HANDLED;
-        case KEY_PPAGE: move_msg(t, -page); return TUI_HANDLED;
-        case KEY_NPAGE: case ' ': move_msg(t, page); return TUI_HANDLED;
-        case KEY_HOME: case 'g': move_msg(t, -(1L << 30)); return TUI_HANDLED;
-        case KEY_END: case 'G': move_msg(t, 1L << 30); return TUI_HANDLED;
+        long to;
+        if (tui_list_key(ch, t->mcur, evidence_count(t), page, true, &to)) {
+            move_msg(t, to - (long)t->mcur);
+            return TUI_HANDLED;
         }
     }
     switch (ch) {

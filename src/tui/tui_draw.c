@@ -193,6 +193,22 @@ tui_list_hit tui_list_mouse(const MEVENT *ev, int y, int rows, size_t top, size_
     return hit;
 }
 
+bool tui_list_key(int ch, size_t cur, size_t n, int page, bool space_pages, long *to)
+{
+    switch (ch) {
+    case KEY_UP: case 'k': *to = (long)cur - 1; return true;
+    case KEY_DOWN: case 'j': *to = (long)cur + 1; return true;
+    case KEY_PPAGE: *to = (long)cur - page; return true;
+    case KEY_NPAGE: *to = (long)cur + page; return true;
+    case KEY_HOME: case 'g': *to = 0; return true;
+    case KEY_END: case 'G': *to = (long)n - 1; return true;
+    case ' ':
+        *to = (long)cur + page;
+        return space_pages;
+    }
+    return false;
+}
+
 int tui_edit_key(char *buf, size_t cap, int ch)
 {
     size_t len = strlen(buf);

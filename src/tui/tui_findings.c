@@ -292,30 +292,12 @@ static tui_action findings_key(tui *t, int ch, int h)
         return TUI_HANDLED;
     }
     int page = t->list_rows > 1 ? t->list_rows - 1 : 1;
+    long to;
+    if (tui_list_key(ch, t->cur, t->nsel, page, true, &to)) {
+        move_to(t, to);
+        return TUI_HANDLED;
+    }
     switch (ch) {
-    case KEY_UP:
-    case 'k':
-        move_to(t, (long)t->cur - 1);
-        return TUI_HANDLED;
-    case KEY_DOWN:
-    case 'j':
-        move_to(t, (long)t->cur + 1);
-        return TUI_HANDLED;
-    case KEY_PPAGE:
-        move_to(t, (long)t->cur - page);
-        return TUI_HANDLED;
-    case KEY_NPAGE:
-    case ' ':
-        move_to(t, (long)t->cur + page);
-        return TUI_HANDLED;
-    case KEY_HOME:
-    case 'g':
-        move_to(t, 0);
-        return TUI_HANDLED;
-    case KEY_END:
-    case 'G':
-        move_to(t, (long)t->nsel - 1);
-        return TUI_HANDLED;
     case '\n':
     case '\r':
     case KEY_ENTER:

@@ -233,6 +233,10 @@ typedef struct tui_list_hit {
     bool open;
 } tui_list_hit;
 tui_list_hit tui_list_mouse(const MEVENT *ev, int y, int rows, size_t top, size_t n, size_t cur);
+/* A moving key in a list of n items with the cursor at cur (arrows, j/k,
+ * PgUp/PgDn, Home/End, g/G, and Space as PgDn when space_pages): true and
+ * *to the wanted index (not clamped), or false for any other key. */
+bool tui_list_key(int ch, size_t cur, size_t n, int page, bool space_pages, long *to);
 /* One key typed into a prompt's text: edits buf (UTF-8 aware backspace,
  * ^U clears); returns 1 for Enter, -1 for Esc, 0 otherwise. */
 int tui_edit_key(char *buf, size_t cap, int ch);
