@@ -17,7 +17,7 @@
 #include "sipwatch/evidence.h"
 #include "sipwatch/sip_message.h"
 
-#define SW_FLOW_EVIDENCE 12
+#define SW_FLOW_EVIDENCE 12        /* entries sw_flow_evidence gives at most */
 
 /* ---- transactions -------------------------------------------------------- */
 
@@ -173,42 +173,68 @@ typedef struct sw_offer {
     sw_time_us ts;
 } sw_offer;
 
+/* The flow's short texts, packed in one allocation (sw_flow_text reads them). */
+typedef enum sw_flow_text_field {
+    SW_FLOW_FROM_USER = 0,          /* of its first request (each cut at 63 bytes) */
+    SW_FLOW_FROM_HOST,
+    SW_FLOW_TO_USER,
+    SW_FLOW_TO_HOST,
+    SW_FLOW_USER_AGENT,             /* the client's last User-Agent */
+    SW_FLOW_FROM_DISPLAY,           /* cut at 47 bytes */
+    SW_FLOW_FINAL_REASON,           /* reason phrase of the call's final response, cut at 39 */
+    SW_FLOW_TEXT_FIELDS
+} sw_flow_text_field;
+
+typedef struct sw_evidence_store sw_evidence_store;
+
+/* Everything sharing a Call-ID. Parts are allocated as the messages need
+ * them, and a quiet flow (nothing pending for a transaction timeout) drops
+ * its transactions, INVITE route and answered offer: a confirmed dialog
+ * then costs a couple of hundred bytes while it talks. Its evidence lives in
+ * the correlator's shared store (sw_flow_evidence reads it). */
 typedef struct sw_flow sw_flow;
 struct sw_flow {
-    char *call_id;
+    const char *call_id;            /* points into text */
+    char *text;                     /* the Call-ID and sw_flow_text_field values, packed */
     sw_time_us first_ts, last_ts;
-    uint8_t first_method;
-    sw_dialog_state dialog;
-    bool completed;                 /* nothing more is expected: linger, then expire */
     sw_endpoint client, server;     /* first request's source and destination */
-    char from_user[64], from_host[64], to_user[64], to_host[64];
-    char user_agent[64];
+    uint8_t first_method;
+    uint8_t dialog;                 /* sw_dialog_state */
+    bool completed;                 /* nothing more is expected: linger, then expire */
+    bool selected;                  /* a message of the flow matched --match */
+    bool own_timeout;               /* its own request timed out before the transactions were dropped */
+    uint8_t transport;              /* of the first request */
+    uint8_t ender;                  /* sw_call_ender */
+    bool cancelled;                 /* a CANCEL was sent */
     uint32_t messages;
-    sw_txn txns[SW_FLOW_TXNS];
-    unsigned txn_next;
+    uint32_t retransmissions;
+    /* Transactions: a ring of up to SW_FLOW_TXNS, grown as they come, dropped when quiet. */
+    sw_txn *txns;
+    uint8_t ntxns;                  /* slots allocated */
+    uint8_t txn_next;
+    uint8_t nrefers;
+    uint8_t nbranches;              /* To tags answering the initial INVITE (forking) */
+    uint16_t final_status;          /* the call's outcome: final response to its latest initial INVITE
+                                       (other methods: to the first method's latest request) */
+    uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
     sw_auth_track *auth[2];         /* allocated on the first challenge */
     sw_refer *refers;               /* SW_FLOW_REFERS, allocated on the first REFER */
     sw_invite_route *route;         /* allocated when a final response to an INVITE is re-sent */
     sw_offer *offer;                /* allocated on the first SDP offer */
-    unsigned nrefers;
-    sw_evidence evidence[SW_FLOW_EVIDENCE];
-    unsigned ev_count, ev_next;
-    /* The call record's own fields (sw_flow_call turns them into an sw_call). */
-    char from_display[48];
-    uint8_t transport;              /* of the first request */
-    uint8_t ender;                  /* sw_call_ender */
-    bool cancelled;                 /* a CANCEL was sent */
-    uint16_t final_status;          /* the call's outcome: final response to its latest initial INVITE
-                                       (other methods: to the first method's latest request) */
-    uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
-    uint32_t retransmissions;
-    bool selected;                  /* a message of the flow matched --match */
-    uint8_t nbranches;              /* To tags answering the initial INVITE (forking) */
+    /* Evidence: a chain of entries in the shared store, newest first. */
+    const sw_evidence_store *evs;
+    uint32_t ev_head;               /* store position of the newest entry */
+    uint32_t ev_count;              /* entries written (the oldest may be overwritten) */
+    uint64_t ev_frame_base;         /* frame of the first one */
+    sw_endpoint *ev_eps;            /* endpoints it names other than client and server */
+    uint8_t ev_neps;
     uint16_t branch_status[SW_CALL_BRANCHES];   /* each one's last status, by order of answer */
     uint32_t branch_tag[SW_CALL_BRANCHES];      /* hash of its To tag */
     sw_time_us first_provisional_ts, answer_ts, end_ts;
-    char final_reason[40];
 };
+
+/* One of the flow's texts ("" when unknown). */
+const char *sw_flow_text(const sw_flow *f, sw_flow_text_field k);
 
 /* ---- peers --------------------------------------------------------------- */
 
@@ -343,8 +369,11 @@ typedef struct sw_event {
 
 /* ---- the correlator ------------------------------------------------------ */
 
+#define SW_DEFAULT_MAX_FLOWS 200000
+#define SW_DEFAULT_EVIDENCE 262144
+
 typedef struct sw_correlate_config {
-    size_t max_flows;               /* default 50000 */
+    size_t max_flows;               /* default SW_DEFAULT_MAX_FLOWS */
     size_t max_peers;               /* default 16384 */
     sw_time_us t1;                  /* SIP T1, default 500 ms */
     sw_time_us txn_timeout;         /* no final response: default 64*T1 = 32 s */
@@ -354,6 +383,7 @@ typedef struct sw_correlate_config {
     sw_time_us idle_timeout;        /* flow with no traffic: default 300 s */
     sw_time_us dialog_idle_timeout; /* confirmed dialog with no traffic: default 2 h */
     sw_time_us peer_idle_timeout;   /* default 600 s */
+    size_t evidence_entries;        /* the shared evidence store: default SW_DEFAULT_EVIDENCE (8 MB), rounded up to a power of two */
 } sw_correlate_config;
 
 
@@ -402,8 +432,10 @@ uint32_t sw_minutes_refused_sources(const sw_minutes *m);
 /* The flow's call record, as it stands (at FLOW_END: final). Its strings
  * point into the flow: valid while the flow is (during the event). */
 void sw_flow_call(const sw_flow *f, sw_call *out);
-/* Evidence in chronological order: fills out[] with up to max entries,
- * returns the count. */
+/* The flow's latest evidence in chronological order: fills out[] with up
+ * to max entries, returns the count. Entries the shared store has since
+ * overwritten (it holds the last evidence_entries messages of all flows)
+ * are not given. */
 unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max);
 
 #endif

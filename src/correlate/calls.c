@@ -45,7 +45,7 @@ static void note_final(sw_flow *f, const sw_sip_msg *m, sw_time_us now)
     if (f->final_status >= 200 && f->final_status < 300 && m->status >= 300)
         return;                     /* answered on one branch: another branch's failure changes nothing */
     f->final_status = (uint16_t)m->status;
-    copy_str(f->final_reason, sizeof f->final_reason, m->reason);
+    flow_set_text(f, SW_FLOW_FINAL_REASON, m->reason);
     if (m->status < 300) {
         if (!f->answer_ts)
             f->answer_ts = now;
@@ -85,7 +85,7 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
     if (m->is_request) {
         if (f->messages == 1 || (!f->transport && m->method == f->first_method)) {
             f->transport = (uint8_t)m->transport;
-            copy_str(f->from_display, sizeof f->from_display, m->from_display);
+            flow_set_text(f, SW_FLOW_FROM_DISPLAY, m->from_display);
         }
         if (m->method == SW_METHOD_INVITE && !m->to_tag && (m->cseq != f->invite_cseq || !f->invite_cseq)) {
             /* A new attempt (after a challenge): its answer decides. A proxy's
@@ -118,7 +118,7 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
     }
     if (m->status >= 200 && m->cseq_method == f->first_method) {
         f->final_status = (uint16_t)m->status;
-        copy_str(f->final_reason, sizeof f->final_reason, m->reason);
+        flow_set_text(f, SW_FLOW_FINAL_REASON, m->reason);
         f->end_ts = now;
     }
 }
@@ -152,10 +152,11 @@ void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us
     }
 }
 
-/* Whether the call's own request timed out (no final response in time). */
-static bool timed_out(const sw_flow *f)
+bool flow_timed_out(const sw_flow *f)
 {
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    if (f->own_timeout)
+        return true;                /* judged before its transactions were dropped */
+    for (unsigned i = 0; i < f->ntxns; i++) {
         const sw_txn *t = &f->txns[i];
         if (t->timeout_settled && !t->final_status && t->method == f->first_method &&
             (f->first_method != SW_METHOD_INVITE || t->cseq == f->invite_cseq))
@@ -170,11 +171,11 @@ void sw_flow_call(const sw_flow *f, sw_call *out)
     bool invite = f->first_method == SW_METHOD_INVITE;
     out->call_id = f->call_id;
     out->method = f->first_method ? sw_sip_method_name((sw_sip_method)f->first_method) : "?";
-    out->from_user = f->from_user;
-    out->from_host = f->from_host;
-    out->from_display = f->from_display;
-    out->to_user = f->to_user;
-    out->to_host = f->to_host;
+    out->from_user = sw_flow_text(f, SW_FLOW_FROM_USER);
+    out->from_host = sw_flow_text(f, SW_FLOW_FROM_HOST);
+    out->from_display = sw_flow_text(f, SW_FLOW_FROM_DISPLAY);
+    out->to_user = sw_flow_text(f, SW_FLOW_TO_USER);
+    out->to_host = sw_flow_text(f, SW_FLOW_TO_HOST);
     out->src = f->client;
     out->dst = f->server;
     out->transport = (sw_transport)f->transport;
@@ -183,7 +184,7 @@ void sw_flow_call(const sw_flow *f, sw_call *out)
     out->answer = invite ? f->answer_ts : 0;
     out->end = f->end_ts ? f->end_ts : f->last_ts;
     out->final_status = f->final_status;
-    out->reason = f->final_reason;
+    out->reason = sw_flow_text(f, SW_FLOW_FINAL_REASON);
     out->ender = f->ender;
     out->messages = f->messages;
     out->retransmissions = f->retransmissions;
@@ -194,7 +195,7 @@ void sw_flow_call(const sw_flow *f, sw_call *out)
         out->state = f->dialog == SW_DIALOG_TERMINATED ? SW_CALL_COMPLETED : SW_CALL_ANSWERED;
     else if (f->final_status)
         out->state = sw_call_state_of_final(f->final_status, invite, f->cancelled);
-    else if (timed_out(f)) {
+    else if (flow_timed_out(f)) {
         out->state = SW_CALL_TIMEOUT;
         out->ender = SW_ENDER_TIMEOUT;
     } else

@@ -33,6 +33,7 @@ struct sw_correlator {
     wake_heap heap;
     peer_table peers;
     orphan_table orphans;
+    sw_evidence_store *evidence;
     sw_minutes minutes;
     sw_correlate_stats stats;
     struct agent_copy *copies;      /* HEP: recent messages by fingerprint (SW_AGENT_COPIES), lazily */
@@ -62,8 +63,9 @@ static void emit(sw_correlator *c, const sw_event *ev)
 void sw_correlate_config_default(sw_correlate_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->max_flows = 50000;
+    cfg->max_flows = SW_DEFAULT_MAX_FLOWS;
     cfg->max_peers = 16384;
+    cfg->evidence_entries = SW_DEFAULT_EVIDENCE;
     cfg->t1 = 500 * 1000;
     cfg->txn_timeout = 64 * cfg->t1;
     cfg->refer_notify_timeout = 64 * cfg->t1;
@@ -84,7 +86,9 @@ sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn 
     else
         sw_correlate_config_default(&c->cfg);
     if (!c->cfg.max_flows)
-        c->cfg.max_flows = 50000;
+        c->cfg.max_flows = SW_DEFAULT_MAX_FLOWS;
+    if (!c->cfg.evidence_entries)
+        c->cfg.evidence_entries = SW_DEFAULT_EVIDENCE;
     if (!c->cfg.max_peers)
         c->cfg.max_peers = 16384;
     c->on_event = on_event;
@@ -92,6 +96,7 @@ sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn 
     bool ok = flow_table_init(&c->flows, c->cfg.max_flows);
     ok = wake_heap_init(&c->heap) && ok;
     ok = peer_table_init(&c->peers, c->cfg.max_peers, c->cfg.peer_idle_timeout) && ok;
+    ok = (c->evidence = evidence_store_create(c->cfg.evidence_entries)) != NULL && ok;
     if (!ok) {
         sw_correlator_destroy(c);
         return NULL;
@@ -106,6 +111,7 @@ void sw_correlator_destroy(sw_correlator *c)
     flow_table_free(&c->flows);
     wake_heap_free(&c->heap);
     peer_table_free(&c->peers);
+    evidence_store_free(c->evidence);
     free(c->copies);
     free(c);
 }
@@ -120,8 +126,43 @@ void sw_correlate_get_stats(const sw_correlator *c, sw_correlate_stats *stats)
 
 /* ---- deadlines ------------------------------------------------------------------ */
 
-/* The next moment something about the flow must be judged, or forgotten. */
-static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool *is_deadline)
+/* What the flow's next wake-up is for. */
+typedef enum wake_kind {
+    WAKE_EXPIRE = 0,                /* forgotten: idle, or lingered after completion */
+    WAKE_DEADLINE,                  /* a transaction or REFER deadline to judge */
+    WAKE_COMPACT,                   /* quiet: drop what no later message can need */
+} wake_kind;
+
+/* Whether the flow holds parts a quiet flow can drop, and nothing waits on them. */
+static bool flow_compactable(const sw_flow *f)
+{
+    if (!f->txns && !f->route && !(f->offer && !f->offer->refusals))
+        return false;
+    for (unsigned i = 0; i < f->ntxns; i++)
+        if (txn_pending(&f->txns[i]))
+            return false;
+    return true;
+}
+
+/* Drops the transactions, the INVITE route and an answered offer of a flow
+ * quiet for a transaction timeout: no retransmission or late answer can come
+ * for them (RFC 3261 timers). What the call record reads of them stays. */
+static void flow_compact(sw_flow *f)
+{
+    f->own_timeout = flow_timed_out(f);
+    free(f->txns);
+    f->txns = NULL;
+    f->ntxns = f->txn_next = 0;
+    free(f->route);
+    f->route = NULL;
+    if (f->offer && !f->offer->refusals) {
+        free(f->offer);
+        f->offer = NULL;
+    }
+}
+
+/* The next moment something about the flow must be judged, compacted or forgotten. */
+static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, wake_kind *kind)
 {
     sw_time_us wake = 0;
 #define CONSIDER(t)                         \
@@ -129,7 +170,7 @@ static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool 
         sw_time_us t_ = (t);                \
         if (!wake || t_ < wake) wake = t_;  \
     } while (0)
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < f->ntxns; i++) {
         const sw_txn *t = &f->txns[i];
         if (sw_txn_awaits_final(t))
             CONSIDER(t->first_ts + c->cfg.txn_timeout);
@@ -146,20 +187,24 @@ static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, bool 
             CONSIDER(r->last_notify_ts + c->cfg.refer_final_timeout);
     }
 #undef CONSIDER
-    *is_deadline = wake != 0;
-    if (wake)
+    if (wake) {
+        *kind = WAKE_DEADLINE;
         return wake;                /* expiry waits for pending deadlines */
-    return f->last_ts + (f->completed ? c->cfg.completed_linger
-                         : f->dialog == SW_DIALOG_CONFIRMED ? c->cfg.dialog_idle_timeout
-                                                            : c->cfg.idle_timeout);
+    }
+    sw_time_us expire = f->last_ts + (f->completed ? c->cfg.completed_linger
+                                      : f->dialog == SW_DIALOG_CONFIRMED ? c->cfg.dialog_idle_timeout
+                                                                         : c->cfg.idle_timeout);
+    sw_time_us compact = f->last_ts + c->cfg.txn_timeout;
+    *kind = compact < expire && flow_compactable(f) ? WAKE_COMPACT : WAKE_EXPIRE;
+    return *kind == WAKE_COMPACT ? compact : expire;
 }
 
 /* Moves the flow in the heap only when its wake-up comes earlier: a later
  * one is found when the old time pops (run_due re-inserts it then). */
 static void flow_reschedule(sw_correlator *c, flow_node *n)
 {
-    bool dl;
-    sw_time_us wake = flow_next_wake(c, &n->flow, &dl);
+    wake_kind kind;
+    sw_time_us wake = flow_next_wake(c, &n->flow, &kind);
     if (wake < n->wake_at)
         wake_heap_set(&c->heap, n, wake);
 }
@@ -167,7 +212,7 @@ static void flow_reschedule(sw_correlator *c, flow_node *n)
 /* Marks the deadlines that have passed as judged. */
 static void settle_due(sw_correlator *c, sw_flow *f, sw_time_us now)
 {
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < f->ntxns; i++) {
         sw_txn *t = &f->txns[i];
         if (sw_txn_awaits_final(t) && t->first_ts + c->cfg.txn_timeout <= now) {
             t->timeout_settled = true;
@@ -200,7 +245,7 @@ static void count_peer_timeouts(sw_correlator *c, const sw_ip_addr *server, uint
 /* Counts, per minute and on the servers' peers, the transactions whose deadline is due. */
 static void count_timeouts(sw_correlator *c, const sw_flow *f, sw_time_us now)
 {
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < f->ntxns; i++) {
         const sw_txn *t = &f->txns[i];
         if (sw_txn_awaits_final(t) && t->first_ts + c->cfg.txn_timeout <= now) {
             minutes_count(&c->minutes, SW_MIN_TIMEOUTS, 1);
@@ -221,7 +266,7 @@ static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
     wake_heap_remove(&c->heap, n);
     if (f->dialog == SW_DIALOG_CONFIRMED)
         c->stats.active_dialogs--;
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+    for (unsigned i = 0; i < f->ntxns; i++)
         if (txn_pending(&f->txns[i]))
             c->stats.pending_txns--;
     c->stats.active_flows--;
@@ -257,7 +302,7 @@ static void evict_for_room(sw_correlator *c)
     while (c->stats.active_flows >= c->cfg.max_flows && flow_table_oldest(&c->flows)) {
         flow_node *victim = flow_table_oldest(&c->flows);
         c->stats.flows_evicted++;
-        for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+        for (unsigned i = 0; i < victim->flow.ntxns; i++)
             if (sw_txn_awaits_final(&victim->flow.txns[i]))
                 orphan(c, &victim->flow, &victim->flow.txns[i]);
         flow_forget(c, victim, SW_END_EVICTED);
@@ -286,23 +331,28 @@ static void run_due(sw_correlator *c, sw_time_us now)
     flow_node *n;
     while ((n = wake_heap_top(&c->heap, &top)) && top <= now) {
         sw_flow *f = &n->flow;
-        bool is_deadline;
-        sw_time_us wake = flow_next_wake(c, f, &is_deadline);
+        wake_kind kind;
+        sw_time_us wake = flow_next_wake(c, f, &kind);
         if (wake > now) {               /* stale heap position */
             wake_heap_set(&c->heap, n, wake);
             continue;
         }
-        if (!is_deadline) {
+        if (kind == WAKE_EXPIRE) {
             c->stats.flows_expired++;
             flow_forget(c, n, SW_END_EXPIRED);
             continue;
         }
-        count_timeouts(c, f, now);
-        sw_event ev = {.kind = SW_EVENT_DEADLINE, .now = now, .flow = f};
-        emit(c, &ev);
-        settle_due(c, f, now);
-        bool dl;
-        sw_time_us next = flow_next_wake(c, f, &dl);
+        if (kind == WAKE_COMPACT) {
+            flow_compact(f);        /* its expiry may be due too: it pops again */
+            wake_heap_set(&c->heap, n, flow_next_wake(c, f, &kind));
+            continue;
+        } else {
+            count_timeouts(c, f, now);
+            sw_event ev = {.kind = SW_EVENT_DEADLINE, .now = now, .flow = f};
+            emit(c, &ev);
+            settle_due(c, f, now);
+        }
+        sw_time_us next = flow_next_wake(c, f, &kind);
         wake_heap_set(&c->heap, n, next > now ? next : now + 1);
     }
 }
@@ -337,8 +387,8 @@ static void clock_leap(sw_correlator *c, sw_time_us now)
         flow_node *n = c->heap.e[i].node;
         settle_due(c, &n->flow, now);
         n->flow.last_ts = now;      /* idle time restarts after the leap */
-        bool dl;
-        n->wake_at = c->heap.e[i].wake = flow_next_wake(c, &n->flow, &dl);
+        wake_kind kind;
+        n->wake_at = c->heap.e[i].wake = flow_next_wake(c, &n->flow, &kind);
     }
     wake_heap_rebuild(&c->heap);
 }
@@ -361,7 +411,7 @@ void sw_correlate_advance(sw_correlator *c, sw_time_us now)
 static void update_completed(sw_flow *f)
 {
     bool pending = false;
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < f->ntxns; i++) {
         const sw_txn *t = &f->txns[i];
         if ((txn_pending(t) && t->method != SW_METHOD_ACK) || sw_txn_awaits_ack(t))
             pending = true;
@@ -391,19 +441,36 @@ static void note_identity(sw_flow *f, const sw_sip_msg *m)
         f->first_method = (uint8_t)m->method;
         f->client = m->src;
         f->server = m->dst;
-        copy_str(f->from_user, sizeof f->from_user, m->from_user);
-        copy_str(f->from_host, sizeof f->from_host, m->from_host);
-        copy_str(f->to_user, sizeof f->to_user, m->to_user);
-        copy_str(f->to_host, sizeof f->to_host, m->to_host);
+        flow_set_text(f, SW_FLOW_FROM_USER, m->from_user);
+        flow_set_text(f, SW_FLOW_FROM_HOST, m->from_host);
+        flow_set_text(f, SW_FLOW_TO_USER, m->to_user);
+        flow_set_text(f, SW_FLOW_TO_HOST, m->to_host);
     }
     if (m->is_request && m->user_agent && endpoint_equal(&m->src, &f->client))
-        copy_str(f->user_agent, sizeof f->user_agent, m->user_agent);
+        flow_set_text(f, SW_FLOW_USER_AGENT, m->user_agent);
 }
 
-/* A transaction slot for key: the ring's oldest goes, orphaned if it still waits. */
+/* Room for one more transaction: the slots double up to SW_FLOW_TXNS. */
+static bool txn_grow(sw_flow *f)
+{
+    if (f->txn_next < f->ntxns || f->ntxns >= SW_FLOW_TXNS)
+        return true;
+    unsigned n = f->ntxns ? f->ntxns * 2u : 2u;
+    sw_txn *grown = realloc(f->txns, n * sizeof *grown);
+    if (!grown)
+        return f->ntxns > 0;        /* out of memory: reuse the ring as it is */
+    memset(grown + f->ntxns, 0, (n - f->ntxns) * sizeof *grown);
+    f->txns = grown;
+    f->ntxns = (uint8_t)n;
+    return true;
+}
+
+/* A transaction slot for key: when the ring is full its oldest goes, orphaned if it still waits. */
 static sw_txn *txn_new(sw_correlator *c, sw_flow *f, uint64_t key)
 {
-    sw_txn *t = &f->txns[f->txn_next++ % SW_FLOW_TXNS];
+    if (!txn_grow(f))
+        return NULL;
+    sw_txn *t = &f->txns[f->txn_next++ % f->ntxns];
     if (sw_txn_awaits_final(t))
         orphan(c, f, t);
     if (txn_pending(t))
@@ -429,10 +496,10 @@ static sw_txn *note_request(sw_correlator *c, sw_flow *f, const sw_sip_msg *m, s
     /* New, or the same branch and CSeq with other credentials: a new attempt. */
     if (t && txn_pending(t))
         c->stats.pending_txns--;
-    if (!t)
-        t = txn_new(c, f, key);
-    else
-        memset(t, 0, sizeof *t), t->key = key;
+    if (!t && !(t = txn_new(c, f, key)))
+        return NULL;                /* out of memory */
+    memset(t, 0, sizeof *t);
+    t->key = key;
     t->method = (uint8_t)m->method;
     t->transport = (uint8_t)m->transport;
     t->cseq = m->cseq;
@@ -457,7 +524,8 @@ static sw_txn *note_response(sw_correlator *c, sw_flow *f, const sw_sip_msg *m, 
          * A final one may answer a transaction evicted while waiting. */
         if (m->status >= 200)
             orphans_answered(&c->orphans, &m->src, (uint8_t)m->cseq_method);
-        t = txn_new(c, f, key);
+        if (!(t = txn_new(c, f, key)))
+            return NULL;            /* out of memory */
         t->method = (uint8_t)m->cseq_method;
         t->transport = (uint8_t)m->transport;
         t->cseq = m->cseq;
@@ -495,7 +563,7 @@ static uint8_t note_transaction(sw_correlator *c, sw_flow *f, const sw_sip_msg *
     sw_txn *t = NULL;
     if (ack) {
         /* The ACK (for a 2xx it has its own branch) completes the INVITE with its CSeq. */
-        for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+        for (unsigned i = 0; i < f->ntxns; i++)
             if (f->txns[i].method == SW_METHOD_INVITE && f->txns[i].cseq == m->cseq)
                 f->txns[i].acked = true;
     } else if (m->is_request) {
@@ -773,7 +841,7 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     note_call(f, m, ev.retransmission, now);
     note_offer(f, m, ev.retransmission, now);
 
-    evidence_push(f, m, flags);
+    evidence_push(c->evidence, f, m, flags);
     update_completed(f);
     flow_reschedule(c, n);
     emit(c, &ev);

@@ -1,8 +1,9 @@
 /* Flow state (private to src/correlate): how one message changes the parts
  * of a flow, one file per concern: transactions.c (keys, credentials
  * fingerprints, lookup), auth.c (digest attempts per account), refer.c
- * (REFER subscriptions and their NOTIFYs), evidence.c (the flow's message
- * ring). Plain functions of the flow and the message: no tables, no events. */
+ * (REFER subscriptions and their NOTIFYs), evidence.c (the shared store of
+ * message summaries), flow_text.c (the packed texts). Plain functions of the
+ * flow and the message: no tables, no events. */
 #ifndef SIPWATCH_FLOW_STATE_H
 #define SIPWATCH_FLOW_STATE_H
 
@@ -48,9 +49,24 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
 /* Keeps the flow's last session offer, and counts its refusal (488, 415, 606). */
 void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now);
 
+/* Whether the call's own request timed out (no final response in time). */
+bool flow_timed_out(const sw_flow *f);
+
 /* ---- evidence.c ---------------------------------------------------------------- */
 
-/* Adds the message to the flow's evidence ring. */
-void evidence_push(sw_flow *f, const sw_sip_msg *m, uint8_t flags);
+/* The shared store of `entries` (rounded up to a power of two, at least
+ * 1024) message summaries. NULL when out of memory. */
+sw_evidence_store *evidence_store_create(size_t entries);
+void evidence_store_free(sw_evidence_store *s);
+/* Adds the message to the store and to the flow's chain in it. */
+void evidence_push(sw_evidence_store *s, sw_flow *f, const sw_sip_msg *m, uint8_t flags);
+
+/* ---- flow_text.c ------------------------------------------------------------------ */
+
+/* Sets one of the flow's texts from a captured value, cut visibly at the
+ * field's size (see sw_flow_text_field). Out of memory keeps the old value. */
+void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value);
+/* Sets the Call-ID (first, when the flow is created). Returns false when out of memory. */
+bool flow_set_call_id(sw_flow *f, const char *call_id);
 
 #endif

@@ -1,17 +1,42 @@
 /* Flow table: Call-ID hash chains and the LRU list (see flow_table.h). */
 #include "flow_table.h"
+#include "flow_state.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define MIN_BUCKETS 1024
+#define MAX_BUCKETS (1u << 24)
+
 bool flow_table_init(flow_table *t, size_t max_flows)
 {
+    (void)max_flows;                /* the buckets grow with the flows held, not with the limit */
     memset(t, 0, sizeof *t);
-    t->nbuckets = 1024;
-    while (t->nbuckets < max_flows && t->nbuckets < (1u << 22))
-        t->nbuckets *= 2;
+    t->nbuckets = MIN_BUCKETS;
     t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
     return t->buckets != NULL;
+}
+
+/* Doubles the buckets once the flows outnumber them (kept as they are when out of memory). */
+static void grow_buckets(flow_table *t)
+{
+    if (t->count < t->nbuckets || t->nbuckets >= MAX_BUCKETS)
+        return;
+    size_t n = t->nbuckets * 2;
+    flow_node **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        flow_node *next;
+        for (flow_node *x = t->buckets[i]; x; x = next) {
+            next = x->hnext;
+            x->hnext = b[x->hash & (n - 1)];
+            b[x->hash & (n - 1)] = x;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = n;
 }
 
 static void lru_unlink(flow_table *t, flow_node *n)
@@ -39,15 +64,15 @@ flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t 
 
 flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash)
 {
+    grow_buckets(t);
     flow_node *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    n->flow.call_id = strdup(call_id);
-    if (!n->flow.call_id) {
+    n->hash = hash;
+    if (!flow_set_call_id(&n->flow, call_id)) {
         free(n);
         return NULL;
     }
-    n->hash = hash;
     n->hnext = t->buckets[hash & (t->nbuckets - 1)];
     t->buckets[hash & (t->nbuckets - 1)] = n;
     lru_append(t, n);
@@ -71,7 +96,9 @@ static void free_node(flow_node *n)
     free(f->refers);
     free(f->route);
     free(f->offer);
-    free(f->call_id);
+    free(f->txns);
+    free(f->ev_eps);
+    free(f->text);
     free(n);
 }
 

@@ -32,7 +32,7 @@ typedef struct flow_table {
     size_t count;
 } flow_table;
 
-/* Sizes the buckets for about max_flows entries. Returns false when out of memory. */
+/* An empty table; its buckets grow with the flows it holds. Returns false when out of memory. */
 bool flow_table_init(flow_table *t, size_t max_flows);
 /* Frees every node (and what each flow allocated) and the buckets. */
 void flow_table_free(flow_table *t);
@@ -43,7 +43,7 @@ flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t 
 flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash);
 /* Marks n the most recently used. */
 void flow_table_touch(flow_table *t, flow_node *n);
-/* Unlinks n and frees it with what its flow allocated (auth, REFERs, route). */
+/* Unlinks n and frees it with what its flow allocated (texts, transactions, auth, REFERs, route, offer). */
 void flow_table_remove(flow_table *t, flow_node *n);
 /* The least recently used flow, or NULL when empty. */
 static inline flow_node *flow_table_oldest(const flow_table *t)

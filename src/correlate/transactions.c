@@ -45,7 +45,7 @@ uint64_t cred_fingerprint(const sw_sip_msg *m)
 
 sw_txn *txn_find(sw_flow *f, uint64_t key)
 {
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++)
+    for (unsigned i = 0; i < f->ntxns; i++)
         if (f->txns[i].key == key && (f->txns[i].requests || f->txns[i].final_status || f->txns[i].provisional))
             return &f->txns[i];
     return NULL;

@@ -103,7 +103,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         }
         return;
     }
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < flow->ntxns; i++) {
         const sw_txn *t = &flow->txns[i];
         if (!sw_txn_awaits_ack(t))
             continue;

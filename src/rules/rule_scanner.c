@@ -101,7 +101,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         sw_finding *open = sw_findings_find(ctx->findings, sw_rule_scanner.id, key);
         if (open && open->state == SW_FINDING_OPEN && ev->flow && ev->flow->auth[0] && ev->flow->auth[0]->rejected) {
             char user[160];
-            rule_user_at(ev->flow->to_user, ev->flow->to_host, user, sizeof user);
+            rule_user_at(sw_flow_text(ev->flow, SW_FLOW_TO_USER), sw_flow_text(ev->flow, SW_FLOW_TO_HOST), user, sizeof user);
             sw_finding_set_detail(open, "compromised_account", user);
             rule_printf(open->summary, sizeof open->summary,
                         "%s guessed the password of %s (%s succeeded after %u refused attempts) and is scanning "

@@ -18,7 +18,7 @@
 static void answers_seen(const sw_flow *flow, const sw_txn *t, char *buf, size_t n)
 {
     buf[0] = '\0';
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < flow->ntxns; i++) {
         const sw_txn *o = &flow->txns[i];
         if (o == t || (!o->provisional && !o->final_status) || !sw_ip_equal(&o->server.ip, &t->server.ip))
             continue;
@@ -218,7 +218,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
         resolve_on_answer(ctx, ev);
         return;
     }
-    for (unsigned i = 0; i < SW_FLOW_TXNS; i++) {
+    for (unsigned i = 0; i < flow->ntxns; i++) {
         const sw_txn *t = &flow->txns[i];
         if (!sw_txn_awaits_final(t) || t->unreachable)
             continue;               /* ICMP said why: destination-unreachable reports it */

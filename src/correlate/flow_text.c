@@ -1,0 +1,33 @@
+/* The flow's texts: the Call-ID and the From, To, User-Agent, display name
+ * and reason kept in one packed allocation (see flow_state.h). */
+#include "flow_state.h"
+#include "packed_text.h"
+
+#define FIELDS (SW_FLOW_TEXT_FIELDS + 1)    /* the Call-ID first */
+
+/* Each field's size as the fixed arrays had it: values are cut the same way. */
+static const unsigned short field_cap[SW_FLOW_TEXT_FIELDS] = {
+    [SW_FLOW_FROM_USER] = 64, [SW_FLOW_FROM_HOST] = 64, [SW_FLOW_TO_USER] = 64, [SW_FLOW_TO_HOST] = 64,
+    [SW_FLOW_USER_AGENT] = 64, [SW_FLOW_FROM_DISPLAY] = 48, [SW_FLOW_FINAL_REASON] = 40,
+};
+
+const char *sw_flow_text(const sw_flow *f, sw_flow_text_field k)
+{
+    return (unsigned)k < SW_FLOW_TEXT_FIELDS ? packed_text_get(f->text, FIELDS, 1 + (unsigned)k) : "";
+}
+
+void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value)
+{
+    if ((unsigned)k >= SW_FLOW_TEXT_FIELDS)
+        return;
+    if (packed_text_set_cut(&f->text, FIELDS, 1 + (unsigned)k, value, field_cap[k]))
+        f->call_id = packed_text_get(f->text, FIELDS, 0);
+}
+
+bool flow_set_call_id(sw_flow *f, const char *call_id)
+{
+    if (!packed_text_set(&f->text, FIELDS, 0, call_id))
+        return false;
+    f->call_id = packed_text_get(f->text, FIELDS, 0);
+    return true;
+}
