@@ -69,40 +69,49 @@ static inline bool sw_txn_awaits_ack(const sw_txn *t)
 
 typedef struct sw_auth_attempt {
     sw_time_us ts;
-    uint32_t cseq;
     uint64_t cred_fp;
     uint64_t nonce_hash;            /* nonce the request presented (0 = no credentials) */
+    uint32_t cseq;
     bool rejected;                  /* the request carried credentials of this kind */
     bool stale;                     /* the challenge said stale=true */
-    uint8_t account;                /* index into the track's accounts[] */
+    uint8_t account;                /* index into the track's accounts */
 } sw_auth_attempt;
 
 #define SW_AUTH_ACCOUNTS 4
 #define SW_AUTH_ACCOUNT_LEN 64
+
+/* The track's texts, packed in one allocation (sw_auth_text reads them). */
+typedef enum sw_auth_text_field {
+    SW_AUTH_REALM = 0,              /* realm challenged (each cut at 63 bytes) */
+    SW_AUTH_CRED_REALM,             /* realm in the credentials */
+    SW_AUTH_USERNAME,               /* digest username presented */
+    SW_AUTH_LAST_NONCE,             /* last nonce presented */
+    /* The accounts the challenged requests were for (REGISTER: the To AOR,
+     * other methods: the From user), "user@host": one UA may try several. */
+    SW_AUTH_ACCOUNT0,
+    SW_AUTH_TEXT_FIELDS = SW_AUTH_ACCOUNT0 + SW_AUTH_ACCOUNTS
+} sw_auth_text_field;
 
 typedef struct sw_auth_track {
     uint32_t challenges;            /* distinct attempts challenged, in total */
     uint32_t rejected;              /* of which carried credentials of this kind */
     uint32_t stale;                 /* of which the challenge had stale=true */
     unsigned ring_next;
-    sw_auth_attempt ring[SW_AUTH_RING];
+    unsigned account_next;
     uint8_t method;                 /* method challenged last */
     bool realm_mismatch;            /* credentials named another realm than the challenge */
     bool nonce_reused;              /* two rejected attempts presented the same nonce */
     bool nonce_ignored;             /* an attempt answered a challenge with another nonce than it gave */
-    uint64_t challenge_nonce;       /* hash of the nonce in the last challenge */
     bool success_after;             /* a 2xx followed the last challenge */
+    sw_auth_attempt ring[SW_AUTH_RING];
+    uint64_t challenge_nonce;       /* hash of the nonce in the last challenge */
     sw_time_us first_ts, last_ts, success_ts;
     sw_endpoint client, challenger;
-    char realm[64];                 /* realm challenged */
-    char cred_realm[64];            /* realm in the credentials */
-    char username[64];              /* digest username presented */
-    char last_nonce[64];            /* last nonce presented (truncated) */
-    /* The accounts the challenged requests were for (REGISTER: the To AOR,
-     * other methods: the From user), "user@host": one UA may try several. */
-    char accounts[SW_AUTH_ACCOUNTS][SW_AUTH_ACCOUNT_LEN];
-    unsigned account_next;
+    char *text;                     /* sw_auth_text_field values, packed */
 } sw_auth_track;
+
+/* One of the track's texts ("" when unknown). */
+const char *sw_auth_text(const sw_auth_track *a, sw_auth_text_field k);
 
 /* ---- REFER subscriptions (RFC 3515, 4488) -------------------------------- */
 

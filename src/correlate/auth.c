@@ -2,9 +2,20 @@
  * were for, nonce handling (see flow_state.h and correlate.h). */
 #include "flow_state.h"
 #include "corr_util.h"
+#include "packed_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+const char *sw_auth_text(const sw_auth_track *a, sw_auth_text_field k)
+{
+    return packed_text_get(a->text, SW_AUTH_TEXT_FIELDS, (unsigned)k);
+}
+
+static void set_text(sw_auth_track *a, sw_auth_text_field k, const char *value)
+{
+    packed_text_set_cut(&a->text, SW_AUTH_TEXT_FIELDS, (unsigned)k, value, 64);
+}
 
 static sw_auth_track *auth_track(sw_flow *f, int kind)
 {
@@ -42,11 +53,11 @@ unsigned sw_auth_window_accounts(const sw_auth_track *a, sw_time_us now, sw_time
     for (int pass = 0; pass < 2 && count == 0; pass++) {
         for (unsigned i = n; i-- > 0 && count < max;) {      /* oldest first */
             const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
-            if (at->ts + window < now || at->ts <= a->success_ts || !a->accounts[at->account][0])
+            const char *acct = sw_auth_text(a, (sw_auth_text_field)(SW_AUTH_ACCOUNT0 + at->account));
+            if (at->ts + window < now || at->ts <= a->success_ts || !acct[0])
                 continue;
             if (pass == 0 && !at->rejected)
                 continue;
-            const char *acct = a->accounts[at->account];
             bool seen = false;
             for (unsigned k = 0; k < count; k++)
                 seen |= out[k] == acct;
@@ -66,10 +77,10 @@ static uint8_t auth_account(sw_auth_track *a, const sw_sip_msg *m)
     char label[SW_AUTH_ACCOUNT_LEN];
     snprintf(label, sizeof label, "%s%s%s", user ? user : "", user && host ? "@" : "", host ? host : "");
     for (unsigned i = 0; i < SW_AUTH_ACCOUNTS; i++)
-        if (strcmp(a->accounts[i], label) == 0)
+        if (strcmp(sw_auth_text(a, (sw_auth_text_field)(SW_AUTH_ACCOUNT0 + i)), label) == 0)
             return (uint8_t)i;
     uint8_t slot = (uint8_t)(a->account_next++ % SW_AUTH_ACCOUNTS);
-    memcpy(a->accounts[slot], label, sizeof label);
+    packed_text_set(&a->text, SW_AUTH_TEXT_FIELDS, SW_AUTH_ACCOUNT0 + slot, label);
     return slot;
 }
 
@@ -80,9 +91,9 @@ void note_credentials(sw_flow *f, const sw_sip_msg *m)
     sw_auth_track *a = auth_track(f, m->credentials.proxy ? 1 : 0);
     if (!a)
         return;
-    copy_str(a->username, sizeof a->username, m->credentials.username);
-    copy_str(a->cred_realm, sizeof a->cred_realm, m->credentials.realm);
-    copy_str(a->last_nonce, sizeof a->last_nonce, m->credentials.nonce);
+    set_text(a, SW_AUTH_USERNAME, m->credentials.username);
+    set_text(a, SW_AUTH_CRED_REALM, m->credentials.realm);
+    set_text(a, SW_AUTH_LAST_NONCE, m->credentials.nonce);
 }
 
 /* A 401/407: records the challenged attempt. Returns the track, and whether
@@ -104,7 +115,8 @@ sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_txn *t, 
     }
     *is_new = true;
     bool had_creds = t && (kind ? t->proxy_credentials : t->credentials);
-    uint64_t nonce_hash = had_creds && a->last_nonce[0] ? hash_str(FNV_SEED, a->last_nonce) : 0;
+    const char *last_nonce = sw_auth_text(a, SW_AUTH_LAST_NONCE);
+    uint64_t nonce_hash = had_creds && last_nonce[0] ? hash_str(FNV_SEED, last_nonce) : 0;
     if (had_creds && nonce_hash) {
         for (unsigned i = 0; i < n; i++) {
             const sw_auth_attempt *at = &a->ring[(a->ring_next - 1 - i) % SW_AUTH_RING];
@@ -136,13 +148,14 @@ sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_txn *t, 
     a->client = m->dst;
     a->challenger = m->src;
     a->success_after = false;
-    copy_str(a->realm, sizeof a->realm, m->challenge.realm);
+    set_text(a, SW_AUTH_REALM, m->challenge.realm);
     if (m->challenge.nonce) {
-        char trimmed[sizeof a->last_nonce];
+        char trimmed[64];
         copy_str(trimmed, sizeof trimmed, m->challenge.nonce);
         a->challenge_nonce = hash_str(FNV_SEED, trimmed);
     }
-    if (had_creds && a->cred_realm[0] && a->realm[0] && strcmp(a->cred_realm, a->realm) != 0)
+    const char *realm = sw_auth_text(a, SW_AUTH_REALM), *cred_realm = sw_auth_text(a, SW_AUTH_CRED_REALM);
+    if (had_creds && cred_realm[0] && realm[0] && strcmp(cred_realm, realm) != 0)
         a->realm_mismatch = true;
     return a;
 }

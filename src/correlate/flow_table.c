@@ -91,6 +91,9 @@ void flow_table_touch(flow_table *t, flow_node *n)
 static void free_node(flow_node *n)
 {
     sw_flow *f = &n->flow;
+    for (int k = 0; k < 2; k++)
+        if (f->auth[k])
+            free(f->auth[k]->text);
     free(f->auth[0]);
     free(f->auth[1]);
     free(f->refers);

@@ -24,10 +24,10 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
                     "account '%s', not a misconfigured phone. Block the source, check whether a guess "
                     "succeeded (then change that password at once), and make sure the account's password is "
                     "strong.",
-                    a->username[0] ? a->username : "?");
+                    sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?");
         return;
     }
-    const char *user = a->username[0] ? a->username : "?";
+    const char *user = sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?";
     if (stale_loop) {
         rule_append(s, cap,
                     "The %s at %s keeps answering with stale=true: each nonce the UA uses has already expired. "
@@ -51,19 +51,19 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
                     challenger, user);
     }
     if (!stale_loop) {
-        if (a->username[0] && from_user[0] && strcmp(a->username, from_user) != 0)
+        if (sw_auth_text(a, SW_AUTH_USERNAME)[0] && from_user[0] && strcmp(sw_auth_text(a, SW_AUTH_USERNAME), from_user) != 0)
             rule_append(s, cap, "The auth username ('%s') differs from the extension in From ('%s'): "
                                 "check the phone uses the account's auth username. ",
-                        a->username, from_user);
+                        sw_auth_text(a, SW_AUTH_USERNAME), from_user);
         else
             rule_append(s, cap, "Check the password, and the auth username (which may differ from the "
                                 "extension '%s'). ", from_user[0] ? from_user : "?");
         if (a->realm_mismatch)
             rule_append(s, cap, "The UA answers for realm '%s' but is challenged for realm '%s': fix the "
                                 "realm (or domain) configured on the UA first. ",
-                        a->cred_realm, a->realm);
-        else if (a->realm[0])
-            rule_append(s, cap, "The realm challenged is '%s'; check the UA is configured for it. ", a->realm);
+                        sw_auth_text(a, SW_AUTH_CRED_REALM), sw_auth_text(a, SW_AUTH_REALM));
+        else if (sw_auth_text(a, SW_AUTH_REALM)[0])
+            rule_append(s, cap, "The realm challenged is '%s'; check the UA is configured for it. ", sw_auth_text(a, SW_AUTH_REALM));
         if (a->nonce_ignored)
             rule_append(s, cap, "The UA answers with an older nonce than the one it was just given: it ignores "
                                 "the fresh challenge (a firmware bug, or broken stale-nonce handling). ");
@@ -138,14 +138,14 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     rule_printf(f->summary, sizeof f->summary,
              "%s for %s from %s challenged %u times by %s %s (%u with credentials rejected%s), realm \"%s\"",
              method, accounts, client, f->count, proxy ? "proxy" : "registrar/UAS", challenger, rejected,
-             st ? ", some stale=true" : "", a->realm);
+             st ? ", some stale=true" : "", sw_auth_text(a, SW_AUTH_REALM));
     sw_finding_set_detail(f, "method", method);
     sw_finding_set_detail(f, "user", m->from_user ? m->from_user : "");
     sw_finding_set_detail(f, "accounts", accounts);
-    sw_finding_set_detail(f, "auth_username", a->username);
-    sw_finding_set_detail(f, "realm", a->realm);
+    sw_finding_set_detail(f, "auth_username", sw_auth_text(a, SW_AUTH_USERNAME));
+    sw_finding_set_detail(f, "realm", sw_auth_text(a, SW_AUTH_REALM));
     if (a->realm_mismatch)
-        sw_finding_set_detail(f, "credentials_realm", a->cred_realm);
+        sw_finding_set_detail(f, "credentials_realm", sw_auth_text(a, SW_AUTH_CRED_REALM));
     sw_finding_set_number(f, "challenges", f->count);
     sw_finding_set_number(f, "rejected_credentials", rejected);
     sw_finding_set_number(f, "stale_challenges", st);
