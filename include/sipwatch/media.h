@@ -56,11 +56,30 @@ typedef struct sw_rtp_stream {
     sw_time_us last_sr_ts;
 } sw_rtp_stream;
 
+/* A side's latest SDP is kept packed (only the media lines and formats it
+ * has, about 70 bytes for one audio line with three codecs): read it with
+ * sw_media_side_sdp. */
 typedef struct sw_media_side {
-    sw_sdp sdp;                     /* the latest SDP this side sent */
+    uint8_t *sdp;                   /* the latest SDP this side sent, packed */
     bool have;
     uint16_t sdps;                  /* SDP bodies it sent (offers and answers) */
 } sw_media_side;
+
+/* An SDP from a public source that announced a private audio address (sdp-private-address). */
+typedef struct sw_media_private_sdp {
+    sw_ip_addr addr;
+    uint16_t port;
+    sw_endpoint src, dst;           /* the message carrying it */
+    uint16_t status;                /* 0 = a request */
+    uint8_t method;
+    sw_time_us ts;
+} sw_media_private_sdp;
+
+typedef struct sw_media_endpoint {
+    sw_endpoint ep;                 /* port 0 = a free slot */
+    uint8_t side;
+    bool latched;
+} sw_media_endpoint;
 
 /* What changed on the call's re-offers. */
 enum {
@@ -85,18 +104,12 @@ typedef struct sw_media_call {
     sw_time_us hold_ts;             /* when the last hold began */
     sw_time_us held_us;             /* time spent on hold before hold_ts */
     bool ep_full;                   /* endpoints[] was full once: no more latching */
-    unsigned nendpoints;
-    struct { sw_endpoint ep; uint8_t side; bool latched; } endpoints[SW_MEDIA_ENDPOINTS];
+    uint8_t nendpoints;             /* slots used */
+    uint8_t ep_cap;                 /* slots allocated: grow by doubling up to SW_MEDIA_ENDPOINTS */
+    sw_media_endpoint *endpoints;
     /* The first SDP from a public source that announced a private audio
-     * address (sdp-private-address; family 0 = none). */
-    struct {
-        sw_ip_addr addr;
-        uint16_t port;
-        sw_endpoint src, dst;       /* the message carrying it */
-        uint16_t status;            /* 0 = a request */
-        uint8_t method;
-        sw_time_us ts;
-    } private_sdp;
+     * address (NULL = none). */
+    sw_media_private_sdp *private_sdp;
     unsigned nstreams;
     uint32_t streams_dropped;       /* streams beyond SW_MEDIA_STREAMS */
     uint32_t rtcp_packets;
@@ -137,6 +150,9 @@ void sw_media_learn(sw_media *m, const sw_sip_msg *msg);
 void sw_media_datagram(sw_media *m, const sw_payload *p);
 /* The call's media state, or NULL (none announced, or forgotten). */
 const sw_media_call *sw_media_find(const sw_media *m, const char *call_id);
+/* The latest SDP side k (0 = caller, 1 = callee) of the call sent: false,
+ * with out zeroed, when that side sent none. */
+bool sw_media_side_sdp(const sw_media_call *mc, int side, sw_sdp *out);
 /* The call ended: its streams' MOS go into the statistics, then it is forgotten. */
 void sw_media_forget(sw_media *m, const char *call_id);
 void sw_media_get_stats(const sw_media *m, sw_media_stats *out);

@@ -46,7 +46,11 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     m->call_next = malloc(m->max_calls * sizeof *m->call_next);
     m->ep_bucket = malloc(m->nbuckets * sizeof *m->ep_bucket);
     m->ep_next = malloc(m->max_calls * SW_MEDIA_ENDPOINTS * sizeof *m->ep_next);
-    if (!m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next) {
+    m->age_prev = malloc(m->max_calls * sizeof *m->age_prev);
+    m->age_next = malloc(m->max_calls * sizeof *m->age_next);
+    m->age_head = m->age_tail = -1;
+    if (!m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next || !m->age_prev ||
+        !m->age_next) {
         sw_media_destroy(m);
         return NULL;
     }
@@ -55,16 +59,28 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     return m;
 }
 
+/* Frees a call and everything it holds (NULL is fine). */
+static void call_free(sw_media_call *mc)
+{
+    if (!mc)
+        return;
+    free(mc->side[0].sdp);
+    free(mc->side[1].sdp);
+    free(mc->endpoints);
+    free(mc->private_sdp);
+    free(mc->streams);
+    free(mc);
+}
+
 void sw_media_destroy(sw_media *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; m->calls && i < m->max_calls; i++) {
-        if (m->calls[i])
-            free(m->calls[i]->streams);
-        free(m->calls[i]);
-    }
+    for (size_t i = 0; m->calls && i < m->max_calls; i++)
+        call_free(m->calls[i]);
     free(m->calls);
+    free(m->age_prev);
+    free(m->age_next);
     free(m->call_bucket);
     free(m->call_next);
     free(m->ep_bucket);
@@ -136,6 +152,15 @@ void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, 
         mc->ep_full = true;
         return;
     }
+    if (slot >= mc->ep_cap) {       /* grow: 2, 4, 8, 16 slots */
+        unsigned cap = mc->ep_cap ? mc->ep_cap * 2u : 2u;
+        sw_media_endpoint *grown = realloc(mc->endpoints, cap * sizeof *grown);
+        if (!grown)
+            return;
+        memset(grown + mc->ep_cap, 0, (cap - mc->ep_cap) * sizeof *grown);
+        mc->endpoints = grown;
+        mc->ep_cap = (uint8_t)cap;
+    }
     if (slot == mc->nendpoints)
         mc->nendpoints++;
     mc->endpoints[slot].ep = *ep;
@@ -145,6 +170,21 @@ void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, 
     uint32_t b = ep_hash(ep) & (m->nbuckets - 1);
     m->ep_next[e] = m->ep_bucket[b];
     m->ep_bucket[b] = e;
+}
+
+static void age_unlink(sw_media *m, int32_t i)
+{
+    int32_t p = m->age_prev[i], n = m->age_next[i];
+    if (p >= 0) m->age_next[p] = n; else m->age_head = n;
+    if (n >= 0) m->age_prev[n] = p; else m->age_tail = p;
+}
+
+static void age_append(sw_media *m, int32_t i)
+{
+    m->age_prev[i] = m->age_tail;
+    m->age_next[i] = -1;
+    if (m->age_tail >= 0) m->age_next[m->age_tail] = i; else m->age_head = i;
+    m->age_tail = i;
 }
 
 /* Takes call slot i out of both tables and frees it; its streams' MOS are counted. */
@@ -161,8 +201,8 @@ static void call_remove(sw_media *m, int32_t i)
             break;
         }
     media_count_mos(m, mc);
-    free(mc->streams);
-    free(mc);
+    age_unlink(m, i);
+    call_free(mc);
     m->calls[i] = NULL;
     m->active--;
 }
@@ -173,12 +213,8 @@ int32_t media_call_get(sw_media *m, uint64_t key)
     int32_t i = media_call_index(m, key);
     if (i >= 0)
         return i;
-    if (m->active >= m->max_calls) {
-        int32_t oldest = -1;
-        for (size_t j = 0; j < m->max_calls; j++)
-            if (m->calls[j] && (oldest < 0 || m->calls[j]->order < m->calls[oldest]->order))
-                oldest = (int32_t)j;
-        call_remove(m, oldest);
+    if (m->active >= m->max_calls && m->age_head >= 0) {
+        call_remove(m, m->age_head);        /* the oldest call */
         m->stats.calls_evicted++;
     }
     while (m->calls[m->free_hint % m->max_calls])
@@ -190,6 +226,7 @@ int32_t media_call_get(sw_media *m, uint64_t key)
     mc->key = key;
     mc->order = m->next_order++;
     m->calls[i] = mc;
+    age_append(m, i);
     uint32_t b = key & (m->nbuckets - 1);
     m->call_next[i] = m->call_bucket[b];
     m->call_bucket[b] = i;

@@ -30,22 +30,26 @@ void media_count_mos(sw_media *m, const sw_media_call *mc)
 
 static bool announces_audio(const sw_media_call *mc)
 {
-    for (int k = 0; k < 2; k++)
-        for (unsigned i = 0; mc->side[k].have && i < mc->side[k].sdp.nmedia; i++)
-            if (mc->side[k].sdp.media[i].kind == SW_SDP_AUDIO && mc->side[k].sdp.media[i].port)
+    for (int k = 0; k < 2; k++) {
+        sw_sdp sdp;
+        sw_media_side_sdp(mc, k, &sdp);
+        for (unsigned i = 0; i < sdp.nmedia; i++)
+            if (sdp.media[i].kind == SW_SDP_AUDIO && sdp.media[i].port)
                 return true;
+    }
     return false;
 }
 
-static void fill_sdp(const sw_media_side *sd, sw_call_sdp *o)
+static void fill_sdp(const sw_media_call *mc, int side, sw_call_sdp *o)
 {
     memset(o, 0, sizeof *o);
-    if (!sd->have)
+    sw_sdp sdp;
+    if (!sw_media_side_sdp(mc, side, &sdp))
         return;
     o->present = true;
-    o->ice = sd->sdp.ice;
-    for (unsigned i = 0; i < sd->sdp.nmedia; i++) {
-        const sw_sdp_media *md = &sd->sdp.media[i];
+    o->ice = sdp.ice;
+    for (unsigned i = 0; i < sdp.nmedia; i++) {
+        const sw_sdp_media *md = &sdp.media[i];
         o->t38 |= md->t38 && md->port;
         if (md->kind != SW_SDP_AUDIO || o->audio.port)
             continue;
@@ -69,8 +73,8 @@ void sw_media_fill_call(const sw_media_call *mc, bool media_seen, sw_call *call)
     call->nstreams = 0;
     if (!mc)
         return;
-    fill_sdp(&mc->side[0], &call->sdp[0]);
-    fill_sdp(&mc->side[1], &call->sdp[1]);
+    fill_sdp(mc, 0, &call->sdp[0]);
+    fill_sdp(mc, 1, &call->sdp[1]);
     call->media_changes = mc->changes;
     call->reoffers = mc->reoffers;
     if (!mc->nstreams && !mc->rtcp_packets) {

@@ -11,6 +11,8 @@ struct sw_media {
     int32_t *call_bucket, *call_next;
     int32_t *ep_bucket;             /* chains of call * SW_MEDIA_ENDPOINTS + slot */
     int32_t *ep_next;
+    int32_t *age_prev, *age_next;   /* calls in creation order, oldest first: eviction in O(1) */
+    int32_t age_head, age_tail;
     size_t free_hint;
     sw_media_config cfg;
     uint32_t next_order;
@@ -23,6 +25,9 @@ int32_t media_call_get(sw_media *m, uint64_t key);
 int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep);
 void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, bool latched);
 void media_count_mos(sw_media *m, const sw_media_call *mc);
+/* A side's SDP packed into one allocation (NULL when out of memory), and back. */
+uint8_t *media_sdp_pack(const sw_sdp *sdp);
+void media_sdp_unpack(const uint8_t *packed, sw_sdp *out);
 /* The MOS of one stream (0 when its codec clock is unknown). */
 double media_stream_mos(const sw_rtp_stream *s);
 

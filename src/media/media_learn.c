@@ -5,6 +5,7 @@
  * with the side's previous SDP (hold, resume, codec, T.38, address). */
 #include "media_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t tag_hash(const char *tag)
@@ -52,8 +53,11 @@ static void note_changes(sw_media_call *mc, const sw_sdp *old, const sw_sdp *now
 
 static void update_hold(sw_media_call *mc, sw_time_us ts)
 {
-    bool held = (mc->side[0].have && sdp_holds(&mc->side[0].sdp)) ||
-                (mc->side[1].have && sdp_holds(&mc->side[1].sdp));
+    bool held = false;
+    for (int k = 0; k < 2; k++) {
+        sw_sdp sdp;
+        held |= sw_media_side_sdp(mc, k, &sdp) && sdp_holds(&sdp);
+    }
     if (held && !mc->held) {
         mc->hold_ts = ts;
         mc->ever_held = true;
@@ -69,20 +73,24 @@ static void update_hold(sw_media_call *mc, sw_time_us ts)
  * whose audio address is private: remembered for sdp-private-address. */
 static void note_private(sw_media_call *mc, const sw_sip_msg *msg)
 {
-    if (mc->private_sdp.addr.family || msg->sdp.ice || sw_ip_is_private(&msg->src.ip) ||
+    if (mc->private_sdp || msg->sdp.ice || sw_ip_is_private(&msg->src.ip) ||
         sw_ip_is_loopback(&msg->src.ip))
         return;
     for (unsigned i = 0; i < msg->sdp.nmedia; i++) {
         const sw_sdp_media *md = &msg->sdp.media[i];
         if (md->kind != SW_SDP_AUDIO || !md->port || !sw_ip_is_private(&md->addr))
             continue;
-        mc->private_sdp.addr = md->addr;
-        mc->private_sdp.port = md->port;
-        mc->private_sdp.src = msg->src;
-        mc->private_sdp.dst = msg->dst;
-        mc->private_sdp.status = (uint16_t)(msg->is_request ? 0 : msg->status);
-        mc->private_sdp.method = (uint8_t)(msg->is_request ? msg->method : msg->cseq_method);
-        mc->private_sdp.ts = msg->ts;
+        sw_media_private_sdp *ps = calloc(1, sizeof *ps);
+        if (!ps)
+            return;
+        ps->addr = md->addr;
+        ps->port = md->port;
+        ps->src = msg->src;
+        ps->dst = msg->dst;
+        ps->status = (uint16_t)(msg->is_request ? 0 : msg->status);
+        ps->method = (uint8_t)(msg->is_request ? msg->method : msg->cseq_method);
+        ps->ts = msg->ts;
+        mc->private_sdp = ps;
         return;
     }
 }
@@ -102,13 +110,19 @@ void sw_media_learn(sw_media *m, const sw_sip_msg *msg)
     uint8_t side = (uint8_t)(caller_tagged == msg->is_request ? 0 : 1);
     sw_media_side *sd = &mc->side[side];
     if (sd->have) {
-        note_changes(mc, &sd->sdp, &msg->sdp);
+        sw_sdp old;
+        sw_media_side_sdp(mc, side, &old);
+        note_changes(mc, &old, &msg->sdp);
         if (msg->is_request && msg->to_tag)
             mc->reoffers++;
     }
     note_private(mc, msg);
-    sd->sdp = msg->sdp;
-    sd->have = true;
+    uint8_t *packed = media_sdp_pack(&msg->sdp);
+    if (packed) {                   /* out of memory: the side keeps its previous SDP */
+        free(sd->sdp);
+        sd->sdp = packed;
+    }
+    sd->have = sd->sdp != NULL;
     mc->last_side = side;
     sd->sdps++;
     for (unsigned i = 0; i < msg->sdp.nmedia; i++) {

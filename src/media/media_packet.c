@@ -23,9 +23,10 @@ static uint32_t rd32(const uint8_t *p)
 static void stream_codec(const sw_media_call *mc, sw_rtp_stream *s, uint8_t pt)
 {
     for (int k = 0; k < 2; k++) {
-        const sw_media_side *sd = &mc->side[k == 0 ? 1 - s->side : s->side];
-        for (unsigned i = 0; sd->have && i < sd->sdp.nmedia; i++) {
-            const sw_sdp_media *md = &sd->sdp.media[i];
+        sw_sdp sdp;
+        sw_media_side_sdp(mc, k == 0 ? 1 - s->side : s->side, &sdp);
+        for (unsigned i = 0; i < sdp.nmedia; i++) {
+            const sw_sdp_media *md = &sdp.media[i];
             for (unsigned c = 0; md->kind <= SW_SDP_VIDEO && c < md->ncodecs; c++)
                 if (md->codecs[c].pt == pt) {
                     memcpy(s->codec, md->codecs[c].name, sizeof s->codec);

@@ -79,8 +79,11 @@ static void check_answer(const sw_rule_ctx *ctx, const sw_event *ev)
     if (!mc || m->is_request || m->status < 200 || m->status >= 300 || !m->sdp.present || ev->retransmission)
         return;
     int answerer = mc->last_side;   /* the media stage learned this message just before */
-    const sw_sdp_media *offer = media_sdp_audio_line(mc, 1 - answerer), *answer = media_sdp_audio_line(mc, answerer);
-    if (!offer || !answer || !no_common_codec(offer, answer))
+    sw_sdp_media offer_line, answer_line;
+    if (!media_sdp_audio_line(mc, 1 - answerer, &offer_line) || !media_sdp_audio_line(mc, answerer, &answer_line))
+        return;
+    const sw_sdp_media *offer = &offer_line, *answer = &answer_line;
+    if (!no_common_codec(offer, answer))
         return;
     char key[200], offerer_ep[RULE_EP_LEN], answerer_ep[RULE_EP_LEN], offered[120], answered[120];
     rule_printf(key, sizeof key, "%s/offer", ev->flow->call_id);

@@ -15,23 +15,26 @@ const sw_endpoint *media_side_signalling(const sw_flow *f, int side)
     return side ? &f->server : &f->client;
 }
 
-const sw_sdp_media *media_sdp_audio_line(const sw_media_call *mc, int side)
+bool media_sdp_audio_line(const sw_media_call *mc, int side, sw_sdp_media *out)
 {
-    const sw_media_side *sd = &mc->side[side];
-    for (unsigned i = 0; sd->have && i < sd->sdp.nmedia; i++)
-        if (sd->sdp.media[i].kind == SW_SDP_AUDIO)
-            return &sd->sdp.media[i];
-    return NULL;
+    sw_sdp sdp;
+    sw_media_side_sdp(mc, side, &sdp);
+    for (unsigned i = 0; i < sdp.nmedia; i++)
+        if (sdp.media[i].kind == SW_SDP_AUDIO) {
+            *out = sdp.media[i];
+            return true;
+        }
+    return false;
 }
 
 const char *media_sdp_audio(const sw_media_call *mc, int side, char *buf, size_t n)
 {
-    const sw_sdp_media *a = media_sdp_audio_line(mc, side);
-    if (!a) {
+    sw_sdp_media a;
+    if (!media_sdp_audio_line(mc, side, &a)) {
         snprintf(buf, n, "?");
         return buf;
     }
-    sw_endpoint ep = {.ip = a->addr, .port = a->port};
+    sw_endpoint ep = {.ip = a.addr, .port = a.port};
     return rule_ep(&ep, buf, n);
 }
 
@@ -42,7 +45,8 @@ bool media_view_of(const sw_rule_ctx *ctx, const sw_event *ev, media_view *v)
     if (ev->kind != SW_EVENT_FLOW_END || !f || !mc || !ctx->media_on || f->first_method != SW_METHOD_INVITE ||
         !f->answer_ts || mc->t38)
         return false;
-    if (!media_sdp_audio_line(mc, 0) && !media_sdp_audio_line(mc, 1))
+    sw_sdp_media audio;
+    if (!media_sdp_audio_line(mc, 0, &audio) && !media_sdp_audio_line(mc, 1, &audio))
         return false;
     memset(v, 0, sizeof *v);
     v->flow = f;

@@ -26,7 +26,7 @@ const char *media_side_name(int side);
 const sw_endpoint *media_side_signalling(const sw_flow *f, int side);
 /* "127.0.0.12:10020" from the side's latest SDP (its audio line), or "?". */
 const char *media_sdp_audio(const sw_media_call *mc, int side, char *buf, size_t n);
-/* The side's latest SDP audio line, or NULL. */
-const sw_sdp_media *media_sdp_audio_line(const sw_media_call *mc, int side);
+/* The side's latest SDP audio line into *out: false when it has none. */
+bool media_sdp_audio_line(const sw_media_call *mc, int side, sw_sdp_media *out);
 
 #endif

@@ -14,7 +14,7 @@
 static const sw_rtp_stream *sent_there(const sw_media_call *mc)
 {
     for (unsigned i = 0; i < mc->nstreams; i++)
-        if (sw_ip_equal(&mc->streams[i].dst.ip, &mc->private_sdp.addr))
+        if (sw_ip_equal(&mc->streams[i].dst.ip, &mc->private_sdp->addr))
             return &mc->streams[i];
     return NULL;
 }
@@ -22,7 +22,7 @@ static const sw_rtp_stream *sent_there(const sw_media_call *mc)
 static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
 {
     const sw_media_call *mc = ctx->media;
-    if (ev->kind != SW_EVENT_FLOW_END || !ev->flow || !mc || !ctx->media_on || !mc->private_sdp.addr.family)
+    if (ev->kind != SW_EVENT_FLOW_END || !ev->flow || !mc || !ctx->media_on || !mc->private_sdp)
         return;
     const sw_rtp_stream *s = sent_there(mc);
     if (!s)
@@ -33,25 +33,25 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     if (!f)
         return;
     char src[RULE_EP_LEN], addr[SW_IP_STRLEN], dst[RULE_EP_LEN], sender[RULE_EP_LEN], what[48];
-    rule_ep(&mc->private_sdp.src, src, sizeof src);
-    rule_ep(&mc->private_sdp.dst, dst, sizeof dst);
+    rule_ep(&mc->private_sdp->src, src, sizeof src);
+    rule_ep(&mc->private_sdp->dst, dst, sizeof dst);
     rule_ep(&s->src, sender, sizeof sender);
-    sw_ip_format(&mc->private_sdp.addr, addr, sizeof addr);
-    if (mc->private_sdp.status)
-        snprintf(what, sizeof what, "%u response", mc->private_sdp.status);
+    sw_ip_format(&mc->private_sdp->addr, addr, sizeof addr);
+    if (mc->private_sdp->status)
+        snprintf(what, sizeof what, "%u response", mc->private_sdp->status);
     else
-        snprintf(what, sizeof what, "%s", sw_sip_method_name(mc->private_sdp.method));
+        snprintf(what, sizeof what, "%s", sw_sip_method_name(mc->private_sdp->method));
     f->severity = SW_SEV_WARNING;
     f->count = 1;
-    f->first_seen = mc->private_sdp.ts;
-    rule_from_flow(f, ev->flow, &mc->private_sdp.src, &mc->private_sdp.dst);
+    f->first_seen = mc->private_sdp->ts;
+    rule_from_flow(f, ev->flow, &mc->private_sdp->src, &mc->private_sdp->dst);
     sw_finding_set_detail(f, "sdp_address", addr);
     sw_finding_set_detail(f, "signalling_source", src);
-    sw_finding_set_number(f, "sdp_port", mc->private_sdp.port);
+    sw_finding_set_number(f, "sdp_port", mc->private_sdp->port);
     sw_finding_set_number(f, "rtp_packets_to_it", (long long)s->packets);
     rule_printf(f->summary, sizeof f->summary, "The SDP of the %s from the public address %s announces the private "
                 "address %s (port %u), and %s sent %llu RTP packets there: NAT without media traversal", what, src,
-                addr, mc->private_sdp.port, sender, (unsigned long long)s->packets);
+                addr, mc->private_sdp->port, sender, (unsigned long long)s->packets);
     rule_printf(f->suggestion, sizeof f->suggestion,
                 "The SIP came from the public address %s but its SDP asks for the audio at %s, an address that "
                 "exists only inside that site's network; %s (toward %s) sent its RTP there, where it is lost: "
