@@ -250,8 +250,8 @@ const char *sw_flow_text(const sw_flow *f, sw_flow_text_field k);
 #define SW_WINDOW_BUCKETS 12        /* 12 x 5 s = the last minute */
 
 typedef struct sw_window {
-    uint32_t count[SW_WINDOW_BUCKETS];
-    uint64_t epoch;                 /* bucket number of the newest bucket */
+    uint16_t count[SW_WINDOW_BUCKETS];  /* saturate at 65535 (13,000 a second from one address) */
+    uint32_t epoch;                 /* bucket number of the newest bucket */
 } sw_window;
 
 #define SW_PEER_USERS 16
@@ -267,12 +267,18 @@ struct sw_peer {
     sw_window timeouts;             /* transactions to it that got no final response */
     sw_window auth_failures;        /* refusals it received: 403/404, or 401/407 answering credentials */
     sw_window users_tried;          /* distinct identities (From users) it claimed (approximate) */
-    uint64_t user_hash[SW_PEER_USERS];
+    uint32_t user_hash[SW_PEER_USERS];
     unsigned user_next;
     uint64_t total_requests, total_5xx, total_timeouts;
     uint16_t last_5xx;
-    char user_agent[64];            /* last User-Agent it sent */
+    char *user_agent;               /* last User-Agent it sent (cut at 63 bytes; NULL = none): see sw_peer_user_agent */
 };
+
+/* The last User-Agent the peer sent, "" when none. */
+static inline const char *sw_peer_user_agent(const sw_peer *p)
+{
+    return p->user_agent ? p->user_agent : "";
+}
 
 /* ---- capture-wide minutes and their baseline ---------------------------------
  * Counted per minute of capture clock; when a minute closes, its counts are

@@ -450,12 +450,12 @@ static void note_identity(sw_flow *f, const sw_sip_msg *m)
         flow_set_text(f, SW_FLOW_USER_AGENT, m->user_agent);
 }
 
-/* Room for one more transaction: the slots double up to SW_FLOW_TXNS. */
+/* Room for one more transaction: the slots double (1, 2, 4) up to SW_FLOW_TXNS. */
 static bool txn_grow(sw_flow *f)
 {
     if (f->txn_next < f->ntxns || f->ntxns >= SW_FLOW_TXNS)
         return true;
-    unsigned n = f->ntxns ? f->ntxns * 2u : 2u;
+    unsigned n = f->ntxns ? f->ntxns * 2u : 1u;
     sw_txn *grown = realloc(f->txns, n * sizeof *grown);
     if (!grown)
         return f->ntxns > 0;        /* out of memory: reuse the ring as it is */
@@ -603,7 +603,7 @@ static void note_peers(sw_correlator *c, const sw_sip_msg *m, const sw_event *ev
             peer_note_user(p, m->from_user ? m->from_user : m->to_user, now);
         }
         if (m->user_agent)
-            copy_str(p->user_agent, sizeof p->user_agent, m->user_agent);
+            peer_set_user_agent(p, m->user_agent);
     }
     if (m->is_request || m->status < 200 || ev->retransmission)
         return;

@@ -15,7 +15,7 @@ void window_add(sw_window *w, sw_time_us now)
 
 void window_add_n(sw_window *w, sw_time_us now, uint32_t n)
 {
-    uint64_t b = now / SW_WINDOW_BUCKET_US;
+    uint32_t b = (uint32_t)(now / SW_WINDOW_BUCKET_US);
     if (b > w->epoch) {
         uint64_t gap = b - w->epoch;
         if (gap >= SW_WINDOW_BUCKETS)
@@ -25,8 +25,10 @@ void window_add_n(sw_window *w, sw_time_us now, uint32_t n)
                 w->count[(w->epoch + i) % SW_WINDOW_BUCKETS] = 0;
         w->epoch = b;
     }
-    if (w->epoch - b < SW_WINDOW_BUCKETS)
-        w->count[b % SW_WINDOW_BUCKETS] += n;
+    if (w->epoch - b < SW_WINDOW_BUCKETS) {
+        uint16_t *c = &w->count[b % SW_WINDOW_BUCKETS];
+        *c = n >= (uint32_t)(UINT16_MAX - *c) ? UINT16_MAX : (uint16_t)(*c + n);
+    }
 }
 
 
@@ -81,6 +83,7 @@ static void peer_free(peer_table *t, peer_node *n)
         *pp = n->hnext;
     lru_unlink(t, n);
     t->active--;
+    free(n->peer.user_agent);
     free(n);
 }
 
@@ -125,11 +128,24 @@ sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now)
 
 
 
+void peer_set_user_agent(sw_peer *p, const char *user_agent)
+{
+    char cut[64];
+    sw_copy_cut(cut, sizeof cut, user_agent);
+    if (p->user_agent && strcmp(p->user_agent, cut) == 0)
+        return;
+    char *copy = strdup(cut);
+    if (!copy)
+        return;                     /* out of memory: the previous one stays */
+    free(p->user_agent);
+    p->user_agent = copy;
+}
+
 void peer_note_user(sw_peer *p, const char *user, sw_time_us now)
 {
     if (!user || !*user)
         return;
-    uint64_t h = hash_str(FNV_SEED, user);
+    uint32_t h = (uint32_t)hash_str(FNV_SEED, user);
     for (unsigned i = 0; i < SW_PEER_USERS; i++)
         if (p->user_hash[i] == h)
             return;

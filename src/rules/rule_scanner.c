@@ -106,7 +106,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
             rule_printf(open->summary, sizeof open->summary,
                         "%s guessed the password of %s (%s succeeded after %u refused attempts) and is scanning "
                         "with %s", ip, user, sw_sip_method_name((sw_sip_method)m->cseq_method),
-                        ev->flow->auth[0]->rejected, p->user_agent[0] ? p->user_agent : "an unknown tool");
+                        ev->flow->auth[0]->rejected, sw_peer_user_agent(p)[0] ? sw_peer_user_agent(p) : "an unknown tool");
             rule_append(open->suggestion, sizeof open->suggestion,
                         " Account %s IS COMPROMISED: change its password now and check it for fraudulent calls.",
                         user);
@@ -144,7 +144,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     }
     if (tool)
         sw_finding_set_detail(f, "tool", tool);
-    sw_finding_set_detail(f, "user_agent", p->user_agent);
+    sw_finding_set_detail(f, "user_agent", sw_peer_user_agent(p));
     sw_finding_set_number(f, "users_tried_per_minute", users);
     sw_finding_set_number(f, "refused_per_minute", failures);
     sw_finding_set_number(f, "requests", (long long)p->total_requests);
@@ -155,12 +155,12 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     else if (tool_name && !probing)
         rule_printf(f->summary, sizeof f->summary,
                  "%s is probing for SIP services with %s (User-Agent \"%s\"): %llu %s, no account tried yet",
-                 ip, tool_name, p->user_agent, (unsigned long long)p->total_requests,
+                 ip, tool_name, sw_peer_user_agent(p), (unsigned long long)p->total_requests,
                  sw_plural(p->total_requests, "request", "requests"));
     else if (tool_name)
         rule_printf(f->summary, sizeof f->summary,
                  "%s is scanning with %s (User-Agent \"%s\"): %llu %s, %u %s tried and %u refused in "
-                 "the last minute", ip, tool_name, p->user_agent, (unsigned long long)p->total_requests,
+                 "the last minute", ip, tool_name, sw_peer_user_agent(p), (unsigned long long)p->total_requests,
                  sw_plural(p->total_requests, "request", "requests"), users, sw_plural(users, "user", "users"),
                  failures);
     else
