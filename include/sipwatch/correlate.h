@@ -103,7 +103,10 @@ typedef struct sw_auth_track {
     bool nonce_reused;              /* two rejected attempts presented the same nonce */
     bool nonce_ignored;             /* an attempt answered a challenge with another nonce than it gave */
     bool success_after;             /* a 2xx followed the last challenge */
-    sw_auth_attempt ring[SW_AUTH_RING];
+    /* The last SW_AUTH_RING attempts: slot (ring_next - 1 - i) % SW_AUTH_RING is
+     * the i-th latest, i < min(challenges, SW_AUTH_RING). Allocated 1, 2, 4, 8 as they come. */
+    sw_auth_attempt *ring;
+    uint8_t ring_cap;
     uint64_t challenge_nonce;       /* hash of the nonce in the last challenge */
     sw_time_us first_ts, last_ts, success_ts;
     sw_endpoint client, challenger;
@@ -171,8 +174,8 @@ typedef struct sw_invite_route {
 /* The last session offer (SDP in an INVITE, re-INVITE or UPDATE) of a
  * flow, for the codec-mismatch rule: allocated on the first offer. */
 typedef struct sw_offer {
-    char media[96];                 /* "audio PCMU PCMA; image t38" */
-    char address[48];               /* its c= address */
+    char *text;                     /* its media ("audio PCMU PCMA; image t38", cut at 95 bytes)
+                                       and c= address (cut at 47), packed: see sw_offer_media */
     sw_endpoint offerer, answerer;
     uint32_t cseq;                  /* the offering request's CSeq */
     uint8_t method;
@@ -181,6 +184,10 @@ typedef struct sw_offer {
     uint16_t refusals;              /* offers refused on this flow, in all */
     sw_time_us ts;
 } sw_offer;
+
+/* The offer's media summary, and its c= address ("" when none). */
+const char *sw_offer_media(const sw_offer *o);
+const char *sw_offer_address(const sw_offer *o);
 
 /* The flow's short texts, packed in one allocation (sw_flow_text reads them). */
 typedef enum sw_flow_text_field {
@@ -227,7 +234,7 @@ struct sw_flow {
                                        (other methods: to the first method's latest request) */
     uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
     sw_auth_track *auth[2];         /* allocated on the first challenge */
-    sw_refer *refers;               /* SW_FLOW_REFERS, allocated on the first REFER */
+    sw_refer *refers;               /* nrefers of them, grown one at a time up to SW_FLOW_REFERS */
     sw_invite_route *route;         /* allocated when a final response to an INVITE is re-sent */
     sw_offer *offer;                /* allocated on the first SDP offer */
     /* Evidence: a chain of entries in the shared store, newest first. */
@@ -385,7 +392,7 @@ typedef struct sw_event {
 /* ---- the correlator ------------------------------------------------------ */
 
 #define SW_DEFAULT_MAX_FLOWS 200000
-#define SW_DEFAULT_EVIDENCE 262144
+#define SW_DEFAULT_EVIDENCE 131072
 
 typedef struct sw_correlate_config {
     size_t max_flows;               /* default SW_DEFAULT_MAX_FLOWS */
@@ -398,7 +405,7 @@ typedef struct sw_correlate_config {
     sw_time_us idle_timeout;        /* flow with no traffic: default 300 s */
     sw_time_us dialog_idle_timeout; /* confirmed dialog with no traffic: default 2 h */
     sw_time_us peer_idle_timeout;   /* default 600 s */
-    size_t evidence_entries;        /* the shared evidence store: default SW_DEFAULT_EVIDENCE (8 MB), rounded up to a power of two */
+    size_t evidence_entries;        /* the shared evidence store: default SW_DEFAULT_EVIDENCE (4 MB, about 30 s of a PBX at 4,000 messages/s), rounded up to a power of two */
 } sw_correlate_config;
 
 

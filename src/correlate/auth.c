@@ -96,6 +96,20 @@ void note_credentials(sw_flow *f, const sw_sip_msg *m)
     set_text(a, SW_AUTH_LAST_NONCE, m->credentials.nonce);
 }
 
+/* The slot for the next attempt, growing the ring until it holds SW_AUTH_RING. */
+static sw_auth_attempt *ring_slot(sw_auth_track *a)
+{
+    if (a->ring_next >= a->ring_cap && a->ring_cap < SW_AUTH_RING) {
+        unsigned cap = a->ring_cap ? a->ring_cap * 2u : 1u;
+        sw_auth_attempt *grown = realloc(a->ring, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        a->ring = grown;
+        a->ring_cap = (uint8_t)cap;
+    }
+    return &a->ring[a->ring_next++ % SW_AUTH_RING];
+}
+
 /* A 401/407: records the challenged attempt. Returns the track, and whether
  * the attempt is new (not a copy, another hop, or a retransmission). */
 sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_txn *t, sw_time_us now, bool *is_new)
@@ -128,7 +142,9 @@ sw_auth_track *note_challenge(sw_flow *f, const sw_sip_msg *m, const sw_txn *t, 
     }
     if (had_creds && nonce_hash && a->challenge_nonce && nonce_hash != a->challenge_nonce)
         a->nonce_ignored = true;
-    sw_auth_attempt *at = &a->ring[a->ring_next++ % SW_AUTH_RING];
+    sw_auth_attempt *at = ring_slot(a);
+    if (!at)
+        return a;                   /* out of memory: not recorded */
     at->ts = now;
     at->cseq = cseq;
     at->cred_fp = fp;

@@ -3,6 +3,7 @@
  * it), and the record built from a flow (see sipwatch/calls.h). */
 #include "flow_state.h"
 #include "corr_util.h"
+#include "packed_text.h"
 
 #include <stdlib.h>
 
@@ -123,6 +124,16 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
     }
 }
 
+const char *sw_offer_media(const sw_offer *o)
+{
+    return packed_text_get(o->text, 2, 0);
+}
+
+const char *sw_offer_address(const sw_offer *o)
+{
+    return packed_text_get(o->text, 2, 1);
+}
+
 void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now)
 {
     if (retransmission)
@@ -132,8 +143,8 @@ void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us
         if (!f->offer && !(f->offer = calloc(1, sizeof *f->offer)))
             return;
         sw_offer *o = f->offer;
-        copy_str(o->media, sizeof o->media, m->sdp_media);
-        copy_str(o->address, sizeof o->address, m->sdp_address);
+        packed_text_set_cut(&o->text, 2, 0, m->sdp_media, 96);
+        packed_text_set_cut(&o->text, 2, 1, m->sdp_address, 48);
         o->offerer = m->src;
         o->answerer = m->dst;
         o->cseq = m->cseq;

@@ -156,6 +156,7 @@ static void flow_compact(sw_flow *f)
     free(f->route);
     f->route = NULL;
     if (f->offer && !f->offer->refusals) {
+        free(f->offer->text);
         free(f->offer);
         f->offer = NULL;
     }

@@ -92,12 +92,16 @@ static void free_node(flow_node *n)
 {
     sw_flow *f = &n->flow;
     for (int k = 0; k < 2; k++)
-        if (f->auth[k])
+        if (f->auth[k]) {
             free(f->auth[k]->text);
+            free(f->auth[k]->ring);
+        }
     free(f->auth[0]);
     free(f->auth[1]);
     free(f->refers);
     free(f->route);
+    if (f->offer)
+        free(f->offer->text);
     free(f->offer);
     free(f->txns);
     free(f->ev_eps);

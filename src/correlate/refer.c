@@ -25,13 +25,12 @@ static bool tags_match(const sw_refer *r, const sw_sip_msg *m)
 
 sw_refer *refer_add(sw_flow *f, const sw_sip_msg *m, sw_time_us now)
 {
-    if (!f->refers) {
-        f->refers = calloc(SW_FLOW_REFERS, sizeof *f->refers);
-        if (!f->refers)
-            return NULL;
-    }
     sw_refer *r;
     if (f->nrefers < SW_FLOW_REFERS) {
+        sw_refer *grown = realloc(f->refers, (f->nrefers + 1u) * sizeof *grown);
+        if (!grown)
+            return NULL;
+        f->refers = grown;
         r = &f->refers[f->nrefers++];
     } else {
         /* Full: reuse the oldest one that is over, else the oldest. */

@@ -18,7 +18,7 @@ static void suggest(sw_finding *f, const sw_offer *o, const char *offerer, const
     char *s = f->suggestion;
     size_t cap = sizeof f->suggestion;
     s[0] = '\0';
-    bool t38 = strstr(o->media, "image") && strstr(o->media, "t38");
+    bool t38 = strstr(sw_offer_media(o), "image") && strstr(sw_offer_media(o), "t38");
     if (t38)
         rule_append(s, cap, "%s asked to switch the call to T.38 fax and %s refused it: that side has no T.38 "
                             "(or it is switched off). Enable T.38 on both the gateway or ATA and the far end "
@@ -30,8 +30,8 @@ static void suggest(sw_finding *f, const sw_offer *o, const char *offerer, const
                             "sides (and of every SBC or trunk between them) and enable at least one common "
                             "codec, usually G.711 PCMU or PCMA; check SRTP is required on both or neither; a "
                             "video-only or unusual offer needs a matching audio line. ",
-                    answerer, offerer, o->media);
-    rule_append(s, cap, "The refused offer: %s%s%s.", o->media, o->address[0] ? " at " : "", o->address);
+                    answerer, offerer, sw_offer_media(o));
+    rule_append(s, cap, "The refused offer: %s%s%s.", sw_offer_media(o), sw_offer_address(o)[0] ? " at " : "", sw_offer_address(o));
     rule_append_reference(s, cap, o->refused_status, o->method);
 }
 
@@ -139,14 +139,14 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     if (created)
         f->first_seen = o->ts;
     rule_from_flow(f, ev->flow, &o->offerer, &o->answerer);
-    sw_finding_set_detail(f, "offered", o->media);
-    sw_finding_set_detail(f, "offer_address", o->address);
+    sw_finding_set_detail(f, "offered", sw_offer_media(o));
+    sw_finding_set_detail(f, "offer_address", sw_offer_address(o));
     sw_finding_set_number(f, "status", o->refused_status);
     sw_finding_set_bool(f, "reinvite", o->reinvite);
     sw_finding_set_number(f, "refusals", f->count);
     const char *what = o->method == SW_METHOD_UPDATE ? "UPDATE" : o->reinvite ? "re-INVITE" : "INVITE";
     rule_printf(f->summary, sizeof f->summary, "%s from %s offering %s refused with %u %s by %s (%u %s on this call)",
-                what, offerer, o->media, o->refused_status, m->reason ? m->reason : "", answerer, f->count,
+                what, offerer, sw_offer_media(o), o->refused_status, m->reason ? m->reason : "", answerer, f->count,
                 sw_plural(f->count, "time", "times"));
     suggest(f, o, offerer, answerer);
     sw_findings_commit(ctx->findings, f, created, old);
