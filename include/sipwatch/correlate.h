@@ -25,7 +25,6 @@ typedef struct sw_txn {
     uint64_t key;                   /* branch + CSeq method (+ sent-by), or the RFC 2543 tuple */
     uint64_t cred_fp;               /* fingerprint of the request's credentials (0 = none) */
     sw_time_us first_ts, last_request_ts, final_ts, last_final_ts;
-    sw_endpoint client, server;
     uint32_t cseq;
     uint16_t final_status;          /* 0 until a final response */
     uint16_t provisional;           /* last 1xx */
@@ -33,6 +32,7 @@ typedef struct sw_txn {
     uint16_t finals;                /* copies of the final response */
     uint8_t method;
     uint8_t transport;              /* sw_transport of the request */
+    uint8_t client_ep, server_ep;   /* its client and server, as the flow names them: see sw_txn_client */
     bool credentials, proxy_credentials;
     bool timeout_settled;           /* the no-final-response deadline was judged */
     bool acked;                     /* INVITE: an ACK with this CSeq was seen */
@@ -251,6 +251,18 @@ struct sw_flow {
 
 /* One of the flow's texts ("" when unknown). */
 const char *sw_flow_text(const sw_flow *f, sw_flow_text_field k);
+/* An endpoint of the flow by the index its transactions and evidence keep
+ * (0.0.0.0:0 when unknown: a flow names at most 255). */
+sw_endpoint sw_flow_endpoint(const sw_flow *f, uint8_t index);
+/* A transaction's client (the request's source) and server. */
+static inline sw_endpoint sw_txn_client(const sw_flow *f, const sw_txn *t)
+{
+    return sw_flow_endpoint(f, t->client_ep);
+}
+static inline sw_endpoint sw_txn_server(const sw_flow *f, const sw_txn *t)
+{
+    return sw_flow_endpoint(f, t->server_ep);
+}
 
 /* ---- peers --------------------------------------------------------------- */
 

@@ -252,7 +252,8 @@ static void count_timeouts(sw_correlator *c, const sw_flow *f, sw_time_us now)
             minutes_count(&c->minutes, SW_MIN_TIMEOUTS, 1);
             if (t->method == SW_METHOD_REGISTER)
                 minutes_count(&c->minutes, SW_MIN_REG_FAILED, 1);
-            count_peer_timeouts(c, &t->server.ip, 1, now);
+            sw_endpoint server = sw_txn_server(f, t);
+            count_peer_timeouts(c, &server.ip, 1, now);
         }
     }
 }
@@ -278,7 +279,7 @@ static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
 static void orphan(sw_correlator *c, const sw_flow *f, const sw_txn *t)
 {
     c->stats.txns_evicted_pending++;
-    if (!orphans_add(&c->orphans, f->call_id, t, c->cfg.txn_timeout))
+    if (!orphans_add(&c->orphans, f, t, c->cfg.txn_timeout))
         c->stats.orphans_dropped++;
 }
 
@@ -505,8 +506,8 @@ static sw_txn *note_request(sw_correlator *c, sw_flow *f, const sw_sip_msg *m, s
     t->transport = (uint8_t)m->transport;
     t->cseq = m->cseq;
     t->first_ts = t->last_request_ts = now;
-    t->client = m->src;
-    t->server = m->dst;
+    t->client_ep = flow_endpoint_index(f, &m->src);
+    t->server_ep = flow_endpoint_index(f, &m->dst);
     t->requests = 1;
     t->cred_fp = fp;
     t->credentials = m->credentials.present && !m->credentials.proxy;
@@ -531,8 +532,8 @@ static sw_txn *note_response(sw_correlator *c, sw_flow *f, const sw_sip_msg *m, 
         t->transport = (uint8_t)m->transport;
         t->cseq = m->cseq;
         t->first_ts = now;
-        t->client = m->dst;
-        t->server = m->src;
+        t->client_ep = flow_endpoint_index(f, &m->dst);
+        t->server_ep = flow_endpoint_index(f, &m->src);
     }
     if (m->status < 200) {
         if (t->provisional == m->status && t->final_status == 0)

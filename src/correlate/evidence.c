@@ -68,8 +68,7 @@ static uint32_t owner_of(const sw_flow *f)
     return (uint32_t)flow_node_of(f)->hash;
 }
 
-/* The index naming ep in the flow's evidence, adding it when new. */
-static uint8_t endpoint_index(sw_flow *f, const sw_endpoint *ep)
+uint8_t flow_endpoint_index(sw_flow *f, const sw_endpoint *ep)
 {
     if (f->first_method && ep->port == f->client.port && sw_ip_equal(&ep->ip, &f->client.ip))
         return EP_CLIENT;
@@ -88,7 +87,7 @@ static uint8_t endpoint_index(sw_flow *f, const sw_endpoint *ep)
     return (uint8_t)(EP_FIRST_EXTRA + f->ev_neps++);
 }
 
-static sw_endpoint endpoint_at(const sw_flow *f, uint8_t i)
+sw_endpoint sw_flow_endpoint(const sw_flow *f, uint8_t i)
 {
     sw_endpoint none = {0};
     if (i == EP_CLIENT)
@@ -113,8 +112,8 @@ void evidence_push(sw_evidence_store *s, sw_flow *f, const sw_sip_msg *m, uint8_
     e->owner = owner_of(f);
     e->cseq = m->cseq;
     e->status = (uint16_t)(m->is_request ? 0 : m->status);
-    e->src = endpoint_index(f, &m->src);
-    e->dst = endpoint_index(f, &m->dst);
+    e->src = flow_endpoint_index(f, &m->src);
+    e->dst = flow_endpoint_index(f, &m->dst);
     e->method = (uint8_t)(m->is_request ? m->method : m->cseq_method);
     e->flags = flags;
     e->transport = (uint8_t)m->transport;
@@ -140,8 +139,8 @@ unsigned sw_flow_evidence(const sw_flow *f, sw_evidence *out, unsigned max)
         memset(o, 0, sizeof *o);
         o->ts = e->ts;
         o->frame = e->frame == FRAME_UNKNOWN ? 0 : f->ev_frame_base + (uint64_t)(int64_t)e->frame;
-        o->src = endpoint_at(f, e->src);
-        o->dst = endpoint_at(f, e->dst);
+        o->src = sw_flow_endpoint(f, e->src);
+        o->dst = sw_flow_endpoint(f, e->dst);
         o->cseq = e->cseq;
         o->status = e->status;
         o->method = e->method;

@@ -54,6 +54,9 @@ bool flow_timed_out(const sw_flow *f);
 
 /* ---- evidence.c ---------------------------------------------------------------- */
 
+/* The index naming ep in the flow (see sw_flow_endpoint), adding it when new. */
+uint8_t flow_endpoint_index(sw_flow *f, const sw_endpoint *ep);
+
 /* The shared store of `entries` (rounded up to a power of two, at least
  * 1024) message summaries. NULL when out of memory. */
 sw_evidence_store *evidence_store_create(size_t entries);

@@ -39,17 +39,18 @@ static void note_due(orphan_table *t, const sw_orphan *o, sw_time_us timeout)
         t->due = due;
 }
 
-bool orphans_add(orphan_table *t, const char *call_id, const sw_txn *tx, sw_time_us timeout)
+bool orphans_add(orphan_table *t, const sw_flow *f, const sw_txn *tx, sw_time_us timeout)
 {
-    sw_orphan *o = slot(t, &tx->server, tx->method, true);
+    sw_endpoint server = sw_txn_server(f, tx);
+    sw_orphan *o = slot(t, &server, tx->method, true);
     if (!o)
         return false;
-    o->server = tx->server;
-    o->client = tx->client;
+    o->server = server;
+    o->client = sw_txn_client(f, tx);
     o->method = tx->method;
     o->transport = tx->transport;
     o->evicted++;
-    copy_str(o->call_id, sizeof o->call_id, call_id);
+    copy_str(o->call_id, sizeof o->call_id, f->call_id);
     /* Same second as the newest run (or no room for another): it joins it. */
     sw_orphan_run *last = o->run_len ? &o->runs[(o->run_head + o->run_len - 1) % SW_ORPHAN_RUNS] : NULL;
     if (last && (last->first_ts / SW_USEC_PER_SEC == tx->first_ts / SW_USEC_PER_SEC ||

@@ -15,7 +15,7 @@ typedef struct orphan_table {
 /* Counts transaction t of flow call_id as orphaned; its deadline is its
  * first request plus timeout. False when no slot could take it (the caller
  * counts that). */
-bool orphans_add(orphan_table *t, const char *call_id, const sw_txn *tx, sw_time_us timeout);
+bool orphans_add(orphan_table *t, const sw_flow *f, const sw_txn *tx, sw_time_us timeout);
 
 /* A final response whose request is unknown came from server for method:
  * most likely the answer to one of its orphans, which is no longer waiting. */

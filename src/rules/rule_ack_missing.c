@@ -59,13 +59,14 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
         return;
     bool ok = t->final_status < 300;
     const sw_invite_route *r = flow->route;
-    rule_ep(&t->server, callee, sizeof callee);
-    rule_ep(&t->client, caller, sizeof caller);
+    sw_endpoint callee_ep = sw_txn_server(flow, t), caller_ep = sw_txn_client(flow, t);
+    rule_ep(&callee_ep, callee, sizeof callee);
+    rule_ep(&caller_ep, caller, sizeof caller);
     rule_secs(ev->now - t->final_ts, t_wait, sizeof t_wait);
     f->severity = SW_SEV_WARNING;
     f->count = t->finals;
     f->first_seen = t->final_ts;
-    rule_from_flow(f, flow, &t->client, &t->server);
+    rule_from_flow(f, flow, &caller_ep, &callee_ep);
     sw_finding_set_number(f, "status", t->final_status);
     sw_finding_set_number(f, "copies_of_final", t->finals);
     if (ok)

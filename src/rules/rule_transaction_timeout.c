@@ -20,7 +20,10 @@ static void answers_seen(const sw_flow *flow, const sw_txn *t, char *buf, size_t
     buf[0] = '\0';
     for (unsigned i = 0; i < flow->ntxns; i++) {
         const sw_txn *o = &flow->txns[i];
-        if (o == t || (!o->provisional && !o->final_status) || !sw_ip_equal(&o->server.ip, &t->server.ip))
+        if (o == t || (!o->provisional && !o->final_status))
+            continue;
+        sw_endpoint os = sw_txn_server(flow, o), ts = sw_txn_server(flow, t);
+        if (!sw_ip_equal(&os.ip, &ts.ip))
             continue;
         char codes[32] = "";
         if (o->provisional && o->final_status)
@@ -91,8 +94,9 @@ static sw_finding *timeout_finding(const sw_rule_ctx *ctx, const sw_event *ev, c
 static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *flow, const sw_txn *t, bool open_at_end)
 {
     char server[RULE_EP_LEN], client[RULE_EP_LEN], t_wait[32], t_limit[32];
-    rule_ep(&t->server, server, sizeof server);
-    rule_ep(&t->client, client, sizeof client);
+    sw_endpoint server_ep = sw_txn_server(flow, t), client_ep = sw_txn_client(flow, t);
+    rule_ep(&server_ep, server, sizeof server);
+    rule_ep(&client_ep, client, sizeof client);
     const char *method = sw_sip_method_name((sw_sip_method)t->method);
     bool created;
     sw_severity old;
@@ -107,7 +111,7 @@ static void report(const sw_rule_ctx *ctx, const sw_event *ev, const sw_flow *fl
         f->first_seen = t->first_ts;
     sw_severity sev = f->count >= ctx->cfg->txn_timeout_critical ? SW_SEV_CRITICAL : SW_SEV_WARNING;
     f->severity = open_at_end ? SW_SEV_INFO : created || sev > f->severity ? sev : f->severity;
-    rule_from_flow(f, flow, &t->client, &t->server);
+    rule_from_flow(f, flow, &client_ep, &server_ep);
     sw_finding_set_detail(f, "method", method);
     sw_finding_set_detail(f, "server", server);
     sw_finding_set_number(f, "timeouts", f->count);
@@ -199,7 +203,8 @@ static void resolve_on_answer(const sw_rule_ctx *ctx, const sw_event *ev)
         !sw_findings_open_count(ctx->findings, sw_rule_transaction_timeout.id))
         return;
     char server[RULE_EP_LEN], key[200];
-    rule_ep(&ev->txn->server, server, sizeof server);
+    sw_endpoint server_ep = sw_txn_server(ev->flow, ev->txn);
+    rule_ep(&server_ep, server, sizeof server);
     rule_printf(key, sizeof key, "%s/%s", server, sw_sip_method_name((sw_sip_method)m->cseq_method));
     sw_findings_resolve(ctx->findings, sw_rule_transaction_timeout.id, key, ev->now,
                         "the server answered this method again");

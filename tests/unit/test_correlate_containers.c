@@ -143,17 +143,20 @@ static void test_orphans_deadline_answer_and_end(void **state)
     (void)state;
     orphan_table t;
     memset(&t, 0, sizeof t);
-    sw_txn tx = {.method = SW_METHOD_INVITE, .first_ts = 10 * SEC};
-    tx.server.ip.family = 4;
-    tx.server.ip.bytes[0] = 192;
-    tx.server.port = 5060;
+    sw_flow f = {.call_id = "c", .first_method = SW_METHOD_INVITE};
+    f.server.ip.family = 4;
+    f.server.ip.bytes[0] = 192;
+    f.server.port = 5060;
+    const sw_endpoint server = f.server;
+    sw_txn tx = {.method = SW_METHOD_INVITE, .first_ts = 10 * SEC, .server_ep = 1};
+    assert_int_equal(sw_txn_server(&f, &tx).port, 5060);
     for (int i = 0; i < 5; i++) {
         tx.first_ts = (sw_time_us)(10 + i) * SEC;
-        assert_true(orphans_add(&t, "c", &tx, 32 * SEC));
+        assert_true(orphans_add(&t, &f, &tx, 32 * SEC));
     }
     assert_int_equal(t.due, 42 * SEC);
-    orphans_answered(&t, &tx.server, SW_METHOD_INVITE);         /* one answer came back */
-    orphans_answered(&t, &tx.server, SW_METHOD_REGISTER);       /* another method: not ours */
+    orphans_answered(&t, &server, SW_METHOD_INVITE);         /* one answer came back */
+    orphans_answered(&t, &server, SW_METHOD_REGISTER);       /* another method: not ours */
     assert_false(orphans_due(&t, 41 * SEC));
     assert_true(orphans_due(&t, 42 * SEC));
     judged j = {0};
@@ -168,16 +171,18 @@ static void test_orphans_deadline_answer_and_end(void **state)
     assert_int_equal(t.due, 0);
     /* Requests evicted a moment after they were sent wait their own timeout. */
     tx.first_ts = 41 * SEC;
-    orphans_add(&t, "e", &tx, 32 * SEC);
+    f.call_id = "e";
+    orphans_add(&t, &f, &tx, 32 * SEC);
     orphans_judge(&t, 47 * SEC, 32 * SEC, false, on_due, &j);
     assert_int_equal(j.calls, 1);
     assert_int_equal(t.due, 73 * SEC);
     assert_int_equal(orphans_unanswered(&t.e[0]), 1);
-    orphans_answered(&t, &tx.server, SW_METHOD_INVITE);
+    orphans_answered(&t, &server, SW_METHOD_INVITE);
     assert_int_equal(orphans_unanswered(&t.e[0]), 0);
     /* Judged ones are not judged twice; new ones left at the end are, unexpired. */
     tx.first_ts = 50 * SEC;
-    orphans_add(&t, "d", &tx, 32 * SEC);
+    f.call_id = "d";
+    orphans_add(&t, &f, &tx, 32 * SEC);
     orphans_judge(&t, 60 * SEC, 32 * SEC, true, on_due, &j);
     assert_int_equal(j.calls, 2);
     assert_int_equal(j.unanswered[1], 1);
