@@ -22,6 +22,7 @@ struct fz_pipeline {
     sw_findings *findings;
     sw_sip_stats sip;
     sw_sip_msg msg, fallback;
+    char arena[2][SW_SIP_ARENA];    /* their strings */
     sw_time_us first_ts, last_ts;
 };
 
@@ -67,6 +68,8 @@ void fz_pipeline_message(fz_pipeline *p, const sw_payload *payload)
         p->first_ts = payload->ts;
     if (payload->ts > p->last_ts)
         p->last_ts = payload->ts;
+    p->msg.arena = p->arena[0];
+    p->fallback.arena = p->arena[1];
     sw_sip_parse_result r = sw_sip_parse(payload, 256 * 1024, &p->msg);
     sw_sip_stats_count(&p->sip, r, &p->msg, payload);
     if (r == SW_SIP_OK) {

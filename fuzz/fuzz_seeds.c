@@ -424,7 +424,8 @@ static int one_capture(const char *dir, const char *file)
     s->decoder = sw_decoder_create(&dcfg, on_payload, s);
     out media = {0};
     s->media = &media;
-    s->parsed = malloc(sizeof *s->parsed);
+    sw_sip_msg_buf *parsed = malloc(sizeof *parsed);
+    s->parsed = parsed ? sw_sip_msg_buf_init(parsed) : NULL;
     if (!s->decoder || !s->parsed || !sw_decoder_set_linktype(s->decoder, sw_capture_datalink(cap)))
         abort();
     sw_decoder_set_media(s->decoder, on_media, s);

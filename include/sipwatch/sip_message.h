@@ -96,8 +96,24 @@ typedef struct sw_sip_msg {
     sw_sdp sdp;                     /* the same SDP, structured for the media stage */
 
     size_t arena_used;
-    char arena[SW_SIP_ARENA];
+    /* Where its strings are copied: SW_SIP_ARENA bytes the owner provides
+     * (sw_sip_msg_buf, or a parse batch's arena, filled one message after
+     * the other so that only the bytes used are touched). NULL: no strings. */
+    char *arena;
 } sw_sip_msg;
+
+/* A message with its own string arena, for whoever reads one at a time. */
+typedef struct sw_sip_msg_buf {
+    sw_sip_msg msg;
+    char arena[SW_SIP_ARENA];
+} sw_sip_msg_buf;
+
+/* Points the buffer's message at its arena; returns the message. */
+static inline sw_sip_msg *sw_sip_msg_buf_init(sw_sip_msg_buf *buf)
+{
+    buf->msg.arena = buf->arena;
+    return &buf->msg;
+}
 
 typedef enum sw_sip_parse_result {
     SW_SIP_OK = 0,

@@ -29,6 +29,7 @@ typedef struct batch {
     sw_payload payload[SW_BATCH_MSGS];
     sw_sip_parse_result result[SW_BATCH_MSGS];
     sw_sip_msg *msg;                /* SW_BATCH_MSGS parsed messages */
+    char *arena;                    /* their strings, one after the other: SW_BATCH_MSGS * SW_SIP_ARENA bytes */
 } batch;
 
 struct sw_parse_pool {
@@ -43,8 +44,23 @@ struct sw_parse_pool {
     bool shutdown;
     unsigned fill, consume;         /* ring positions (mod SW_BATCHES) */
     batch batches[SW_BATCHES];
-    sw_sip_msg *inline_msg;         /* inline mode scratch */
+    sw_sip_msg_buf *inline_msg;     /* inline mode scratch */
 };
+
+/* Parses a batch's SIP messages in order, each one's strings right after
+ * the previous one's in the batch arena: memory is touched only as far as
+ * strings need it (a message's SW_SIP_ARENA is its bound, not its cost). */
+static void parse_batch(const sw_parse_pool *p, batch *b)
+{
+    size_t used = 0;
+    for (int i = 0; i < b->count; i++) {
+        if (b->payload[i].media)            /* media datagrams ride along unparsed */
+            continue;
+        b->msg[i].arena = b->arena + used;
+        b->result[i] = sw_sip_parse(&b->payload[i], p->max_len, &b->msg[i]);
+        used += b->msg[i].arena_used;
+    }
+}
 
 static void *worker_main(void *arg)
 {
@@ -65,9 +81,7 @@ static void *worker_main(void *arg)
         }
         b->state = BATCH_PARSING;
         pthread_mutex_unlock(&p->lock);
-        for (int i = 0; i < b->count; i++)
-            if (!b->payload[i].media)       /* media datagrams ride along unparsed */
-                b->result[i] = sw_sip_parse(&b->payload[i], p->max_len, &b->msg[i]);
+        parse_batch(p, b);
         pthread_mutex_lock(&p->lock);
         b->state = BATCH_DONE;
         pthread_cond_broadcast(&p->done);
@@ -91,14 +105,16 @@ sw_parse_pool *sw_parse_pool_create(int workers, size_t max_message_len, sw_pars
             free(p);
             return NULL;
         }
+        sw_sip_msg_buf_init(p->inline_msg);
         return p;
     }
     for (int i = 0; i < SW_BATCHES; i++) {
         batch *b = &p->batches[i];
         b->msg = malloc(SW_BATCH_MSGS * sizeof *b->msg);
+        b->arena = malloc((size_t)SW_BATCH_MSGS * SW_SIP_ARENA);
         b->cap = SW_BATCH_BYTES;
         b->bytes = malloc(b->cap);
-        if (!b->msg || !b->bytes) {
+        if (!b->msg || !b->arena || !b->bytes) {
             sw_parse_pool_destroy(p);
             return NULL;
         }
@@ -173,8 +189,8 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
         return;
     }
     if (p->inline_msg) {
-        sw_sip_parse_result r = sw_sip_parse(payload, p->max_len, p->inline_msg);
-        p->on_parsed(p->user, payload, r, p->inline_msg);
+        sw_sip_parse_result r = sw_sip_parse(payload, p->max_len, &p->inline_msg->msg);
+        p->on_parsed(p->user, payload, r, &p->inline_msg->msg);
         return;
     }
     pthread_mutex_lock(&p->lock);
@@ -192,6 +208,7 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
             /* No memory to copy it: deliver everything before it, then parse it in place. */
             sw_parse_pool_flush(p);
             b = &p->batches[p->fill % SW_BATCHES];
+            b->msg[0].arena = b->arena;
             sw_sip_parse_result r = sw_sip_parse(payload, p->max_len, &b->msg[0]);
             p->on_parsed(p->user, payload, r, &b->msg[0]);
             return;
@@ -255,6 +272,7 @@ void sw_parse_pool_destroy(sw_parse_pool *p)
     }
     for (int i = 0; i < SW_BATCHES; i++) {
         free(p->batches[i].msg);
+        free(p->batches[i].arena);
         free(p->batches[i].bytes);
     }
     sw_sip_thread_done();           /* inline (or fallback) parses ran on this thread */

@@ -94,7 +94,7 @@ const char *sw_sip_msg_copy(sw_sip_msg *m, const char *s, size_t len, size_t max
     } else if (len > maxlen) {
         len = maxlen;
     }
-    size_t room = sizeof m->arena - m->arena_used;
+    size_t room = m->arena ? SW_SIP_ARENA - m->arena_used : 0;
     if (len + ellen >= room)
         return NULL;                /* a full arena: the field is left out, never half-written */
     char *dst = m->arena + m->arena_used;

@@ -28,6 +28,7 @@ typedef struct world {
     sw_findings *findings;
     sw_rule_ctx ctx;
     sw_sip_msg msg;
+    char arena[SW_SIP_ARENA];       /* msg's strings */
     sw_time_us now;
     sw_transport transport;         /* of the messages fed: UDP unless a test says otherwise */
 } world;
@@ -83,7 +84,7 @@ static inline void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoin
     w->now += after_ms * MS;
     sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = w->transport,
                     .data = (const uint8_t *)text, .len = strlen(text)};
-    assert_int_equal(sw_sip_parse(&p, 65536, &w->msg), SW_SIP_OK);
+    assert_int_equal((w->msg.arena = w->arena, sw_sip_parse(&p, 65536, &w->msg)), SW_SIP_OK);
     sw_correlate_message(w->corr, &w->msg, false);
 }
 

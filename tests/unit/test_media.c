@@ -118,6 +118,7 @@ typedef struct world {
     sw_media *media;
     sw_rule_ctx ctx;
     sw_sip_msg msg;
+    char arena[SW_SIP_ARENA];       /* msg's strings */
     sw_time_us now;
 } world;
 
@@ -175,7 +176,7 @@ static void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoint dst, 
     w->now += after_ms * MS;
     sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .data = (const uint8_t *)text,
                     .len = strlen(text)};
-    assert_int_equal(sw_sip_parse(&p, 65536, &w->msg), SW_SIP_OK);
+    assert_int_equal((w->msg.arena = w->arena, sw_sip_parse(&p, 65536, &w->msg)), SW_SIP_OK);
     sw_correlate_message(w->corr, &w->msg, false);
 }
 

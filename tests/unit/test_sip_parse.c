@@ -20,7 +20,8 @@ static sw_sip_msg *msg;
 static int setup(void **state)
 {
     (void)state;
-    msg = calloc(1, sizeof *msg);
+    sw_sip_msg_buf *buf = calloc(1, sizeof *buf);
+    msg = buf ? sw_sip_msg_buf_init(buf) : NULL;
     return msg ? 0 : -1;
 }
 

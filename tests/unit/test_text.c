@@ -118,18 +118,20 @@ static void test_sip_fields_are_sanitised(void **state)
         "CSeq: 1 OPTIONS\r\nUser-Agent: evil \x1b[2J\x07 \xc2\x9b" "31m\r\nContent-Length: 0\r\n\r\n";
     sw_payload p = {.ts = 1, .frame = 1, .transport = SW_TRANSPORT_UDP, .data = (const uint8_t *)msg,
                     .len = sizeof msg - 1};
-    sw_sip_msg m;
+    sw_sip_msg_buf mbuf;
+    sw_sip_msg *m = sw_sip_msg_buf_init(&mbuf);
     sw_sip_init();
-    assert_int_equal(sw_sip_parse(&p, 65536, &m), SW_SIP_OK);
-    assert_non_null(m.user_agent);
-    assert_non_null(m.call_id);
-    assert_clean(m.user_agent);
-    assert_clean(m.call_id);
-    assert_string_equal(m.call_id, "id-?" "?-x");
+    assert_int_equal(sw_sip_parse(&p, 65536, m), SW_SIP_OK);
+    assert_non_null(m->user_agent);
+    assert_non_null(m->call_id);
+    assert_clean(m->user_agent);
+    assert_clean(m->call_id);
+    assert_string_equal(m->call_id, "id-?" "?-x");
     /* The fallback key scanner goes through the same boundary. */
-    sw_sip_msg f;
-    assert_true(sw_sip_scan_keys(&p, &f));
-    assert_clean(f.call_id);
+    sw_sip_msg_buf fbuf;
+    sw_sip_msg *f = sw_sip_msg_buf_init(&fbuf);
+    assert_true(sw_sip_scan_keys(&p, f));
+    assert_clean(f->call_id);
     sw_sip_thread_done();
 }
 
@@ -148,13 +150,14 @@ static void test_sdp_summary_is_bounded(void **state)
              "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
     sw_payload p = {.ts = 1, .frame = 1, .transport = SW_TRANSPORT_UDP, .data = (const uint8_t *)msg,
                     .len = strlen(msg)};
-    sw_sip_msg m;
+    sw_sip_msg_buf mbuf;
+    sw_sip_msg *m = sw_sip_msg_buf_init(&mbuf);
     sw_sip_init();
-    assert_int_equal(sw_sip_parse(&p, 65536, &m), SW_SIP_OK);
-    assert_non_null(m.sdp_media);
-    assert_true(strncmp(m.sdp_media, "audio PCMU PCMA G722 G729 96", 28) == 0);
-    assert_true(strlen(m.sdp_media) < 160);
-    assert_string_equal(m.sdp_address, "10.0.0.5");
+    assert_int_equal(sw_sip_parse(&p, 65536, m), SW_SIP_OK);
+    assert_non_null(m->sdp_media);
+    assert_true(strncmp(m->sdp_media, "audio PCMU PCMA G722 G729 96", 28) == 0);
+    assert_true(strlen(m->sdp_media) < 160);
+    assert_string_equal(m->sdp_address, "10.0.0.5");
     sw_sip_thread_done();
 }
 
