@@ -1,0 +1,471 @@
+/* Unit tests for the compact state a busy PBX needs: packed texts, the
+ * shared evidence store (order, endpoints, frames, overwriting), quiet
+ * flows dropping their transactions while their call record stays right,
+ * the transaction ring growing to its bound, the Call-ID buckets growing,
+ * and the media stage's packed SDP and oldest-first eviction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/correlate/flow_state.h"
+#include "../../src/correlate/flow_table.h"
+#include "../../src/correlate/packed_text.h"
+#include "sipwatch/hash.h"
+#include "sipwatch/media.h"
+#include "sipwatch/text.h"
+
+#define MS 1000ULL
+#define SEC 1000000ULL
+#define T0 (1700000000ULL * SEC)
+
+static sw_endpoint ep(int last, int port)
+{
+    sw_endpoint e = {.ip = {.family = 4, .bytes = {127, 0, 0, (uint8_t)last}}, .port = (uint16_t)port};
+    return e;
+}
+
+static bool ep_eq(sw_endpoint a, sw_endpoint b)
+{
+    return a.port == b.port && sw_ip_equal(&a.ip, &b.ip);
+}
+
+/* ---- packed text ------------------------------------------------------------ */
+
+static void test_packed_text_fields(void **state)
+{
+    (void)state;
+    char *set = NULL;
+    assert_string_equal(packed_text_get(set, 3, 1), "");
+    assert_true(packed_text_set(&set, 3, 1, "bob"));
+    assert_string_equal(packed_text_get(set, 3, 0), "");
+    assert_string_equal(packed_text_get(set, 3, 1), "bob");
+    assert_true(packed_text_set(&set, 3, 0, "alice"));
+    assert_true(packed_text_set(&set, 3, 2, "x"));
+    assert_string_equal(packed_text_get(set, 3, 0), "alice");
+    assert_string_equal(packed_text_get(set, 3, 1), "bob");
+    assert_string_equal(packed_text_get(set, 3, 2), "x");
+    /* The same value again: nothing is rebuilt. */
+    const char *before = set;
+    assert_true(packed_text_set(&set, 3, 1, "bob"));
+    assert_ptr_equal(set, before);
+    /* A longer one moves the others along, intact. */
+    assert_true(packed_text_set(&set, 3, 1, "bob-the-builder"));
+    assert_string_equal(packed_text_get(set, 3, 0), "alice");
+    assert_string_equal(packed_text_get(set, 3, 1), "bob-the-builder");
+    assert_string_equal(packed_text_get(set, 3, 2), "x");
+    assert_true(packed_text_set(&set, 3, 1, NULL));
+    assert_string_equal(packed_text_get(set, 3, 1), "");
+    /* Cut as a fixed char[8] field holds it. */
+    char expect[8];
+    sw_copy_cut(expect, sizeof expect, "abcdefghijkl");
+    assert_true(packed_text_set_cut(&set, 3, 2, "abcdefghijkl", 8));
+    assert_string_equal(packed_text_get(set, 3, 2), expect);
+    /* Longer than a field can hold: refused, the set unchanged. */
+    size_t big = PACKED_TEXT_MAX + 2;
+    char *huge = malloc(big);
+    assert_non_null(huge);
+    memset(huge, 'a', big - 1);
+    huge[big - 1] = '\0';
+    assert_false(packed_text_set(&set, 3, 0, huge));
+    assert_string_equal(packed_text_get(set, 3, 0), "alice");
+    free(huge);
+    free(set);
+}
+
+/* ---- the shared evidence store -------------------------------------------------- */
+
+static flow_node *bare_flow(const char *call_id)
+{
+    flow_node *n = calloc(1, sizeof *n);
+    assert_non_null(n);
+    n->hash = sw_fnv_str(SW_FNV_SEED, call_id);
+    assert_true(flow_set_call_id(&n->flow, call_id));
+    n->flow.first_method = SW_METHOD_INVITE;
+    n->flow.client = ep(11, 5071);
+    n->flow.server = ep(10, 5070);
+    return n;
+}
+
+static void free_bare_flow(flow_node *n)
+{
+    free(n->flow.text);
+    free(n->flow.ev_eps);
+    free(n);
+}
+
+static void push(sw_evidence_store *s, flow_node *n, uint64_t frame, sw_endpoint src, sw_endpoint dst,
+                 int status)
+{
+    sw_sip_msg m;
+    memset(&m, 0, sizeof m);
+    m.ts = T0 + frame * MS;
+    m.frame = frame;
+    m.src = src;
+    m.dst = dst;
+    m.cseq = 1;
+    m.is_request = status == 0;
+    m.method = SW_METHOD_INVITE;
+    m.cseq_method = SW_METHOD_INVITE;
+    m.status = status;
+    evidence_push(s, &n->flow, &m, 0);
+}
+
+static void test_evidence_store_order_endpoints_and_overwrite(void **state)
+{
+    (void)state;
+    sw_evidence_store *s = evidence_store_create(10);    /* rounded up to 1024 */
+    assert_non_null(s);
+    flow_node *a = bare_flow("call-a"), *b = bare_flow("call-b");
+    sw_endpoint proxy = ep(20, 5080);
+    push(s, a, 1000000000ULL, a->flow.client, a->flow.server, 0);
+    push(s, b, 1000000001ULL, b->flow.client, b->flow.server, 0);
+    push(s, a, 1000000002ULL, a->flow.server, a->flow.client, 100);
+    push(s, a, 1000000003ULL, proxy, a->flow.client, 200);     /* a third endpoint */
+    sw_evidence ev[SW_FLOW_EVIDENCE];
+    assert_int_equal(sw_flow_evidence(&a->flow, ev, SW_FLOW_EVIDENCE), 3);
+    assert_int_equal(ev[0].frame, 1000000000ULL);
+    assert_int_equal(ev[1].frame, 1000000002ULL);
+    assert_int_equal(ev[2].frame, 1000000003ULL);
+    assert_int_equal(ev[0].status, 0);
+    assert_int_equal(ev[2].status, 200);
+    assert_int_equal(ev[2].ts, T0 + 1000000003ULL * MS);
+    assert_true(ep_eq(ev[0].src, a->flow.client) && ep_eq(ev[0].dst, a->flow.server));
+    assert_true(ep_eq(ev[1].src, a->flow.server));
+    assert_true(ep_eq(ev[2].src, proxy) && ep_eq(ev[2].dst, a->flow.client));
+    /* Asking for fewer gives the latest ones. */
+    assert_int_equal(sw_flow_evidence(&a->flow, ev, 2), 2);
+    assert_int_equal(ev[0].frame, 1000000002ULL);
+    /* A busy neighbour overwrites the ring: a's old entries are gone, never
+     * replaced by b's. */
+    for (int i = 0; i < 1100; i++)
+        push(s, b, 2000000000ULL + (uint64_t)i, b->flow.client, b->flow.server, 0);
+    assert_int_equal(sw_flow_evidence(&a->flow, ev, SW_FLOW_EVIDENCE), 0);
+    assert_int_equal(sw_flow_evidence(&b->flow, ev, SW_FLOW_EVIDENCE), SW_FLOW_EVIDENCE);
+    for (unsigned i = 0; i < SW_FLOW_EVIDENCE; i++)
+        assert_int_equal(ev[i].frame, 2000000000ULL + 1100 - SW_FLOW_EVIDENCE + i);
+    /* New evidence of a is kept again. */
+    push(s, a, 3000000000ULL, a->flow.client, a->flow.server, 0);
+    assert_int_equal(sw_flow_evidence(&a->flow, ev, SW_FLOW_EVIDENCE), 1);
+    assert_int_equal(ev[0].frame, 3000000000ULL);
+    free_bare_flow(a);
+    free_bare_flow(b);
+    evidence_store_free(s);
+}
+
+/* ---- the flow table's buckets ------------------------------------------------------ */
+
+static void test_flow_table_buckets_grow(void **state)
+{
+    (void)state;
+    flow_table t;
+    assert_true(flow_table_init(&t, 200000));
+    size_t initial = t.nbuckets;
+    char id[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof id, "grow-%d", i);
+        assert_non_null(flow_table_insert(&t, id, sw_fnv_str(SW_FNV_SEED, id)));
+    }
+    assert_true(t.nbuckets > initial);
+    assert_true(t.nbuckets >= 4096);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof id, "grow-%d", i);
+        flow_node *n = flow_table_lookup(&t, id, sw_fnv_str(SW_FNV_SEED, id));
+        assert_non_null(n);
+        assert_string_equal(n->flow.call_id, id);
+    }
+    flow_table_free(&t);
+}
+
+/* ---- quiet flows, through the correlator -------------------------------------------- */
+
+typedef struct world {
+    sw_correlator *corr;
+    sw_sip_msg_buf buf;
+    sw_time_us now;
+    const sw_flow *flow;            /* of the last event */
+    bool retransmission;            /* of the last MESSAGE */
+    sw_call_state end_state;        /* the call record at FLOW_END */
+    uint32_t end_messages;
+    unsigned ends;
+} world;
+
+static void on_event(void *user, const sw_event *ev)
+{
+    world *w = user;
+    if (ev->flow)
+        w->flow = ev->flow;
+    if (ev->kind == SW_EVENT_MESSAGE)
+        w->retransmission = ev->retransmission;
+    if (ev->kind == SW_EVENT_FLOW_END) {
+        sw_call call;
+        sw_flow_call(ev->flow, &call);
+        w->end_state = call.state;
+        w->end_messages = call.messages;
+        w->ends++;
+        w->flow = NULL;
+    }
+}
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+    sw_correlate_config cfg;
+    sw_correlate_config_default(&cfg);
+    w->corr = sw_correlator_create(&cfg, on_event, w);
+    sw_sip_msg_buf_init(&w->buf);
+    w->now = T0;
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    sw_correlator_destroy(w->corr);
+    free(w);
+    return 0;
+}
+
+#define ALICE ep(11, 5071)
+#define BOB ep(12, 5072)
+
+static void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoint dst, const char *fmt, ...)
+{
+    char text[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    w->now += after_ms * MS;
+    sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = SW_TRANSPORT_UDP,
+                    .data = (const uint8_t *)text, .len = strlen(text)};
+    assert_int_equal(sw_sip_parse(&p, 65536, &w->buf.msg), SW_SIP_OK);
+    sw_correlate_message(w->corr, &w->buf.msg, false);
+}
+
+static void advance(world *w, unsigned ms)
+{
+    w->now += ms * MS;
+    sw_correlate_advance(w->corr, w->now);
+}
+
+#define SDP "v=0\r\no=- 1 1 IN IP4 127.0.0.11\r\ns=-\r\nc=IN IP4 127.0.0.11\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+
+static void msg(world *w, unsigned after, sw_endpoint src, sw_endpoint dst, const char *start, const char *branch,
+                unsigned cseq, const char *method, const char *totag, const char *body)
+{
+    feed(w, after, src, dst,
+         "%s\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-%s\r\n"
+         "From: <sip:alice@t>;tag=a1\r\nTo: <sip:bob@t>%s\r\nCall-ID: quiet-1\r\nCSeq: %u %s\r\n"
+         "%sContent-Length: %zu\r\n\r\n%s",
+         start, branch, totag, cseq, method, body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(body),
+         body);
+}
+
+static void test_quiet_dialog_drops_its_transactions(void **state)
+{
+    world *w = *state;
+    msg(w, 0, ALICE, BOB, "INVITE sip:bob@t SIP/2.0", "i1", 1, "INVITE", "", SDP);
+    msg(w, 10, BOB, ALICE, "SIP/2.0 180 Ringing", "i1", 1, "INVITE", ";tag=b1", "");
+    msg(w, 2000, BOB, ALICE, "SIP/2.0 200 OK", "i1", 1, "INVITE", ";tag=b1", SDP);
+    msg(w, 10, ALICE, BOB, "ACK sip:bob@t SIP/2.0", "a1", 1, "ACK", ";tag=b1", "");
+    assert_non_null(w->flow);
+    const sw_flow *f = w->flow;
+    assert_int_equal(f->dialog, SW_DIALOG_CONFIRMED);
+    assert_non_null(f->txns);
+    assert_non_null(f->offer);
+    advance(w, 20 * 1000);              /* talking, not yet quiet for a transaction timeout */
+    assert_non_null(f->txns);
+    advance(w, 15 * 1000);              /* 35 s without a message */
+    assert_int_equal(w->ends, 0);
+    assert_null(f->txns);
+    assert_int_equal(f->ntxns, 0);
+    assert_null(f->offer);
+    assert_int_equal(f->dialog, SW_DIALOG_CONFIRMED);
+    sw_evidence ev[SW_FLOW_EVIDENCE];
+    assert_int_equal(sw_flow_evidence(f, ev, SW_FLOW_EVIDENCE), 4);    /* the evidence stays */
+    /* The call goes on: BYE and its answer, then the record says completed. */
+    msg(w, 60 * 1000, BOB, ALICE, "BYE sip:alice@t SIP/2.0", "b2", 1, "BYE", ";tag=b1", "");
+    assert_false(w->retransmission);
+    msg(w, 10, ALICE, BOB, "SIP/2.0 200 OK", "b2", 1, "BYE", ";tag=b1", "");
+    assert_false(w->retransmission);
+    sw_correlate_finish(w->corr, w->now + 1000);
+    assert_int_equal(w->ends, 1);
+    assert_int_equal(w->end_state, SW_CALL_COMPLETED);
+    assert_int_equal(w->end_messages, 6);
+}
+
+static void test_timed_out_call_stays_timed_out_when_quiet(void **state)
+{
+    world *w = *state;
+    msg(w, 0, ALICE, BOB, "INVITE sip:bob@t SIP/2.0", "t1", 1, "INVITE", "", "");
+    advance(w, 40 * 1000);              /* timed out at 32 s ... */
+    advance(w, 1);                      /* ... then quiet: dropped at the next tick */
+    assert_non_null(w->flow);
+    assert_null(w->flow->txns);
+    assert_true(w->flow->own_timeout);
+    sw_correlate_finish(w->corr, w->now + 1000);
+    assert_int_equal(w->ends, 1);
+    assert_int_equal(w->end_state, SW_CALL_TIMEOUT);
+}
+
+static void test_transaction_ring_grows_to_its_bound(void **state)
+{
+    world *w = *state;
+    char branch[16];
+    for (unsigned i = 1; i <= SW_FLOW_TXNS + 1; i++) {
+        snprintf(branch, sizeof branch, "o%u", i);
+        msg(w, 100, ALICE, BOB, "OPTIONS sip:bob@t SIP/2.0", branch, i, "OPTIONS", "", "");
+        msg(w, 5, BOB, ALICE, "SIP/2.0 200 OK", branch, i, "OPTIONS", ";tag=b1", "");
+        assert_int_equal(w->flow->ntxns, i < SW_FLOW_TXNS ? (i <= 1 ? 1 : i <= 2 ? 2 : i <= 4 ? 4 : 8) : 8);
+    }
+    /* The ninth took the first one's slot: a copy of the ninth is a
+     * retransmission, a copy of the first is news. */
+    msg(w, 5, ALICE, BOB, "OPTIONS sip:bob@t SIP/2.0", "o9", 9, "OPTIONS", "", "");
+    assert_true(w->retransmission);
+    msg(w, 5, ALICE, BOB, "OPTIONS sip:bob@t SIP/2.0", "o1", 1, "OPTIONS", "", "");
+    assert_false(w->retransmission);
+    msg(w, 5, ALICE, BOB, "OPTIONS sip:bob@t SIP/2.0", "o5", 5, "OPTIONS", "", "");
+    assert_true(w->retransmission);
+}
+
+/* ---- media: packed SDP and oldest-first eviction ------------------------------------ */
+
+static void sdp_message(sw_sip_msg *m, const char *call_id, const sw_sdp *sdp, bool request)
+{
+    memset(m, 0, sizeof *m);
+    m->ts = T0;
+    m->call_id = call_id;
+    m->from_tag = "a1";
+    m->is_request = request;
+    m->method = SW_METHOD_INVITE;
+    m->cseq_method = SW_METHOD_INVITE;
+    m->status = request ? 0 : 200;
+    m->src = ALICE;
+    m->dst = BOB;
+    m->sdp = *sdp;
+}
+
+static sw_sdp two_lines(void)
+{
+    sw_sdp s;
+    memset(&s, 0, sizeof s);
+    s.present = true;
+    s.ice = true;
+    s.nmedia = 2;
+    s.media[0].kind = SW_SDP_AUDIO;
+    s.media[0].dir = SW_SDP_SENDONLY;
+    s.media[0].rtcp_mux = true;
+    s.media[0].port = 4000;
+    s.media[0].addr = ep(11, 0).ip;
+    s.media[0].ncodecs = 3;
+    const char *names[3] = {"PCMU", "opus", "telephone-event"};
+    const uint8_t pts[3] = {0, 111, 101};
+    const uint32_t rates[3] = {8000, 48000, 8000};
+    for (int i = 0; i < 3; i++) {
+        s.media[0].codecs[i].pt = pts[i];
+        s.media[0].codecs[i].rate = rates[i];
+        snprintf(s.media[0].codecs[i].name, sizeof s.media[0].codecs[i].name, "%s", names[i]);
+    }
+    s.media[1].kind = SW_SDP_IMAGE;
+    s.media[1].t38 = true;
+    s.media[1].srtp = true;
+    s.media[1].port = 4002;
+    s.media[1].addr.family = 6;
+    s.media[1].addr.bytes[15] = 1;
+    return s;
+}
+
+static void test_media_side_sdp_round_trip(void **state)
+{
+    (void)state;
+    sw_media_config mc = {.max_calls = 4};
+    sw_media *m = sw_media_create(&mc);
+    assert_non_null(m);
+    sw_sdp in = two_lines(), out;
+    sw_sip_msg msg;
+    sdp_message(&msg, "rt-1", &in, true);
+    sw_media_learn(m, &msg);
+    const sw_media_call *call = sw_media_find(m, "rt-1");
+    assert_non_null(call);
+    assert_true(sw_media_side_sdp(call, 0, &out));
+    assert_false(sw_media_side_sdp(call, 1, &out));     /* the callee sent none */
+    assert_int_equal(out.nmedia, 0);
+    assert_true(sw_media_side_sdp(call, 0, &out));
+    assert_int_equal(out.present, in.present);
+    assert_int_equal(out.ice, in.ice);
+    assert_int_equal(out.nmedia, 2);
+    for (int i = 0; i < 2; i++) {
+        const sw_sdp_media *a = &in.media[i], *b = &out.media[i];
+        assert_int_equal(a->kind, b->kind);
+        assert_int_equal(a->dir, b->dir);
+        assert_int_equal(a->t38, b->t38);
+        assert_int_equal(a->srtp, b->srtp);
+        assert_int_equal(a->rtcp_mux, b->rtcp_mux);
+        assert_int_equal(a->port, b->port);
+        assert_true(sw_ip_equal(&a->addr, &b->addr));
+        assert_int_equal(a->ncodecs, b->ncodecs);
+        for (int c = 0; c < a->ncodecs; c++) {
+            assert_int_equal(a->codecs[c].pt, b->codecs[c].pt);
+            assert_int_equal(a->codecs[c].rate, b->codecs[c].rate);
+            assert_string_equal(a->codecs[c].name, b->codecs[c].name);
+        }
+    }
+    sw_media_destroy(m);
+}
+
+static void test_media_evicts_the_oldest_call(void **state)
+{
+    (void)state;
+    sw_media_config mc = {.max_calls = 2};
+    sw_media *m = sw_media_create(&mc);
+    assert_non_null(m);
+    sw_sdp sdp = two_lines();
+    sw_sip_msg msg;
+    const char *ids[] = {"c1", "c2", "c3", "c4", "c5"};
+    sdp_message(&msg, ids[0], &sdp, true);
+    sw_media_learn(m, &msg);
+    sdp_message(&msg, ids[1], &sdp, true);
+    sw_media_learn(m, &msg);
+    sdp_message(&msg, ids[2], &sdp, true);
+    sw_media_learn(m, &msg);                            /* full: c1 goes */
+    assert_null(sw_media_find(m, "c1"));
+    assert_non_null(sw_media_find(m, "c2"));
+    assert_non_null(sw_media_find(m, "c3"));
+    sw_media_forget(m, "c2");
+    sdp_message(&msg, ids[3], &sdp, true);
+    sw_media_learn(m, &msg);                            /* room again: nobody goes */
+    assert_non_null(sw_media_find(m, "c3"));
+    sdp_message(&msg, ids[4], &sdp, true);
+    sw_media_learn(m, &msg);                            /* c3 is now the oldest */
+    assert_null(sw_media_find(m, "c3"));
+    assert_non_null(sw_media_find(m, "c4"));
+    assert_non_null(sw_media_find(m, "c5"));
+    sw_media_stats st;
+    sw_media_get_stats(m, &st);
+    assert_int_equal(st.calls_evicted, 2);
+    sw_media_destroy(m);
+}
+
+int main(void)
+{
+    sw_sip_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_packed_text_fields),
+        cmocka_unit_test(test_evidence_store_order_endpoints_and_overwrite),
+        cmocka_unit_test(test_flow_table_buckets_grow),
+        cmocka_unit_test_setup_teardown(test_quiet_dialog_drops_its_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timed_out_call_stays_timed_out_when_quiet, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_ring_grows_to_its_bound, setup, teardown),
+        cmocka_unit_test(test_media_side_sdp_round_trip),
+        cmocka_unit_test(test_media_evicts_the_oldest_call),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    sw_sip_thread_done();
+    return rc;
+}
