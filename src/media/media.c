@@ -49,7 +49,12 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     m->age_prev = malloc(m->max_calls * sizeof *m->age_prev);
     m->age_next = malloc(m->max_calls * sizeof *m->age_next);
     m->age_head = m->age_tail = -1;
-    if (!m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next || !m->age_prev ||
+    m->free_slots = malloc(m->max_calls * sizeof *m->free_slots);
+    if (m->free_slots)
+        for (size_t i = 0; i < m->max_calls; i++)
+            m->free_slots[i] = (int32_t)i;
+    m->free_count = m->max_calls;
+    if (!m->free_slots || !m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next || !m->age_prev ||
         !m->age_next) {
         sw_media_destroy(m);
         return NULL;
@@ -81,6 +86,7 @@ void sw_media_destroy(sw_media *m)
     free(m->calls);
     free(m->age_prev);
     free(m->age_next);
+    free(m->free_slots);
     free(m->call_bucket);
     free(m->call_next);
     free(m->ep_bucket);
@@ -205,6 +211,7 @@ static void call_remove(sw_media *m, int32_t i)
     call_free(mc);
     m->calls[i] = NULL;
     m->active--;
+    m->free_slots[(m->free_head + m->free_count++) % m->max_calls] = i;
 }
 
 /* The call's slot, created when absent (the oldest call is evicted when full). */
@@ -217,12 +224,14 @@ int32_t media_call_get(sw_media *m, uint64_t key)
         call_remove(m, m->age_head);        /* the oldest call */
         m->stats.calls_evicted++;
     }
-    while (m->calls[m->free_hint % m->max_calls])
-        m->free_hint++;
-    i = (int32_t)(m->free_hint % m->max_calls);
+    if (!m->free_count)
+        return -1;
     sw_media_call *mc = calloc(1, sizeof *mc);
     if (!mc)
         return -1;
+    i = m->free_slots[m->free_head];
+    m->free_head = (m->free_head + 1) % m->max_calls;
+    m->free_count--;
     mc->key = key;
     mc->order = m->next_order++;
     m->calls[i] = mc;

@@ -13,7 +13,8 @@ struct sw_media {
     int32_t *ep_next;
     int32_t *age_prev, *age_next;   /* calls in creation order, oldest first: eviction in O(1) */
     int32_t age_head, age_tail;
-    size_t free_hint;
+    int32_t *free_slots;            /* a ring of the free call slots, oldest freed first */
+    size_t free_head, free_count;
     sw_media_config cfg;
     uint32_t next_order;
     sw_media_stats stats;
