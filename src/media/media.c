@@ -44,6 +44,7 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     m->calls = calloc(m->max_calls, sizeof *m->calls);
     m->call_bucket = malloc(m->nbuckets * sizeof *m->call_bucket);
     m->call_next = malloc(m->max_calls * sizeof *m->call_next);
+    m->call_key = calloc(m->max_calls, sizeof *m->call_key);
     m->ep_bucket = malloc(m->nbuckets * sizeof *m->ep_bucket);
     m->ep_next = malloc(m->max_calls * SW_MEDIA_ENDPOINTS * sizeof *m->ep_next);
     m->age_prev = malloc(m->max_calls * sizeof *m->age_prev);
@@ -54,7 +55,7 @@ sw_media *sw_media_create(const sw_media_config *cfg)
         for (size_t i = 0; i < m->max_calls; i++)
             m->free_slots[i] = (int32_t)i;
     m->free_count = m->max_calls;
-    if (!m->free_slots || !m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next || !m->age_prev ||
+    if (!m->free_slots || !m->call_key || !m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next || !m->age_prev ||
         !m->age_next) {
         sw_media_destroy(m);
         return NULL;
@@ -87,6 +88,7 @@ void sw_media_destroy(sw_media *m)
     free(m->age_prev);
     free(m->age_next);
     free(m->free_slots);
+    free(m->call_key);
     free(m->call_bucket);
     free(m->call_next);
     free(m->ep_bucket);
@@ -97,7 +99,7 @@ void sw_media_destroy(sw_media *m)
 int32_t media_call_index(const sw_media *m, uint64_t key)
 {
     for (int32_t i = m->call_bucket[key & (m->nbuckets - 1)]; i >= 0; i = m->call_next[i])
-        if (m->calls[i] && m->calls[i]->key == key)
+        if (m->call_key[i] == key)
             return i;
     return -1;
 }
@@ -210,6 +212,7 @@ static void call_remove(sw_media *m, int32_t i)
     age_unlink(m, i);
     call_free(mc);
     m->calls[i] = NULL;
+    m->call_key[i] = 0;
     m->active--;
     m->free_slots[(m->free_head + m->free_count++) % m->max_calls] = i;
 }
@@ -235,6 +238,7 @@ int32_t media_call_get(sw_media *m, uint64_t key)
     mc->key = key;
     mc->order = m->next_order++;
     m->calls[i] = mc;
+    m->call_key[i] = key;
     age_append(m, i);
     uint32_t b = key & (m->nbuckets - 1);
     m->call_next[i] = m->call_bucket[b];

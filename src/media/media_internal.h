@@ -9,6 +9,7 @@ struct sw_media {
     uint32_t nbuckets;              /* power of two, for calls and endpoints alike */
     sw_media_call **calls;          /* max_calls slots */
     int32_t *call_bucket, *call_next;
+    uint64_t *call_key;             /* each slot's key (0 = free): chains are walked without touching the calls */
     int32_t *ep_bucket;             /* chains of call * SW_MEDIA_ENDPOINTS + slot */
     int32_t *ep_next;
     int32_t *age_prev, *age_next;   /* calls in creation order, oldest first: eviction in O(1) */
