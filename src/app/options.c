@@ -118,8 +118,9 @@ void sw_options_usage(FILE *out)
           "      --no-promisc       do not put the interface in promiscuous mode\n"
           "      --replay[=SPEED]   read a file at the pace it was captured (SPEED times faster)\n"
           "      --max-message BYTES  largest SIP message analysed (default 262144)\n"
-          "      --threads N        SIP parsing threads (default: one per CPU, at most 8;\n"
-          "                         0 parses on the capture thread)\n"
+          "      --threads N        SIP parsing threads besides the capture thread, which\n"
+          "                         helps them (default: one per CPU but one, at most 8;\n"
+          "                         0 parses on the capture thread only)\n"
           "      --tls-keylog FILE  decrypt SIP over TLS with this NSS key log (repeatable;\n"
           "                         re-read as it grows in a live capture)\n"
           "      --hep-listen [udp:|tcp:]ADDR:PORT  receive HEP v2/v3 from agents (repeatable;\n"
@@ -324,7 +325,9 @@ static int parse_args(int argc, char **argv, sw_options *o, int config_end, char
     sw_rules_config_default(&o->rules, &o->correlate);
     sw_alert_config_default(&o->alerts);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    o->threads = cpus > 1 ? (int)(cpus > 8 ? 8 : cpus) : 0;
+    /* One worker per CPU but one: the capture thread parses too whenever
+     * the workers fall behind, so it never waits on an idle core. */
+    o->threads = cpus > 1 ? (int)(cpus - 1 > 8 ? 8 : cpus - 1) : 0;
     o->hep_id = 2001;
 
     opterr = 0;

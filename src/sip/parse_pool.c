@@ -148,6 +148,21 @@ static void consume_ready(sw_parse_pool *p, bool wait)
         if (b->state != BATCH_DONE) {
             if (!wait || b->state == BATCH_FREE || p->consume == p->fill)
                 return;
+            /* Rather than wait, parse a batch no worker took yet (the
+             * oldest such): this thread's core is not idle while workers
+             * catch up. */
+            batch *help = NULL;
+            for (unsigned k = p->consume; k != p->fill && !help; k++)
+                if (p->batches[k % SW_BATCHES].state == BATCH_QUEUED)
+                    help = &p->batches[k % SW_BATCHES];
+            if (help) {
+                help->state = BATCH_PARSING;
+                pthread_mutex_unlock(&p->lock);
+                parse_batch(p, help);
+                pthread_mutex_lock(&p->lock);
+                help->state = BATCH_DONE;
+                continue;
+            }
             pthread_cond_wait(&p->done, &p->lock);
             continue;
         }
