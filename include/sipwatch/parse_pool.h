@@ -32,4 +32,9 @@ void sw_parse_pool_flush(sw_parse_pool *pool);
 
 void sw_parse_pool_destroy(sw_parse_pool *pool);
 
+/* Batches the submitting thread parsed itself rather than wait for a
+ * worker (it helps whenever every batch is in flight and one is still
+ * queued). Read from the submitting thread. */
+uint64_t sw_parse_pool_helped(const sw_parse_pool *p);
+
 #endif

@@ -43,6 +43,7 @@ struct sw_parse_pool {
     pthread_cond_t done;            /* a batch finished parsing */
     bool shutdown;
     unsigned fill, consume;         /* ring positions (mod SW_BATCHES) */
+    uint64_t helped;                /* batches the submitting thread parsed itself */
     batch batches[SW_BATCHES];
     sw_sip_msg_buf *inline_msg;     /* inline mode scratch */
 };
@@ -156,6 +157,7 @@ static void consume_ready(sw_parse_pool *p, bool wait)
                 if (p->batches[k % SW_BATCHES].state == BATCH_QUEUED)
                     help = &p->batches[k % SW_BATCHES];
             if (help) {
+                p->helped++;
                 help->state = BATCH_PARSING;
                 pthread_mutex_unlock(&p->lock);
                 parse_batch(p, help);
@@ -296,3 +298,8 @@ void sw_parse_pool_destroy(sw_parse_pool *p)
     free(p);
 }
 
+
+uint64_t sw_parse_pool_helped(const sw_parse_pool *p)
+{
+    return p->helped;
+}
