@@ -12,6 +12,7 @@ bool flow_table_init(flow_table *t, size_t max_flows)
 {
     (void)max_flows;                /* the buckets grow with the flows held, not with the limit */
     memset(t, 0, sizeof *t);
+    sw_object_pool_init(&t->nodes, sizeof(flow_node), 256);
     t->nbuckets = MIN_BUCKETS;
     t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
     return t->buckets != NULL;
@@ -65,12 +66,12 @@ flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t 
 flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash)
 {
     grow_buckets(t);
-    flow_node *n = calloc(1, sizeof *n);
+    flow_node *n = sw_object_pool_alloc(&t->nodes);
     if (!n)
         return NULL;
     n->hash = hash;
     if (!flow_set_call_id(&n->flow, call_id)) {
-        free(n);
+        sw_object_pool_free(&t->nodes, n);
         return NULL;
     }
     n->hnext = t->buckets[hash & (t->nbuckets - 1)];
@@ -88,7 +89,7 @@ void flow_table_touch(flow_table *t, flow_node *n)
     lru_append(t, n);
 }
 
-static void free_node(flow_node *n)
+static void free_node(flow_table *t, flow_node *n)
 {
     sw_flow *f = &n->flow;
     for (int k = 0; k < 2; k++)
@@ -106,7 +107,7 @@ static void free_node(flow_node *n)
     free(f->txns);
     free(f->ev_eps);
     free(f->text);
-    free(n);
+    sw_object_pool_free(&t->nodes, n);
 }
 
 void flow_table_remove(flow_table *t, flow_node *n)
@@ -118,7 +119,7 @@ void flow_table_remove(flow_table *t, flow_node *n)
         *pp = n->hnext;
     lru_unlink(t, n);
     t->count--;
-    free_node(n);
+    free_node(t, n);
 }
 
 void flow_table_free(flow_table *t)
@@ -127,4 +128,5 @@ void flow_table_free(flow_table *t)
         flow_table_remove(t, t->lru_head);
     free(t->buckets);
     t->buckets = NULL;
+    sw_object_pool_destroy(&t->nodes);
 }

@@ -7,6 +7,7 @@
 #define SIPWATCH_FLOW_TABLE_H
 
 #include "sipwatch/correlate.h"
+#include "sipwatch/object_pool.h"
 
 #include <stddef.h>
 
@@ -30,6 +31,7 @@ typedef struct flow_table {
     size_t nbuckets;                /* a power of two */
     flow_node *lru_head, *lru_tail;
     size_t count;
+    sw_object_pool nodes;           /* where the nodes live */
 } flow_table;
 
 /* An empty table; its buckets grow with the flows it holds. Returns false when out of memory. */

@@ -51,6 +51,7 @@ bool peer_table_init(peer_table *t, size_t max_peers, sw_time_us idle_timeout)
 {
     memset(t, 0, sizeof *t);
     t->max = max_peers ? max_peers : 16384;
+    sw_object_pool_init(&t->nodes, sizeof(peer_node), 256);
     t->idle_timeout = idle_timeout;
     t->nbuckets = 256;
     while (t->nbuckets < t->max && t->nbuckets < (1u << 20))
@@ -84,7 +85,7 @@ static void peer_free(peer_table *t, peer_node *n)
     lru_unlink(t, n);
     t->active--;
     free(n->peer.user_agent);
-    free(n);
+    sw_object_pool_free(&t->nodes, n);
 }
 
 void peer_table_free(peer_table *t)
@@ -93,6 +94,7 @@ void peer_table_free(peer_table *t)
         peer_free(t, t->lru_head);
     free(t->buckets);
     t->buckets = NULL;
+    sw_object_pool_destroy(&t->nodes);
 }
 
 sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now)
@@ -109,7 +111,7 @@ sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now)
                 t->evicted++;       /* pushed out while still active; idle ones just expire */
             peer_free(t, t->lru_head);
         }
-        n = calloc(1, sizeof *n);
+        n = sw_object_pool_alloc(&t->nodes);
         if (!n)
             return NULL;
         n->peer.ip = *ip;

@@ -6,6 +6,7 @@
 #define SIPWATCH_PEER_TABLE_H
 
 #include "sipwatch/correlate.h"
+#include "sipwatch/object_pool.h"
 
 typedef struct peer_node {
     sw_peer peer;                   /* first: what rules see */
@@ -21,6 +22,7 @@ typedef struct peer_table {
     sw_time_us idle_timeout;
     uint64_t created, evicted;      /* counters */
     uint64_t active;                /* gauge */
+    sw_object_pool nodes;           /* where the nodes live */
 } peer_table;
 
 /* Returns false when out of memory. */

@@ -37,6 +37,7 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     if (!m)
         return NULL;
     m->cfg = *cfg;
+    sw_object_pool_init(&m->call_pool, sizeof(sw_media_call), 256);
     m->max_calls = cfg->max_calls ? cfg->max_calls : 16384;
     m->nbuckets = 1;
     while (m->nbuckets < m->max_calls * 4)
@@ -66,7 +67,7 @@ sw_media *sw_media_create(const sw_media_config *cfg)
 }
 
 /* Frees a call and everything it holds (NULL is fine). */
-static void call_free(sw_media_call *mc)
+static void call_free(sw_media *m, sw_media_call *mc)
 {
     if (!mc)
         return;
@@ -75,7 +76,7 @@ static void call_free(sw_media_call *mc)
     free(mc->endpoints);
     free(mc->private_sdp);
     free(mc->streams);
-    free(mc);
+    sw_object_pool_free(&m->call_pool, mc);
 }
 
 void sw_media_destroy(sw_media *m)
@@ -83,12 +84,13 @@ void sw_media_destroy(sw_media *m)
     if (!m)
         return;
     for (size_t i = 0; m->calls && i < m->max_calls; i++)
-        call_free(m->calls[i]);
+        call_free(m, m->calls[i]);
     free(m->calls);
     free(m->age_prev);
     free(m->age_next);
     free(m->free_slots);
     free(m->call_key);
+    sw_object_pool_destroy(&m->call_pool);
     free(m->call_bucket);
     free(m->call_next);
     free(m->ep_bucket);
@@ -210,7 +212,7 @@ static void call_remove(sw_media *m, int32_t i)
         }
     media_count_mos(m, mc);
     age_unlink(m, i);
-    call_free(mc);
+    call_free(m, mc);
     m->calls[i] = NULL;
     m->call_key[i] = 0;
     m->active--;
@@ -229,7 +231,7 @@ int32_t media_call_get(sw_media *m, uint64_t key)
     }
     if (!m->free_count)
         return -1;
-    sw_media_call *mc = calloc(1, sizeof *mc);
+    sw_media_call *mc = sw_object_pool_alloc(&m->call_pool);
     if (!mc)
         return -1;
     i = m->free_slots[m->free_head];

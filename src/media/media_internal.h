@@ -3,6 +3,7 @@
 #define SIPWATCH_MEDIA_INTERNAL_H
 
 #include "sipwatch/media.h"
+#include "sipwatch/object_pool.h"
 
 struct sw_media {
     size_t max_calls, active;
@@ -18,6 +19,7 @@ struct sw_media {
     size_t free_head, free_count;
     sw_media_config cfg;
     uint32_t next_order;
+    sw_object_pool call_pool;       /* where the calls live */
     sw_media_stats stats;
 };
 

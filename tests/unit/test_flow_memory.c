@@ -2,6 +2,7 @@
  * shared evidence store (order, endpoints, frames, overwriting), quiet
  * flows dropping their transactions while their call record stays right,
  * the transaction ring growing to its bound, the Call-ID buckets growing,
+ * the object pool the tables allocate from,
  * and the media stage's packed SDP and oldest-first eviction. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "../../src/correlate/packed_text.h"
 #include "sipwatch/hash.h"
 #include "sipwatch/media.h"
+#include "sipwatch/object_pool.h"
 #include "sipwatch/text.h"
 
 #define MS 1000ULL
@@ -75,6 +77,42 @@ static void test_packed_text_fields(void **state)
     assert_string_equal(packed_text_get(set, 3, 0), "alice");
     free(huge);
     free(set);
+}
+
+/* ---- the object pool ------------------------------------------------------------ */
+
+static void test_object_pool_reuses_and_zeroes(void **state)
+{
+    (void)state;
+    sw_object_pool p;
+    sw_object_pool_init(&p, 40, 4);
+    assert_int_equal(p.size, 48);                   /* rounded up to 16 */
+    char *o[10];
+    for (int i = 0; i < 10; i++) {
+        o[i] = sw_object_pool_alloc(&p);
+        assert_non_null(o[i]);
+        for (int k = 0; k < 40; k++)
+            assert_int_equal(o[i][k], 0);
+        memset(o[i], 0xab, 40);
+        for (int j = 0; j < i; j++)
+            assert_ptr_not_equal(o[i], o[j]);
+    }
+    assert_int_equal(p.nchunks, 3);                 /* 4 + 4 + 2 */
+    assert_int_equal(p.live, 10);
+    sw_object_pool_free(&p, o[3]);
+    sw_object_pool_free(&p, o[7]);
+    sw_object_pool_free(&p, NULL);
+    assert_int_equal(p.live, 8);
+    char *again = sw_object_pool_alloc(&p);          /* the last freed comes back first, zeroed */
+    assert_ptr_equal(again, o[7]);
+    for (int k = 0; k < 40; k++)
+        assert_int_equal(again[k], 0);
+    assert_ptr_equal(sw_object_pool_alloc(&p), o[3]);
+    assert_non_null(sw_object_pool_alloc(&p));      /* then carving resumes */
+    assert_int_equal(p.nchunks, 3);
+    assert_int_equal(p.live, 11);
+    sw_object_pool_destroy(&p);
+    assert_int_equal(p.nchunks, 0);
 }
 
 /* ---- the shared evidence store -------------------------------------------------- */
@@ -457,6 +495,7 @@ int main(void)
     sw_sip_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_packed_text_fields),
+        cmocka_unit_test(test_object_pool_reuses_and_zeroes),
         cmocka_unit_test(test_evidence_store_order_endpoints_and_overwrite),
         cmocka_unit_test(test_flow_table_buckets_grow),
         cmocka_unit_test_setup_teardown(test_quiet_dialog_drops_its_transactions, setup, teardown),
