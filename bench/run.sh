@@ -2,7 +2,8 @@
 # bench/run.sh: builds the benchmark tools, generates synthetic SIP captures
 # (default 1,000,000 messages) in bench/out/ for each traffic profile (today's
 # "default" and "busy-pbx"), and measures on each big file, every tool under
-# /usr/bin/time -v and timeout: sipwatch -r --json, the libpcap read ceiling,
+# /usr/bin/time -v and timeout: sipwatch -r --json (and with --threads 0: one
+# core), the libpcap read ceiling,
 # sipwatch -r --json --calls (a record per call; its peak memory must stay
 # within 10% of --json alone), the libosip2 parse ceiling on 1 and 2
 # threads, sngrep -N and tshark -z sip,stat; then sipwatch again on the
@@ -21,11 +22,11 @@
 #   --seed N        generator seed (default 1)
 #   --timeout S     per-tool time limit in seconds (default 900)
 #   --no-build      use the tools already in BUILD_DIR, do not run cmake
-#   --skip LIST     comma-separated, not to run: sipwatch,calls,read,parse,sngrep,tshark
+#   --skip LIST     comma-separated, not to run: sipwatch,scaling,calls,read,parse,sngrep,tshark
 #   -h, --help
 set -u -o pipefail
 
-usage() { sed -n '11,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '/^# usage:/,/^#   -h, --help/p' "$0" | sed 's/^# \{0,1\}//'; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -271,6 +272,15 @@ bench_profile() {
         [ -n "$SW_CORR" ] && say "   sipwatch correlator: $SW_CORR"
     fi
 
+    # scaling: the same run on one core (the capture thread parses everything:
+    # --threads 0), so what the second core gives can be read off
+    if ! skipped scaling && [ -x "$SIPWATCH" ]; then
+        measure sw-1core "$OUT/sipwatch-1core-$tag" "$SIPWATCH" -r "$cap" --json --threads 0
+        got=$(grep -o '"sip_messages": *[0-9]*' "$OUT/sipwatch-1core-$tag.out" 2>/dev/null | tail -1 | grep -o '[0-9]*$')
+        if [ $M_RC = 0 ] || [ $M_RC = 1 ]; then row sw-1core "${got:--}" "$M_SECS" "$M_RSS_MB" "$M_CPU" "--threads 0: one core, no parse worker"
+        else row sw-1core - "$M_SECS" "$M_RSS_MB" "$M_CPU" "FAILED rc=$M_RC $M_NOTE"; fi
+    fi
+
     # --calls streams: a finished call is written and forgotten, so its peak
     # memory is --json's (within 10%)
     if ! skipped calls && [ -x "$SIPWATCH" ]; then
@@ -367,6 +377,11 @@ bench_profile() {
     sw_rate=$(rate_of sipwatch)
     ratio "sipwatch/sngrep throughput" "$sw_rate" "$(rate_of sngrep)" 10
     ratio "sipwatch/tshark throughput" "$sw_rate" "$(rate_of tshark)" 5
+    local one_core
+    one_core=$(rate_of sw-1core)
+    if [ -n "$sw_rate" ] && [ "$sw_rate" != - ] && [ -n "$one_core" ] && [ "$one_core" != - ]; then
+        awk -v a="$sw_rate" -v b="$one_core" 'BEGIN { printf "sipwatch on all cores / on one core: x%.2f\n", a / b }'
+    fi
     two=$(rate_of parse-2t)
     if [ -n "$sw_rate" ] && [ "$sw_rate" != - ] && [ -n "$two" ] && [ "$two" != - ]; then
         awk -v a="$sw_rate" -v b="$two" 'BEGIN { r = 100 * a / b; printf "sipwatch / two-thread parse ceiling: %.0f%% (target >= 90%%: %s)\n", r, (r >= 90 ? "met" : "NOT met") }'
