@@ -546,6 +546,7 @@ static void *analysis_thread(void *arg)
 {
     sw_pipeline *pl = arg;
     analyse(pl);
+    sw_sip_thread_done();           /* this thread parsed too, helping the parse workers */
     /* A file is done, but alerts may still be in delivery: keep the
      * dashboard's counters fresh until the user quits. */
     while (!*pl->stop) {
