@@ -61,6 +61,11 @@ bool packed_text_set_cut(char **set, unsigned n, unsigned k, const char *value, 
     char buf[512];
     if (cap > sizeof buf)
         cap = sizeof buf;
+    /* A value that fits is kept as it is: when it is already there (a
+     * User-Agent on every request), nothing is copied or rebuilt. */
+    if (*set && k < n && strnlen(value ? value : "", cap) < cap &&
+        strcmp(packed_text_get(*set, n, k), value ? value : "") == 0)
+        return true;
     sw_copy_cut(buf, cap, value);
     return packed_text_set(set, n, k, buf);
 }
