@@ -57,13 +57,19 @@ static void fill_sdp(const sw_media_call *mc, int side, sw_call_sdp *o)
         o->audio.port = md->port;
         o->dir = md->dir;
         o->srtp = md->srtp;
-        size_t used = 0;
-        for (unsigned c = 0; c < md->ncodecs && used + 1 < sizeof o->codecs; c++) {
-            int n = snprintf(o->codecs + used, sizeof o->codecs - used, "%s%s", c ? " " : "", md->codecs[c].name);
-            if (n < 0)
-                break;
-            used += (size_t)n < sizeof o->codecs - used ? (size_t)n : sizeof o->codecs - used - 1;
+        /* "PCMU PCMA telephone-event", cut where the field ends (every call
+         * record builds it: no printf). */
+        size_t used = 0, room = sizeof o->codecs - 1;
+        for (unsigned c = 0; c < md->ncodecs && used < room; c++) {
+            if (c)
+                o->codecs[used++] = ' ';
+            size_t n = strnlen(md->codecs[c].name, sizeof md->codecs[c].name);
+            if (n > room - used)
+                n = room - used;
+            memcpy(o->codecs + used, md->codecs[c].name, n);
+            used += n;
         }
+        o->codecs[used] = '\0';
     }
 }
 
