@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef uint64_t sw_time_us;            /* capture-clock time, microseconds */
 #define SW_USEC_PER_SEC 1000000ULL
@@ -76,6 +77,13 @@ const char *sw_ip_format(const sw_ip_addr *ip, char *buf, size_t buflen);
 /* Formats "1.2.3.4:5060" or "[2001:db8::1]:5060"; SW_ENDPOINT_STRLEN bytes. */
 #define SW_ENDPOINT_STRLEN 56
 const char *sw_endpoint_format(const sw_endpoint *ep, char *buf, size_t buflen);
-bool sw_ip_equal(const sw_ip_addr *a, const sw_ip_addr *b);
+/* Same family and address (an IPv4 address compares its 4 bytes only).
+ * Inline: every table lookup calls it. */
+static inline bool sw_ip_equal(const sw_ip_addr *a, const sw_ip_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    return memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
 
 #endif

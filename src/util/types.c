@@ -45,13 +45,6 @@ const char *sw_endpoint_format(const sw_endpoint *ep, char *buf, size_t buflen)
     return buf;
 }
 
-bool sw_ip_equal(const sw_ip_addr *a, const sw_ip_addr *b)
-{
-    if (a->family != b->family)
-        return false;
-    return memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
-}
-
 const char *sw_unreachable_name(sw_unreachable u)
 {
     switch (u) {
