@@ -1,7 +1,6 @@
 /* An object pool: fixed-size objects carved from chunks, a freed object
- * reused before a new one is carved. One malloc per chunk instead of one
- * per object (no per-object header, no fragmentation between the tables'
- * records); memory goes back to the system when the pool is destroyed. The
+ * reused before a new one is carved: one malloc per chunk, no per-object
+ * header. Memory goes back to the system when the pool is destroyed. The
  * correlator's flows and peers and the media stage's calls use one each.
  * Plain memory, no locking. */
 #ifndef SIPWATCH_OBJECT_POOL_H

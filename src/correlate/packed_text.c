@@ -1,4 +1,5 @@
-/* Packed text: several short strings in one allocation (see packed_text.h). */
+/* Packed text: several short strings of one record in one allocation, read
+ * by walking the lengths, rebuilt whole when a value changes (see packed_text.h). */
 #include "packed_text.h"
 
 #include "sipwatch/text.h"
