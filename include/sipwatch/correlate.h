@@ -1,8 +1,9 @@
 /* Correlate stage: turns the stream of parsed SIP messages into state the
  * diagnosis rules can judge: flows (everything sharing a Call-ID: its
  * transactions, dialog, registration and digest-auth attempts, REFER
- * subscriptions, and its evidence in a store shared by all flows) and peers (per IP address:
- * sliding-window counts of requests, failures, retransmissions, users tried).
+ * subscriptions, and its evidence in a store shared by all flows) and peers
+ * (per IP address: sliding-window counts of requests, failures,
+ * retransmissions, users tried).
  *
  * Every table is bounded, expires idle entries on the capture clock and
  * counts what it evicts. Flow state is keyed by Call-ID only, so it can be
