@@ -54,7 +54,9 @@ typedef struct sw_rule_ctx {
     sw_findings *findings;
     bool capture_losing;            /* the capture dropped packets in the last minute (kernel drops rose) */
     /* The media stage's state of the event's call (NULL: none, or --no-rtp),
-     * and whether any RTP was seen in the run; set by the app per event. */
+     * and whether any RTP was seen in the run; set by the app for the events
+     * media is judged on (FLOW_END, and a message carrying SDP), NULL on
+     * the others. */
     const struct sw_media_call *media;
     bool media_on, media_seen;
 } sw_rule_ctx;

@@ -400,7 +400,10 @@ static void on_correlated(void *user, const sw_event *event)
         /* The media stage learns from SIP, then rules see both. */
         if (event->kind == SW_EVENT_MESSAGE && !event->retransmission && event->msg)
             sw_media_learn(pl->media, event->msg);
-        pl->rules.media = event->flow ? sw_media_find(pl->media, event->flow->call_id) : NULL;
+        /* Looked up only for the events media is judged on: most messages carry no SDP. */
+        bool judged = event->kind == SW_EVENT_FLOW_END ||
+                      (event->kind == SW_EVENT_MESSAGE && event->msg && event->msg->sdp.present);
+        pl->rules.media = event->flow && judged ? sw_media_find(pl->media, event->flow->call_id) : NULL;
         pl->rules.media_seen = sw_media_seen(pl->media);
     }
     sw_rules_evaluate(&pl->rules, event);
