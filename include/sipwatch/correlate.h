@@ -406,6 +406,7 @@ typedef struct sw_event {
 
 #define SW_DEFAULT_MAX_FLOWS 200000
 #define SW_DEFAULT_EVIDENCE 131072
+#define SW_MAX_EVIDENCE 16777216    /* 512 MB */
 
 typedef struct sw_correlate_config {
     size_t max_flows;               /* default SW_DEFAULT_MAX_FLOWS */
@@ -418,7 +419,9 @@ typedef struct sw_correlate_config {
     sw_time_us idle_timeout;        /* flow with no traffic: default 300 s */
     sw_time_us dialog_idle_timeout; /* confirmed dialog with no traffic: default 2 h */
     sw_time_us peer_idle_timeout;   /* default 600 s */
-    size_t evidence_entries;        /* the shared evidence store: default SW_DEFAULT_EVIDENCE (4 MB, about 30 s of a PBX at 4,000 messages/s), rounded up to a power of two */
+    size_t evidence_entries;        /* the shared evidence store: default SW_DEFAULT_EVIDENCE (4 MB, about 30 s
+                                       of a PBX at 4,000 messages/s), rounded up to a power of two
+                                       from 1024 to SW_MAX_EVIDENCE */
 } sw_correlate_config;
 
 

@@ -706,7 +706,7 @@ void sw_options_free(sw_options *o)
 }
 
 /* The thresholds --set accepts: a public interface (README, man page). */
-typedef enum { SET_COUNT, SET_SECONDS, SET_MILLIS } set_kind;
+typedef enum { SET_COUNT, SET_SIZE, SET_SECONDS, SET_MILLIS } set_kind;   /* unsigned, size_t, sw_time_us */
 
 typedef struct setting {
     const char *name;
@@ -738,7 +738,9 @@ static const setting settings[] = {
     {"surge.minimum", SET_COUNT, IN_RULES(surge_minimum), "and at least this many events in the minute"},
     {"surge.history", SET_COUNT, IN_RULES(baseline_minutes), "minutes of baseline before surges are judged"},
     {"registration.vanish-percent", SET_COUNT, IN_RULES(vanish_percent), "registrations below this % of usual vanished"},
-    {"flows.max", SET_COUNT, IN_CORR(max_flows), "Call-IDs tracked at once"},
+    {"flows.max", SET_SIZE, IN_CORR(max_flows), "Call-IDs tracked at once"},
+    {"evidence.max", SET_SIZE, IN_CORR(evidence_entries),
+     "message summaries kept for findings, all flows together (32 bytes each)"},
     {"flows.idle-timeout", SET_SECONDS, IN_CORR(idle_timeout), "seconds before an idle flow is forgotten"},
     {"sip.t1", SET_MILLIS, IN_CORR(t1), "milliseconds (RFC 3261 T1)"},
     {"no-audio.seconds", SET_SECONDS, IN_RULES(media_timeout),
@@ -774,11 +776,10 @@ int sw_options_set(sw_options *o, const char *assignment, char *err, size_t errl
             return -1;
         }
         void *p = setting_ptr(o, s);
-        if (s->kind == SET_COUNT) {
-            if (strcmp(s->name, "flows.max") == 0)
-                *(size_t *)p = (size_t)v;
-            else
-                *(unsigned *)p = (unsigned)v;
+        if (s->kind == SET_SIZE) {
+            *(size_t *)p = (size_t)v;
+        } else if (s->kind == SET_COUNT) {
+            *(unsigned *)p = (unsigned)v;
         } else {
             *(sw_time_us *)p = (sw_time_us)v * (s->kind == SET_SECONDS ? SW_USEC_PER_SEC : 1000);
         }
@@ -794,8 +795,10 @@ void sw_options_list_settings(FILE *out, const sw_options *o)
         const setting *s = &settings[i];
         const void *p = (const char *)o + s->offset;
         unsigned long long v;
-        if (s->kind == SET_COUNT)
-            v = strcmp(s->name, "flows.max") == 0 ? *(const size_t *)p : *(const unsigned *)p;
+        if (s->kind == SET_SIZE)
+            v = *(const size_t *)p;
+        else if (s->kind == SET_COUNT)
+            v = *(const unsigned *)p;
         else
             v = *(const sw_time_us *)p / (s->kind == SET_SECONDS ? SW_USEC_PER_SEC : 1000);
         fprintf(out, "  %-34s %8llu  %s\n", s->name, v, s->what);

@@ -35,7 +35,7 @@ struct sw_evidence_store {
 sw_evidence_store *evidence_store_create(size_t entries)
 {
     size_t n = 1024;
-    while (n < entries && n < (1u << 30))
+    while (n < entries && n < SW_MAX_EVIDENCE)
         n *= 2;
     sw_evidence_store *s = calloc(1, sizeof *s);
     if (!s)

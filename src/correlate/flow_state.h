@@ -57,8 +57,8 @@ bool flow_timed_out(const sw_flow *f);
 /* The index naming ep in the flow (see sw_flow_endpoint), adding it when new. */
 uint8_t flow_endpoint_index(sw_flow *f, const sw_endpoint *ep);
 
-/* The shared store of `entries` (rounded up to a power of two, at least
- * 1024) message summaries. NULL when out of memory. */
+/* The shared store of `entries` message summaries (rounded up to a power
+ * of two, from 1024 to SW_MAX_EVIDENCE). NULL when out of memory. */
 sw_evidence_store *evidence_store_create(size_t entries);
 void evidence_store_free(sw_evidence_store *s);
 /* Adds the message to the store and to the flow's chain in it. */

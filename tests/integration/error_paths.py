@@ -98,6 +98,11 @@ def case_list_rules():
     line = [l for l in r.stdout.decode().splitlines() if "auth-loop.challenges" in l]
     expect(r.returncode == 0 and line and line[0].split()[1] == "5", f"--set applies to --list-rules: {line}")
     one_line_error(run(["--list-rules", "--bogus"]), 2, "bogus")
+    # the table sizes (size_t settings) take values past 32 bits' worth of units too
+    r = run(["--list-rules", "--set", "evidence.max=500000", "--set", "flows.max=3000000"])
+    got = {l.split()[0]: l.split()[1] for l in r.stdout.decode().splitlines() if l.split()[:1] in (["evidence.max"], ["flows.max"])}
+    expect(got == {"evidence.max": "500000", "flows.max": "3000000"}, f"--set evidence.max, flows.max: {got}")
+    one_line_error(run(["--list-rules", "--set", "evidence.max=0"]), 2, "evidence.max")
     rules = run(["--list-rules"]).stdout.decode()
     for rule in ("refer-notify-rejected", "destination-unreachable"):
         expect(rule in rules, f"{rule} listed")

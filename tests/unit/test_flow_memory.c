@@ -338,6 +338,36 @@ static void test_quiet_dialog_drops_its_transactions(void **state)
     assert_int_equal(w->end_messages, 6);
 }
 
+/* The correlator's evidence_entries sizes the store: with the smallest one,
+ * 1100 messages of other calls leave a call only its own later messages. */
+static void test_evidence_store_size_is_the_config(void **state)
+{
+    world *w = *state;
+    sw_correlator_destroy(w->corr);
+    sw_correlate_config cfg;
+    sw_correlate_config_default(&cfg);
+    cfg.evidence_entries = 1000;                    /* rounded up to 1024 */
+    w->corr = sw_correlator_create(&cfg, on_event, w);
+    assert_non_null(w->corr);
+    msg(w, 0, ALICE, BOB, "INVITE sip:bob@t SIP/2.0", "e1", 1, "INVITE", "", SDP);
+    msg(w, 10, BOB, ALICE, "SIP/2.0 200 OK", "e1", 1, "INVITE", ";tag=b1", SDP);
+    msg(w, 10, ALICE, BOB, "ACK sip:bob@t SIP/2.0", "e2", 1, "ACK", ";tag=b1", "");
+    const sw_flow *call = w->flow;
+    char id[48];
+    for (int i = 0; i < 1100; i++) {
+        snprintf(id, sizeof id, "other-%d", i);
+        feed(w, 1, ALICE, BOB,
+             "OPTIONS sip:bob@t SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-o%d\r\n"
+             "From: <sip:alice@t>;tag=o\r\nTo: <sip:bob@t>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+             "Content-Length: 0\r\n\r\n", i, id);
+    }
+    msg(w, 10, BOB, ALICE, "BYE sip:alice@t SIP/2.0", "e3", 1, "BYE", ";tag=b1", "");
+    assert_ptr_equal(w->flow, call);
+    sw_evidence ev[SW_FLOW_EVIDENCE];
+    assert_int_equal(sw_flow_evidence(call, ev, SW_FLOW_EVIDENCE), 1);
+    assert_int_equal(ev[0].method, SW_METHOD_BYE);
+}
+
 static void test_timed_out_call_stays_timed_out_when_quiet(void **state)
 {
     world *w = *state;
@@ -499,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_evidence_store_order_endpoints_and_overwrite),
         cmocka_unit_test(test_flow_table_buckets_grow),
         cmocka_unit_test_setup_teardown(test_quiet_dialog_drops_its_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evidence_store_size_is_the_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timed_out_call_stays_timed_out_when_quiet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_ring_grows_to_its_bound, setup, teardown),
         cmocka_unit_test(test_media_side_sdp_round_trip),
