@@ -348,12 +348,11 @@ static void run_due(sw_correlator *c, sw_time_us now)
             flow_compact(f);        /* its expiry may be due too: it pops again */
             wake_heap_set(&c->heap, n, flow_next_wake(c, f, &kind));
             continue;
-        } else {
-            count_timeouts(c, f, now);
-            sw_event ev = {.kind = SW_EVENT_DEADLINE, .now = now, .flow = f};
-            emit(c, &ev);
-            settle_due(c, f, now);
         }
+        count_timeouts(c, f, now);
+        sw_event ev = {.kind = SW_EVENT_DEADLINE, .now = now, .flow = f};
+        emit(c, &ev);
+        settle_due(c, f, now);
         sw_time_us next = flow_next_wake(c, f, &kind);
         wake_heap_set(&c->heap, n, next > now ? next : now + 1);
     }
