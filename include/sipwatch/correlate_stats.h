@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 typedef struct sw_correlate_stats {
-    uint64_t messages, uncorrelated;            /* uncorrelated: no Call-ID */
+    uint64_t messages, uncorrelated;            /* uncorrelated: no Call-ID or CSeq, or no flow could hold it */
     uint64_t retransmissions, duplicates;
     uint64_t flows, flows_expired, flows_evicted;
     uint64_t peers, peers_evicted;

@@ -368,6 +368,62 @@ static void test_evidence_store_size_is_the_config(void **state)
     assert_int_equal(ev[0].method, SW_METHOD_BYE);
 }
 
+/* Hostile: one Call-ID from 300 addresses. A flow names at most 255
+ * endpoints; the rest read as 0.0.0.0:0, nothing is written out of bounds. */
+static void test_flow_endpoints_are_bounded(void **state)
+{
+    world *w = *state;
+    for (int i = 0; i < 300; i++) {
+        sw_endpoint src = ep(11, 10000 + i);
+        feed(w, 1, src, BOB,
+             "OPTIONS sip:bob@t SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.11:%d;branch=z9hG4bK-m%d\r\n"
+             "From: <sip:alice@t>;tag=o\r\nTo: <sip:bob@t>\r\nCall-ID: many-ends\r\nCSeq: %d OPTIONS\r\n"
+             "Content-Length: 0\r\n\r\n", 10000 + i, i, i + 1);
+    }
+    const sw_flow *f = w->flow;
+    assert_non_null(f);
+    assert_int_equal(f->messages, 300);
+    assert_true(f->ev_neps <= 253);
+    sw_evidence ev[SW_FLOW_EVIDENCE];
+    assert_int_equal(sw_flow_evidence(f, ev, SW_FLOW_EVIDENCE), SW_FLOW_EVIDENCE);
+    sw_endpoint none = {0};
+    assert_true(ep_eq(ev[SW_FLOW_EVIDENCE - 1].src, none));    /* the 300th source: past the bound */
+    assert_true(ep_eq(ev[SW_FLOW_EVIDENCE - 1].dst, BOB));
+    assert_true(ep_eq(sw_flow_endpoint(f, 0), ep(11, 10000)));  /* the first request's client */
+}
+
+/* Hostile: a Call-ID longer than a packed text holds is not tracked (counted
+ * as uncorrelated), and nothing else breaks. */
+static void test_giant_call_id_is_uncorrelated(void **state)
+{
+    world *w = *state;
+    size_t len = PACKED_TEXT_MAX + 100;
+    char *id = malloc(len + 1);
+    assert_non_null(id);
+    memset(id, 'x', len);
+    id[len] = '\0';
+    sw_sip_msg m;
+    memset(&m, 0, sizeof m);
+    m.ts = w->now;
+    m.src = ALICE;
+    m.dst = BOB;
+    m.call_id = id;
+    m.has_cseq = true;
+    m.cseq = 1;
+    m.is_request = true;
+    m.method = SW_METHOD_OPTIONS;
+    m.cseq_method = SW_METHOD_OPTIONS;
+    sw_correlate_message(w->corr, &m, false);
+    sw_correlate_stats st;
+    sw_correlate_get_stats(w->corr, &st);
+    assert_int_equal(st.uncorrelated, 1);
+    assert_int_equal(st.active_flows, 0);
+    free(id);
+    msg(w, 10, ALICE, BOB, "OPTIONS sip:bob@t SIP/2.0", "g1", 1, "OPTIONS", "", "");
+    sw_correlate_get_stats(w->corr, &st);
+    assert_int_equal(st.active_flows, 1);
+}
+
 static void test_timed_out_call_stays_timed_out_when_quiet(void **state)
 {
     world *w = *state;
@@ -530,6 +586,8 @@ int main(void)
         cmocka_unit_test(test_flow_table_buckets_grow),
         cmocka_unit_test_setup_teardown(test_quiet_dialog_drops_its_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_store_size_is_the_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_endpoints_are_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_giant_call_id_is_uncorrelated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timed_out_call_stays_timed_out_when_quiet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_ring_grows_to_its_bound, setup, teardown),
         cmocka_unit_test(test_media_side_sdp_round_trip),
