@@ -91,7 +91,6 @@ enum {
 };
 
 typedef struct sw_media_call {
-    uint64_t key;                   /* hash of the Call-ID (0 = free slot) */
     uint64_t caller_tag;            /* hash of the From tag of the first request seen */
     sw_media_side side[2];          /* 0 = caller, 1 = callee */
     uint8_t changes;                /* SW_MEDIA_CHANGE_ bits */
@@ -114,7 +113,6 @@ typedef struct sw_media_call {
     uint32_t streams_dropped;       /* streams beyond SW_MEDIA_STREAMS */
     uint32_t rtcp_packets;
     sw_rtp_stream *streams;         /* SW_MEDIA_STREAMS, allocated with the first RTP packet */
-    uint32_t order;                 /* creation order, for eviction */
 } sw_media_call;
 
 typedef struct sw_media_stats {

@@ -204,7 +204,7 @@ static void call_remove(sw_media *m, int32_t i)
     for (unsigned s = 0; s < mc->nendpoints; s++)
         if (mc->endpoints[s].ep.port)
             ep_unlink(m, i * SW_MEDIA_ENDPOINTS + (int32_t)s);
-    int32_t *p = &m->call_bucket[mc->key & (m->nbuckets - 1)];
+    int32_t *p = &m->call_bucket[m->call_key[i] & (m->nbuckets - 1)];
     for (; *p >= 0; p = &m->call_next[*p])
         if (*p == i) {
             *p = m->call_next[i];
@@ -237,8 +237,6 @@ int32_t media_call_get(sw_media *m, uint64_t key)
     i = m->free_slots[m->free_head];
     m->free_head = (m->free_head + 1) % m->max_calls;
     m->free_count--;
-    mc->key = key;
-    mc->order = m->next_order++;
     m->calls[i] = mc;
     m->call_key[i] = key;
     age_append(m, i);

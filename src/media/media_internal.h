@@ -18,7 +18,6 @@ struct sw_media {
     int32_t *free_slots;            /* a ring of the free call slots, oldest freed first */
     size_t free_head, free_count;
     sw_media_config cfg;
-    uint32_t next_order;
     sw_object_pool call_pool;       /* where the calls live */
     sw_media_stats stats;
 };
