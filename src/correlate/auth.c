@@ -17,6 +17,15 @@ static void set_text(sw_auth_track *a, sw_auth_text_field k, const char *value)
     packed_text_set_cut(&a->text, SW_AUTH_TEXT_FIELDS, (unsigned)k, value, 64);
 }
 
+void auth_track_free(sw_auth_track *a)
+{
+    if (!a)
+        return;
+    free(a->text);
+    free(a->ring);
+    free(a);
+}
+
 static sw_auth_track *auth_track(sw_flow *f, int kind)
 {
     if (!f->auth[kind])

@@ -124,6 +124,13 @@ void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us 
     }
 }
 
+void offer_free(sw_offer *o)
+{
+    if (o)
+        free(o->text);
+    free(o);
+}
+
 const char *sw_offer_media(const sw_offer *o)
 {
     return packed_text_get(o->text, 2, 0);

@@ -93,7 +93,7 @@ sw_correlator *sw_correlator_create(const sw_correlate_config *cfg, sw_event_fn 
         c->cfg.max_peers = 16384;
     c->on_event = on_event;
     c->user = user;
-    bool ok = flow_table_init(&c->flows, c->cfg.max_flows);
+    bool ok = flow_table_init(&c->flows);
     ok = wake_heap_init(&c->heap) && ok;
     ok = peer_table_init(&c->peers, c->cfg.max_peers, c->cfg.peer_idle_timeout) && ok;
     ok = (c->evidence = evidence_store_create(c->cfg.evidence_entries)) != NULL && ok;
@@ -156,8 +156,7 @@ static void flow_compact(sw_flow *f)
     free(f->route);
     f->route = NULL;
     if (f->offer && !f->offer->refusals) {
-        free(f->offer->text);
-        free(f->offer);
+        offer_free(f->offer);
         f->offer = NULL;
     }
 }
@@ -442,13 +441,18 @@ static void note_identity(sw_flow *f, const sw_sip_msg *m)
         f->first_method = (uint8_t)m->method;
         f->client = m->src;
         f->server = m->dst;
-        flow_set_text(f, SW_FLOW_FROM_USER, m->from_user);
-        flow_set_text(f, SW_FLOW_FROM_HOST, m->from_host);
-        flow_set_text(f, SW_FLOW_TO_USER, m->to_user);
-        flow_set_text(f, SW_FLOW_TO_HOST, m->to_host);
-    }
-    if (m->is_request && m->user_agent && endpoint_equal(&m->src, &f->client))
+        /* The texts in one rebuild: From, To, and the client's User-Agent. */
+        const char *texts[SW_FLOW_TEXT_FIELDS] = {
+            [SW_FLOW_FROM_USER] = m->from_user ? m->from_user : "",
+            [SW_FLOW_FROM_HOST] = m->from_host ? m->from_host : "",
+            [SW_FLOW_TO_USER] = m->to_user ? m->to_user : "",
+            [SW_FLOW_TO_HOST] = m->to_host ? m->to_host : "",
+            [SW_FLOW_USER_AGENT] = m->user_agent,   /* NULL: none yet */
+        };
+        flow_set_texts(f, texts);
+    } else if (m->is_request && m->user_agent && endpoint_equal(&m->src, &f->client)) {
         flow_set_text(f, SW_FLOW_USER_AGENT, m->user_agent);
+    }
 }
 
 /* Room for one more transaction: the slots double (1, 2, 4) up to SW_FLOW_TXNS. */

@@ -23,6 +23,8 @@ sw_txn *txn_find(sw_flow *f, uint64_t key);
 
 /* ---- auth.c ------------------------------------------------------------------ */
 
+/* Frees a track and what it holds (NULL is fine). */
+void auth_track_free(sw_auth_track *a);
 /* Keeps the auth username, realm and nonce a request presented. */
 void note_credentials(sw_flow *f, const sw_sip_msg *m);
 /* A 401/407: records the challenged attempt (once per CSeq and credentials).
@@ -46,6 +48,8 @@ sw_refer *note_notify_answer(sw_flow *f, const sw_sip_msg *m, sw_time_us now, bo
 
 /* What the message changes in the flow's call record (answer, end, outcome). */
 void note_call(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now);
+/* Frees an offer and its texts (NULL is fine). */
+void offer_free(sw_offer *o);
 /* Keeps the flow's last session offer, and counts its refusal (488, 415, 606). */
 void note_offer(sw_flow *f, const sw_sip_msg *m, bool retransmission, sw_time_us now);
 
@@ -69,6 +73,9 @@ void evidence_push(sw_evidence_store *s, sw_flow *f, const sw_sip_msg *m, uint8_
 /* Sets one of the flow's texts from a captured value, cut visibly at the
  * field's size (see sw_flow_text_field). Out of memory keeps the old value. */
 void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value);
+/* Sets several texts in one rebuild: values[k] (cut like flow_set_text),
+ * NULL keeping text k as it is. Out of memory keeps them all. */
+void flow_set_texts(sw_flow *f, const char *const values[SW_FLOW_TEXT_FIELDS]);
 /* Sets the Call-ID (first, when the flow is created). Returns false when out of memory. */
 bool flow_set_call_id(sw_flow *f, const char *call_id);
 

@@ -8,9 +8,8 @@
 #define MIN_BUCKETS 1024
 #define MAX_BUCKETS (1u << 24)
 
-bool flow_table_init(flow_table *t, size_t max_flows)
+bool flow_table_init(flow_table *t)
 {
-    (void)max_flows;                /* the buckets grow with the flows held, not with the limit */
     memset(t, 0, sizeof *t);
     sw_object_pool_init(&t->nodes, sizeof(flow_node), 256);
     t->nbuckets = MIN_BUCKETS;
@@ -92,18 +91,11 @@ void flow_table_touch(flow_table *t, flow_node *n)
 static void free_node(flow_table *t, flow_node *n)
 {
     sw_flow *f = &n->flow;
-    for (int k = 0; k < 2; k++)
-        if (f->auth[k]) {
-            free(f->auth[k]->text);
-            free(f->auth[k]->ring);
-        }
-    free(f->auth[0]);
-    free(f->auth[1]);
+    auth_track_free(f->auth[0]);
+    auth_track_free(f->auth[1]);
     free(f->refers);
     free(f->route);
-    if (f->offer)
-        free(f->offer->text);
-    free(f->offer);
+    offer_free(f->offer);
     free(f->txns);
     free(f->ev_eps);
     free(f->text);

@@ -35,7 +35,7 @@ typedef struct flow_table {
 } flow_table;
 
 /* An empty table; its buckets grow with the flows it holds. Returns false when out of memory. */
-bool flow_table_init(flow_table *t, size_t max_flows);
+bool flow_table_init(flow_table *t);
 /* Frees every node (and what each flow allocated) and the buckets. */
 void flow_table_free(flow_table *t);
 

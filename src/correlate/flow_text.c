@@ -3,6 +3,8 @@
 #include "flow_state.h"
 #include "packed_text.h"
 
+#include "sipwatch/text.h"
+
 #define FIELDS (SW_FLOW_TEXT_FIELDS + 1)    /* the Call-ID first */
 
 /* Each field's size as the fixed arrays had it: values are cut the same way. */
@@ -14,6 +16,20 @@ static const unsigned short field_cap[SW_FLOW_TEXT_FIELDS] = {
 const char *sw_flow_text(const sw_flow *f, sw_flow_text_field k)
 {
     return (unsigned)k < SW_FLOW_TEXT_FIELDS ? packed_text_get(f->text, FIELDS, 1 + (unsigned)k) : "";
+}
+
+void flow_set_texts(sw_flow *f, const char *const values[SW_FLOW_TEXT_FIELDS])
+{
+    char cut[SW_FLOW_TEXT_FIELDS][64];
+    const char *fields[FIELDS] = {NULL};            /* the Call-ID stays */
+    for (unsigned k = 0; k < SW_FLOW_TEXT_FIELDS; k++) {
+        if (!values[k])
+            continue;
+        sw_copy_cut(cut[k], field_cap[k], values[k]);
+        fields[1 + k] = cut[k];
+    }
+    if (packed_text_update(&f->text, FIELDS, fields))
+        f->call_id = packed_text_get(f->text, FIELDS, 0);
 }
 
 void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value)

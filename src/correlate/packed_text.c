@@ -25,36 +25,46 @@ const char *packed_text_get(const char *set, unsigned n, unsigned k)
     return p;
 }
 
-bool packed_text_set(char **set, unsigned n, unsigned k, const char *value)
+bool packed_text_update(char **set, unsigned n, const char *const *values)
 {
-    if (!value)
-        value = "";
-    if (k >= n)
-        return false;
-    size_t vlen = strlen(value);
-    if (vlen > PACKED_TEXT_MAX)
+    if (n > PACKED_TEXT_FIELDS)
         return false;
     const char *old = *set;
-    if (old && strcmp(packed_text_get(old, n, k), value) == 0)
+    size_t len[PACKED_TEXT_FIELDS], header = n * sizeof(uint16_t), total = header;
+    bool changed = !old;
+    for (unsigned i = 0; i < n; i++) {
+        const char *cur = packed_text_get(old, n, i);
+        len[i] = values[i] ? strlen(values[i]) : strlen(cur);
+        if (len[i] > PACKED_TEXT_MAX)
+            return false;
+        changed |= values[i] && strcmp(values[i], cur) != 0;
+        total += len[i] + 1;
+    }
+    if (!changed)
         return true;
-    size_t header = n * sizeof(uint16_t), total = header;
-    for (unsigned i = 0; i < n; i++)
-        total += (i == k ? vlen : old ? field_len(old, i) : 0) + 1;
     char *fresh = malloc(total);
     if (!fresh)
         return false;
     char *p = fresh + header;
     for (unsigned i = 0; i < n; i++) {
-        const char *src = i == k ? value : packed_text_get(old, n, i);
-        uint16_t len = (uint16_t)(i == k ? vlen : old ? field_len(old, i) : 0);
-        memcpy(fresh + i * sizeof len, &len, sizeof len);
-        memcpy(p, src, len);
-        p[len] = '\0';
-        p += len + 1;
+        uint16_t l = (uint16_t)len[i];
+        memcpy(fresh + i * sizeof l, &l, sizeof l);
+        memcpy(p, values[i] ? values[i] : packed_text_get(old, n, i), l);
+        p[l] = '\0';
+        p += l + 1;
     }
     free(*set);
     *set = fresh;
     return true;
+}
+
+bool packed_text_set(char **set, unsigned n, unsigned k, const char *value)
+{
+    if (k >= n || n > PACKED_TEXT_FIELDS)
+        return false;
+    const char *values[PACKED_TEXT_FIELDS] = {0};
+    values[k] = value ? value : "";
+    return packed_text_update(set, n, values);
 }
 
 bool packed_text_set_cut(char **set, unsigned n, unsigned k, const char *value, size_t cap)

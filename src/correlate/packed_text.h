@@ -10,14 +10,18 @@
 #include <stddef.h>
 
 #define PACKED_TEXT_MAX 65535       /* longest value a field holds */
+#define PACKED_TEXT_FIELDS 16       /* most fields a set has */
 
 /* Field k (of n) of the packed set, "" when the set is NULL. */
 const char *packed_text_get(const char *set, unsigned n, unsigned k);
 
-/* Sets field k (of n) to value (NULL = ""), rebuilding the set in one new
- * allocation when the value differs (or *set is NULL). Returns false (the
- * set unchanged) when out of memory or when value is longer than
- * PACKED_TEXT_MAX. value must not point into *set. */
+/* Sets several fields (of n, at most PACKED_TEXT_FIELDS) in one rebuild:
+ * values[k] replaces field k, NULL keeps it. A new allocation is made only
+ * when a value differs (or *set is NULL). Returns false (the set unchanged)
+ * when out of memory or when a value is longer than PACKED_TEXT_MAX. No
+ * value may point into *set. */
+bool packed_text_update(char **set, unsigned n, const char *const *values);
+/* Sets field k (of n) to value (NULL = ""): packed_text_update for one field. */
 bool packed_text_set(char **set, unsigned n, unsigned k, const char *value);
 
 /* Sets field k from a captured value cut visibly to cap - 1 bytes, as a

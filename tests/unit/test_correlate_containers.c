@@ -69,7 +69,7 @@ static void test_flow_table_lookup_lru_remove(void **state)
 {
     (void)state;
     flow_table t;
-    assert_true(flow_table_init(&t, 100));
+    assert_true(flow_table_init(&t));
     char id[32];
     for (int i = 0; i < 300; i++) {
         snprintf(id, sizeof id, "call-%d", i);

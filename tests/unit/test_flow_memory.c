@@ -201,7 +201,7 @@ static void test_flow_table_buckets_grow(void **state)
 {
     (void)state;
     flow_table t;
-    assert_true(flow_table_init(&t, 200000));
+    assert_true(flow_table_init(&t));
     size_t initial = t.nbuckets;
     char id[32];
     for (int i = 0; i < 5000; i++) {
