@@ -5,11 +5,14 @@
  * full; workers take queued batches, parse every message into the batch's
  * sw_sip_msg slots and mark it done; the submitting thread consumes done
  * batches from `consume` onwards in ring order and returns them to the free
- * state. One mutex and two condition variables; batches are large enough
- * (SW_BATCH_MSGS messages) that locking is rare. */
+ * state. One mutex and two condition variables, taken once per batch: a
+ * batch's state is atomic, so the submitting thread sees a batch done
+ * without locking for each message. The filling batch, `fill` and `consume`
+ * are written by the submitting thread alone. */
 #include "sipwatch/parse_pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +23,7 @@
 enum batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_PARSING, BATCH_DONE };
 
 typedef struct batch {
-    enum batch_state state;
+    _Atomic int state;              /* enum batch_state: written under the lock, read without it */
     int count;
     int sip;                        /* of which SIP (the rest are media datagrams, not parsed) */
     uint8_t *bytes;
@@ -210,13 +213,13 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
         p->on_parsed(p->user, payload, r, &p->inline_msg->msg);
         return;
     }
-    pthread_mutex_lock(&p->lock);
     batch *b = &p->batches[p->fill % SW_BATCHES];
     if (b->count == SW_BATCH_MSGS || (b->count && b->used + payload->len > b->cap)) {
+        pthread_mutex_lock(&p->lock);
         queue_filling(p);
+        pthread_mutex_unlock(&p->lock);
         b = &p->batches[p->fill % SW_BATCHES];
     }
-    pthread_mutex_unlock(&p->lock);
 
     /* The filling batch belongs to this thread alone until it is queued. */
     if (payload->len > b->cap) {
@@ -242,9 +245,12 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
     copy->data = b->bytes + b->used;
     b->used += payload->len;
 
-    pthread_mutex_lock(&p->lock);
-    consume_ready(p, false);
-    pthread_mutex_unlock(&p->lock);
+    /* Deliver what is parsed as soon as it is: the lock only when the oldest batch is done. */
+    if (atomic_load_explicit(&p->batches[p->consume % SW_BATCHES].state, memory_order_acquire) == BATCH_DONE) {
+        pthread_mutex_lock(&p->lock);
+        consume_ready(p, false);
+        pthread_mutex_unlock(&p->lock);
+    }
 }
 
 void sw_parse_pool_poll(sw_parse_pool *p, sw_time_us now, sw_time_us max_wait_us)
