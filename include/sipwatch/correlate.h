@@ -233,6 +233,7 @@ struct sw_flow {
     uint8_t nbranches;              /* To tags answering the initial INVITE (forking) */
     uint16_t final_status;          /* the call's outcome: final response to its latest initial INVITE
                                        (other methods: to the first method's latest request) */
+    uint8_t ev_neps;                /* endpoints in ev_eps */
     uint32_t invite_cseq;           /* CSeq of the latest initial INVITE (no To tag) */
     sw_auth_track *auth[2];         /* allocated on the first challenge */
     sw_refer *refers;               /* nrefers of them, grown one at a time up to SW_FLOW_REFERS */
@@ -244,7 +245,6 @@ struct sw_flow {
     uint32_t ev_count;              /* entries written (the oldest may be overwritten) */
     uint64_t ev_frame_base;         /* frame of the first one */
     sw_endpoint *ev_eps;            /* endpoints it names other than client and server */
-    uint8_t ev_neps;
     uint16_t branch_status[SW_CALL_BRANCHES];   /* each one's last status, by order of answer */
     uint32_t branch_tag[SW_CALL_BRANCHES];      /* hash of its To tag */
     sw_time_us first_provisional_ts, answer_ts, end_ts;

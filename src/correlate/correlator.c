@@ -205,7 +205,7 @@ static void flow_reschedule(sw_correlator *c, flow_node *n)
 {
     wake_kind kind;
     sw_time_us wake = flow_next_wake(c, &n->flow, &kind);
-    if (wake < n->wake_at)
+    if (wake < wake_heap_time(&c->heap, n))
         wake_heap_set(&c->heap, n, wake);
 }
 
@@ -388,7 +388,7 @@ static void clock_leap(sw_correlator *c, sw_time_us now)
         settle_due(c, &n->flow, now);
         n->flow.last_ts = now;      /* idle time restarts after the leap */
         wake_kind kind;
-        n->wake_at = c->heap.e[i].wake = flow_next_wake(c, &n->flow, &kind);
+        c->heap.e[i].wake = flow_next_wake(c, &n->flow, &kind);
     }
     wake_heap_rebuild(&c->heap);
 }

@@ -57,7 +57,7 @@ static void lru_append(flow_table *t, flow_node *n)
 flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash)
 {
     for (flow_node *n = t->buckets[hash & (t->nbuckets - 1)]; n; n = n->hnext)
-        if (n->hash == hash && strcmp(n->flow.call_id, call_id) == 0)
+        if (n->hash == (uint32_t)hash && strcmp(n->flow.call_id, call_id) == 0)
             return n;
     return NULL;
 }
@@ -68,7 +68,7 @@ flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash)
     flow_node *n = sw_object_pool_alloc(&t->nodes);
     if (!n)
         return NULL;
-    n->hash = hash;
+    n->hash = (uint32_t)hash;
     if (!flow_set_call_id(&n->flow, call_id)) {
         sw_object_pool_free(&t->nodes, n);
         return NULL;

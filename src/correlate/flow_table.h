@@ -13,9 +13,8 @@
 
 typedef struct flow_node {
     sw_flow flow;                   /* first: what rules see */
-    uint64_t hash;                  /* of the Call-ID */
-    sw_time_us wake_at;             /* its place in the wake heap */
-    size_t heap_index;
+    uint32_t hash;                  /* of the Call-ID (its low 32 bits: enough for any bucket count) */
+    uint32_t heap_index;            /* its place in the wake heap, which keeps its wake time */
     struct flow_node *hnext;        /* hash chain */
     struct flow_node *prev, *next;  /* LRU list: head = least recently used */
 } flow_node;

@@ -1,4 +1,5 @@
-/* Wake heap: sift up and down over (wake, node) pairs (see wake_heap.h). */
+/* Wake heap: a four-ary min-heap sifted up and down over (wake, node)
+ * pairs (see wake_heap.h). */
 #include "wake_heap.h"
 
 #include <stdlib.h>
@@ -18,39 +19,48 @@ void wake_heap_free(wake_heap *h)
     h->len = h->cap = 0;
 }
 
-static void swap(wake_heap *h, size_t a, size_t b)
+/* Four children per entry: half the levels of a binary heap, the four
+ * siblings side by side. Sifting moves a hole and writes each moved
+ * flow's index once, instead of swapping pairs. */
+#define ARITY 4
+
+static inline void place(wake_heap *h, size_t i, wake_entry e)
 {
-    wake_entry t = h->e[a];
-    h->e[a] = h->e[b];
-    h->e[b] = t;
-    h->e[a].node->heap_index = a;
-    h->e[b].node->heap_index = b;
+    h->e[i] = e;
+    e.node->heap_index = (uint32_t)i;
 }
 
 static void up(wake_heap *h, size_t i)
 {
+    wake_entry moving = h->e[i];
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (h->e[parent].wake <= h->e[i].wake)
+        size_t parent = (i - 1) / ARITY;
+        if (h->e[parent].wake <= moving.wake)
             break;
-        swap(h, i, parent);
+        place(h, i, h->e[parent]);
         i = parent;
     }
+    place(h, i, moving);
 }
 
 static void down(wake_heap *h, size_t i)
 {
+    wake_entry moving = h->e[i];
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < h->len && h->e[l].wake < h->e[m].wake)
-            m = l;
-        if (r < h->len && h->e[r].wake < h->e[m].wake)
-            m = r;
+        size_t first = ARITY * i + 1, m = i;
+        sw_time_us least = moving.wake;
+        size_t last = first + ARITY < h->len ? first + ARITY : h->len;
+        for (size_t c = first; c < last; c++)
+            if (h->e[c].wake < least) {
+                least = h->e[c].wake;
+                m = c;
+            }
         if (m == i)
-            return;
-        swap(h, i, m);
+            break;
+        place(h, i, h->e[m]);
         i = m;
     }
+    place(h, i, moving);
 }
 
 bool wake_heap_push(wake_heap *h, flow_node *n, sw_time_us wake)
@@ -62,8 +72,7 @@ bool wake_heap_push(wake_heap *h, flow_node *n, sw_time_us wake)
         h->e = ne;
         h->cap *= 2;
     }
-    n->wake_at = wake;
-    n->heap_index = h->len;
+    n->heap_index = (uint32_t)h->len;
     h->e[h->len].wake = wake;
     h->e[h->len].node = n;
     h->len++;
@@ -76,7 +85,7 @@ void wake_heap_remove(wake_heap *h, flow_node *n)
     size_t i = n->heap_index;
     h->len--;
     if (i != h->len) {
-        swap(h, i, h->len);
+        place(h, i, h->e[h->len]);
         down(h, i);
         up(h, i);
     }
@@ -84,7 +93,6 @@ void wake_heap_remove(wake_heap *h, flow_node *n)
 
 void wake_heap_set(wake_heap *h, flow_node *n, sw_time_us wake)
 {
-    n->wake_at = wake;
     h->e[n->heap_index].wake = wake;
     down(h, n->heap_index);
     up(h, n->heap_index);

@@ -1,7 +1,8 @@
-/* Wake heap (private to src/correlate): a binary min-heap of flows ordered
+/* Wake heap (private to src/correlate): a four-ary min-heap of flows ordered
  * by their next wake-up time (a deadline to judge, or the time to forget
- * them). The wake time is kept beside each pointer, so sifting never touches
- * the flows; each flow_node keeps its own index for removal and updates. */
+ * them). The wake time is kept beside each pointer, so sifting compares
+ * without reading the flows; each flow_node keeps its own index for removal
+ * and updates. */
 #ifndef SIPWATCH_WAKE_HEAP_H
 #define SIPWATCH_WAKE_HEAP_H
 
@@ -21,12 +22,17 @@ typedef struct wake_heap {
 bool wake_heap_init(wake_heap *h);
 void wake_heap_free(wake_heap *h);
 
-/* Adds n to wake at `wake` (n->wake_at, n->heap_index set). False when out of memory. */
+/* Adds n to wake at `wake` (n->heap_index set). False when out of memory. */
 bool wake_heap_push(wake_heap *h, flow_node *n, sw_time_us wake);
 /* Takes n out of the heap. */
 void wake_heap_remove(wake_heap *h, flow_node *n);
 /* Moves n to wake at `wake`, earlier or later. */
 void wake_heap_set(wake_heap *h, flow_node *n, sw_time_us wake);
+/* When n wakes. */
+static inline sw_time_us wake_heap_time(const wake_heap *h, const flow_node *n)
+{
+    return h->e[n->heap_index].wake;
+}
 /* The flow that wakes first and its time, or NULL when empty. */
 static inline flow_node *wake_heap_top(const wake_heap *h, sw_time_us *wake)
 {
@@ -36,7 +42,7 @@ static inline flow_node *wake_heap_top(const wake_heap *h, sw_time_us *wake)
     return h->e[0].node;
 }
 /* Restores the order after the caller rewrote wake times of many entries
- * in place (e[i].wake and e[i].node->wake_at). */
+ * in place (e[i].wake). */
 void wake_heap_rebuild(wake_heap *h);
 
 #endif

@@ -26,6 +26,7 @@ static void test_wake_heap_orders_like_brute_force(void **state)
     enum { N = 500 };
     flow_node nodes[N];
     bool in[N];
+    sw_time_us wake[N];             /* what each node in the heap was last given */
     memset(nodes, 0, sizeof nodes);
     memset(in, 0, sizeof in);
     wake_heap h;
@@ -38,8 +39,10 @@ static void test_wake_heap_orders_like_brute_force(void **state)
         if (!in[i]) {
             assert_true(wake_heap_push(&h, &nodes[i], w));
             in[i] = true;
+            wake[i] = w;
         } else if (op == 0) {
             wake_heap_set(&h, &nodes[i], w);
+            wake[i] = w;
         } else if (op == 1) {
             wake_heap_remove(&h, &nodes[i]);
             in[i] = false;
@@ -49,15 +52,16 @@ static void test_wake_heap_orders_like_brute_force(void **state)
         for (int k = 0; k < N; k++)
             if (in[k]) {
                 count++;
-                if (!min || nodes[k].wake_at < min)
-                    min = nodes[k].wake_at;
+                assert_int_equal(wake_heap_time(&h, &nodes[k]), wake[k]);   /* each node's index is right */
+                if (!min || wake[k] < min)
+                    min = wake[k];
             }
         assert_int_equal(h.len, count);
         flow_node *t = wake_heap_top(&h, &top);
         if (count) {
             assert_non_null(t);
             assert_int_equal(top, min);
-            assert_int_equal(t->wake_at, min);
+            assert_int_equal(wake[t - nodes], min);
         } else {
             assert_null(t);
         }
