@@ -310,10 +310,29 @@ static void evict_for_room(sw_correlator *c)
     }
 }
 
-static flow_node *flow_create(sw_correlator *c, const char *call_id, uint64_t h, sw_time_us now)
+/* The texts a flow takes from its first request: From, To, the client's
+ * User-Agent (NULL: none yet) and, with display, the From display name. */
+static void identity_texts(const sw_sip_msg *m, bool display, const char *texts[SW_FLOW_TEXT_FIELDS])
+{
+    texts[SW_FLOW_FROM_USER] = m->from_user ? m->from_user : "";
+    texts[SW_FLOW_FROM_HOST] = m->from_host ? m->from_host : "";
+    texts[SW_FLOW_TO_USER] = m->to_user ? m->to_user : "";
+    texts[SW_FLOW_TO_HOST] = m->to_host ? m->to_host : "";
+    texts[SW_FLOW_USER_AGENT] = m->user_agent;
+    if (display)
+        texts[SW_FLOW_FROM_DISPLAY] = m->from_display;
+}
+
+/* A new flow for m's Call-ID. Opened by a request, it is packed with the
+ * texts note_identity and note_call would set (they then find them set):
+ * one allocation instead of three. */
+static flow_node *flow_create(sw_correlator *c, const sw_sip_msg *m, uint64_t h, sw_time_us now)
 {
     evict_for_room(c);
-    flow_node *n = flow_table_insert(&c->flows, call_id, h);
+    const char *texts[SW_FLOW_TEXT_FIELDS] = {NULL};
+    if (m->is_request)
+        identity_texts(m, true, texts);
+    flow_node *n = flow_table_insert(&c->flows, m->call_id, h, m->is_request ? texts : NULL);
     if (!n)
         return NULL;
     n->flow.first_ts = n->flow.last_ts = now;
@@ -441,14 +460,9 @@ static void note_identity(sw_flow *f, const sw_sip_msg *m)
         f->first_method = (uint8_t)m->method;
         f->client = m->src;
         f->server = m->dst;
-        /* The texts in one rebuild: From, To, and the client's User-Agent. */
-        const char *texts[SW_FLOW_TEXT_FIELDS] = {
-            [SW_FLOW_FROM_USER] = m->from_user ? m->from_user : "",
-            [SW_FLOW_FROM_HOST] = m->from_host ? m->from_host : "",
-            [SW_FLOW_TO_USER] = m->to_user ? m->to_user : "",
-            [SW_FLOW_TO_HOST] = m->to_host ? m->to_host : "",
-            [SW_FLOW_USER_AGENT] = m->user_agent,   /* NULL: none yet */
-        };
+        /* The texts in one rebuild (none when the flow was opened by this request). */
+        const char *texts[SW_FLOW_TEXT_FIELDS] = {NULL};
+        identity_texts(m, false, texts);
         flow_set_texts(f, texts);
     } else if (m->is_request && m->user_agent && endpoint_equal(&m->src, &f->client)) {
         flow_set_text(f, SW_FLOW_USER_AGENT, m->user_agent);
@@ -823,7 +837,7 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
 
     uint64_t h = hash_str(FNV_SEED, m->call_id);
     flow_node *n = flow_table_lookup(&c->flows, m->call_id, h);
-    if (!n && !(n = flow_create(c, m->call_id, h, now))) {
+    if (!n && !(n = flow_create(c, m, h, now))) {
         c->stats.uncorrelated++;
         return selected;
     }

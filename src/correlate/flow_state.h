@@ -76,7 +76,9 @@ void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value);
 /* Sets several texts in one rebuild: values[k] (cut like flow_set_text),
  * NULL keeping text k as it is. Out of memory keeps them all. */
 void flow_set_texts(sw_flow *f, const char *const values[SW_FLOW_TEXT_FIELDS]);
-/* Sets the Call-ID (first, when the flow is created). Returns false when out of memory. */
-bool flow_set_call_id(sw_flow *f, const char *call_id);
+/* Sets the Call-ID (first, when the flow is created) and, unless texts is
+ * NULL, the other texts as flow_set_texts would: one allocation for a new
+ * flow. Returns false when out of memory. */
+bool flow_set_call_id(sw_flow *f, const char *call_id, const char *const texts[SW_FLOW_TEXT_FIELDS]);
 
 #endif

@@ -62,14 +62,15 @@ flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t 
     return NULL;
 }
 
-flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash)
+flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash,
+                             const char *const texts[SW_FLOW_TEXT_FIELDS])
 {
     grow_buckets(t);
     flow_node *n = sw_object_pool_alloc(&t->nodes);
     if (!n)
         return NULL;
     n->hash = (uint32_t)hash;
-    if (!flow_set_call_id(&n->flow, call_id)) {
+    if (!flow_set_call_id(&n->flow, call_id, texts)) {
         sw_object_pool_free(&t->nodes, n);
         return NULL;
     }

@@ -40,8 +40,10 @@ void flow_table_free(flow_table *t);
 
 /* The flow with this Call-ID (and its hash), or NULL. */
 flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash);
-/* A new, zeroed flow for call_id, most recently used. NULL when out of memory. */
-flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash);
+/* A new, zeroed flow for call_id, most recently used, with its other texts
+ * from texts (NULL: none; see flow_set_call_id). NULL when out of memory. */
+flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash,
+                             const char *const texts[SW_FLOW_TEXT_FIELDS]);
 /* Marks n the most recently used. */
 void flow_table_touch(flow_table *t, flow_node *n);
 /* Unlinks n and frees it with what its flow allocated (texts, transactions, auth, REFERs, route, offer). */

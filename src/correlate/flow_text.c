@@ -18,18 +18,26 @@ const char *sw_flow_text(const sw_flow *f, sw_flow_text_field k)
     return (unsigned)k < SW_FLOW_TEXT_FIELDS ? packed_text_get(f->text, FIELDS, 1 + (unsigned)k) : "";
 }
 
-void flow_set_texts(sw_flow *f, const char *const values[SW_FLOW_TEXT_FIELDS])
+/* Packs call_id (NULL: kept) and values[k] (NULL: kept), each cut at its field's size. */
+static bool set_fields(sw_flow *f, const char *call_id, const char *const values[SW_FLOW_TEXT_FIELDS])
 {
     char cut[SW_FLOW_TEXT_FIELDS][64];
-    const char *fields[FIELDS] = {NULL};            /* the Call-ID stays */
-    for (unsigned k = 0; k < SW_FLOW_TEXT_FIELDS; k++) {
+    const char *fields[FIELDS] = {call_id};
+    for (unsigned k = 0; values && k < SW_FLOW_TEXT_FIELDS; k++) {
         if (!values[k])
             continue;
         sw_copy_cut(cut[k], field_cap[k], values[k]);
         fields[1 + k] = cut[k];
     }
-    if (packed_text_update(&f->text, FIELDS, fields))
-        f->call_id = packed_text_get(f->text, FIELDS, 0);
+    if (!packed_text_update(&f->text, FIELDS, fields))
+        return false;
+    f->call_id = packed_text_get(f->text, FIELDS, 0);
+    return true;
+}
+
+void flow_set_texts(sw_flow *f, const char *const values[SW_FLOW_TEXT_FIELDS])
+{
+    set_fields(f, NULL, values);
 }
 
 void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value)
@@ -40,10 +48,7 @@ void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value)
         f->call_id = packed_text_get(f->text, FIELDS, 0);
 }
 
-bool flow_set_call_id(sw_flow *f, const char *call_id)
+bool flow_set_call_id(sw_flow *f, const char *call_id, const char *const texts[SW_FLOW_TEXT_FIELDS])
 {
-    if (!packed_text_set(&f->text, FIELDS, 0, call_id))
-        return false;
-    f->call_id = packed_text_get(f->text, FIELDS, 0);
-    return true;
+    return call_id && set_fields(f, call_id, texts);
 }

@@ -77,7 +77,7 @@ static void test_flow_table_lookup_lru_remove(void **state)
     char id[32];
     for (int i = 0; i < 300; i++) {
         snprintf(id, sizeof id, "call-%d", i);
-        flow_node *n = flow_table_insert(&t, id, hash_str(FNV_SEED, id));
+        flow_node *n = flow_table_insert(&t, id, hash_str(FNV_SEED, id), NULL);
         assert_non_null(n);
         assert_string_equal(n->flow.call_id, id);
     }

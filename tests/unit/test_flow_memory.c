@@ -122,7 +122,7 @@ static flow_node *bare_flow(const char *call_id)
     flow_node *n = calloc(1, sizeof *n);
     assert_non_null(n);
     n->hash = sw_fnv_str(SW_FNV_SEED, call_id);
-    assert_true(flow_set_call_id(&n->flow, call_id));
+    assert_true(flow_set_call_id(&n->flow, call_id, NULL));
     n->flow.first_method = SW_METHOD_INVITE;
     n->flow.client = ep(11, 5071);
     n->flow.server = ep(10, 5070);
@@ -206,7 +206,7 @@ static void test_flow_table_buckets_grow(void **state)
     char id[32];
     for (int i = 0; i < 5000; i++) {
         snprintf(id, sizeof id, "grow-%d", i);
-        assert_non_null(flow_table_insert(&t, id, sw_fnv_str(SW_FNV_SEED, id)));
+        assert_non_null(flow_table_insert(&t, id, sw_fnv_str(SW_FNV_SEED, id), NULL));
     }
     assert_true(t.nbuckets > initial);
     assert_true(t.nbuckets >= 4096);
