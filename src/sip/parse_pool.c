@@ -143,9 +143,10 @@ sw_parse_pool *sw_parse_pool_create(int workers, size_t max_message_len, sw_pars
     return p;
 }
 
-/* Delivers done batches in order; with wait, blocks until the batch at
- * `consume` is done (it must be queued or parsing). Called with the lock held. */
-static void consume_ready(sw_parse_pool *p, bool wait)
+/* Delivers done batches in order, at most `most`; with wait, blocks until
+ * the batch at `consume` is done (it must be queued or parsing). Called
+ * with the lock held. */
+static void consume_ready(sw_parse_pool *p, bool wait, unsigned most)
 {
     for (;;) {
         batch *b = &p->batches[p->consume % SW_BATCHES];
@@ -181,6 +182,8 @@ static void consume_ready(sw_parse_pool *p, bool wait)
         b->used = 0;
         p->consume++;
         wait = false;
+        if (--most == 0)
+            return;
     }
 }
 
@@ -199,7 +202,7 @@ static void queue_filling(sw_parse_pool *p)
     }
     p->fill++;
     while (p->fill - p->consume >= SW_BATCHES)
-        consume_ready(p, true);
+        consume_ready(p, true, 1);
 }
 
 void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
@@ -245,10 +248,13 @@ void sw_parse_pool_submit(sw_parse_pool *p, const sw_payload *payload)
     copy->data = b->bytes + b->used;
     b->used += payload->len;
 
-    /* Deliver what is parsed as soon as it is: the lock only when the oldest batch is done. */
+    /* Deliver what is parsed as soon as it is (the lock only when the oldest
+     * batch is done), one batch at a time: between two, this thread goes
+     * back to filling, so a worker is not left without a queued batch
+     * while several done ones are delivered. */
     if (atomic_load_explicit(&p->batches[p->consume % SW_BATCHES].state, memory_order_acquire) == BATCH_DONE) {
         pthread_mutex_lock(&p->lock);
-        consume_ready(p, false);
+        consume_ready(p, false, 1);
         pthread_mutex_unlock(&p->lock);
     }
 }
@@ -261,7 +267,7 @@ void sw_parse_pool_poll(sw_parse_pool *p, sw_time_us now, sw_time_us max_wait_us
     batch *b = &p->batches[p->fill % SW_BATCHES];
     if (b->count && b->first_ts + max_wait_us <= now)
         queue_filling(p);
-    consume_ready(p, false);
+    consume_ready(p, false, SW_BATCHES);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -272,7 +278,7 @@ void sw_parse_pool_flush(sw_parse_pool *p)
     pthread_mutex_lock(&p->lock);
     queue_filling(p);
     while (p->consume != p->fill)
-        consume_ready(p, true);
+        consume_ready(p, true, SW_BATCHES);
     pthread_mutex_unlock(&p->lock);
 }
 
