@@ -52,8 +52,7 @@ typedef struct sw_pipeline {
     bool have_match;                /* --match given: match_re compiled */
     bool calls_header_written;      /* --calls text: the column headings */
     regex_t match_re;
-    sw_sip_msg_buf fallback_buf;    /* keys of a message libosip2 rejected ... */
-    sw_sip_msg *fallback;           /* ... read into it */
+    sw_sip_msg_buf fallback;        /* keys of a message libosip2 rejected */
     FILE *out;
     sw_time_us first_ts, last_ts, last_poll;
     /* dashboard */
@@ -288,6 +287,7 @@ static bool matches(const sw_pipeline *pl, const sw_sip_msg *m, const sw_payload
 static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, const sw_sip_msg *msg)
 {
     sw_pipeline *pl = user;
+    sw_sip_msg *fallback = &pl->fallback.msg;
     if (p->media) {
         sw_media_datagram(pl->media, p);
         return;
@@ -296,10 +296,10 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
         /* A request quoted in an ICMP error: news for the correlator, not a SIP message. */
         const sw_sip_msg *quoted = msg;
         if (r != SW_SIP_OK) {
-            quoted = pl->fallback;
-            if (!sw_sip_scan_keys(p, pl->fallback)) {
-                sw_sip_msg_start(pl->fallback, p);     /* too short a quote for keys: the addresses still tell */
-                pl->fallback->is_request = true;
+            quoted = fallback;
+            if (!sw_sip_scan_keys(p, fallback)) {
+                sw_sip_msg_start(fallback, p);     /* too short a quote for keys: the addresses still tell */
+                fallback->is_request = true;
             }
         }
         sw_correlate_unreachable(pl->correlator, quoted, (sw_unreachable)p->icmp, &p->icmp_from);
@@ -316,11 +316,11 @@ static void on_parsed(void *user, const sw_payload *p, sw_sip_parse_result r, co
     bool shown = !pl->have_match;
     if (r == SW_SIP_OK) {
         shown = sw_correlate_message(pl->correlator, msg, matches(pl, msg, p));
-    } else if (r == SW_SIP_PARSE_ERROR && sw_sip_scan_keys(p, pl->fallback)) {
+    } else if (r == SW_SIP_PARSE_ERROR && sw_sip_scan_keys(p, fallback)) {
         /* Counted as a parse error; its keys still close its transaction. */
         if (pl->monitor)
-            sw_monitor_note_message(pl->monitor, pl->fallback);
-        shown = sw_correlate_message(pl->correlator, pl->fallback, matches(pl, pl->fallback, p));
+            sw_monitor_note_message(pl->monitor, fallback);
+        shown = sw_correlate_message(pl->correlator, fallback, matches(pl, fallback, p));
     }
     if (pl->opt->dump && (shown || !pl->have_match)) {
         if (r == SW_SIP_OK)
@@ -674,7 +674,7 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
         fprintf(stderr, "sipwatch: out of memory\n");
         return SW_EXIT_RUNTIME;
     }
-    pl->fallback = sw_sip_msg_buf_init(&pl->fallback_buf);
+    sw_sip_msg_buf_init(&pl->fallback);
     pl->opt = opt;
     pl->stop = stop;
     pl->hup = hup;
