@@ -4,6 +4,7 @@
  * newest first; a flow's oldest evidence goes when the ring overwrites it,
  * so memory is the store's, whatever the number of flows. */
 #include "flow_state.h"
+#include "corr_util.h"
 #include "flow_table.h"
 
 #include <stdlib.h>
@@ -65,17 +66,17 @@ static bool intact(const sw_evidence_store *s, uint32_t p)
 
 static uint32_t owner_of(const sw_flow *f)
 {
-    return (uint32_t)flow_node_of(f)->hash;
+    return flow_node_of(f)->hash;
 }
 
 uint8_t flow_endpoint_index(sw_flow *f, const sw_endpoint *ep)
 {
-    if (f->first_method && ep->port == f->client.port && sw_ip_equal(&ep->ip, &f->client.ip))
+    if (f->first_method && endpoint_equal(ep, &f->client))
         return EP_CLIENT;
-    if (f->first_method && ep->port == f->server.port && sw_ip_equal(&ep->ip, &f->server.ip))
+    if (f->first_method && endpoint_equal(ep, &f->server))
         return EP_SERVER;
     for (unsigned i = 0; i < f->ev_neps; i++)
-        if (ep->port == f->ev_eps[i].port && sw_ip_equal(&ep->ip, &f->ev_eps[i].ip))
+        if (endpoint_equal(ep, &f->ev_eps[i]))
             return (uint8_t)(EP_FIRST_EXTRA + i);
     if (f->ev_neps >= EP_UNKNOWN - EP_FIRST_EXTRA)
         return EP_UNKNOWN;
