@@ -24,10 +24,10 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
                     "account '%s', not a misconfigured phone. Block the source, check whether a guess "
                     "succeeded (then change that password at once), and make sure the account's password is "
                     "strong.",
-                    sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?");
+                    rule_auth_user(a));
         return;
     }
-    const char *user = sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?";
+    const char *user = rule_auth_user(a);
     if (stale_loop) {
         rule_append(s, cap,
                     "The %s at %s keeps answering with stale=true: each nonce the UA uses has already expired. "
@@ -51,10 +51,11 @@ static void suggest(sw_finding *f, const sw_flow *flow, const sw_auth_track *a, 
                     challenger, user);
     }
     if (!stale_loop) {
-        if (sw_auth_text(a, SW_AUTH_USERNAME)[0] && from_user[0] && strcmp(sw_auth_text(a, SW_AUTH_USERNAME), from_user) != 0)
+        const char *auth_user = sw_auth_text(a, SW_AUTH_USERNAME);
+        if (auth_user[0] && from_user[0] && strcmp(auth_user, from_user) != 0)
             rule_append(s, cap, "The auth username ('%s') differs from the extension in From ('%s'): "
                                 "check the phone uses the account's auth username. ",
-                        sw_auth_text(a, SW_AUTH_USERNAME), from_user);
+                        auth_user, from_user);
         else
             rule_append(s, cap, "Check the password, and the auth username (which may differ from the "
                                 "extension '%s'). ", from_user[0] ? from_user : "?");

@@ -21,7 +21,7 @@ static void fill_common(sw_finding *f, const char *user, const char *aor, const 
     sw_finding_set_detail(f, "aor", aor);
     if (a) {
         sw_finding_set_detail(f, "auth_username", sw_auth_text(a, SW_AUTH_USERNAME));
-        sw_finding_set_detail(f, "realm", sw_auth_text(a, SW_AUTH_CRED_REALM)[0] ? sw_auth_text(a, SW_AUTH_CRED_REALM) : sw_auth_text(a, SW_AUTH_REALM));
+        sw_finding_set_detail(f, "realm", rule_auth_realm(a));
     }
 }
 
@@ -51,7 +51,7 @@ static void on_refusal(const sw_rule_ctx *ctx, const sw_event *ev)
     rule_printf(f->summary, sizeof f->summary,
              "%s for %s from %s refused by %s with %d %s after credentials were presented (auth user '%s')",
              method, who, client, server, m->status, m->reason ? m->reason : "",
-             a && sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?");
+             rule_auth_user(a));
     fill_common(f, m->from_user ? m->from_user : "", aor, a, method);
     sw_finding_set_number(f, "status", m->status);
     char *s = f->suggestion;
@@ -67,7 +67,7 @@ static void on_refusal(const sw_rule_ctx *ctx, const sw_event *ev)
                     "not a request to authenticate). Likely causes: a wrong password or auth username "
                     "('%s'); the account disabled or locked, perhaps by earlier failures; the source address "
                     "%s not allowed (an IP access list, fail2ban or similar ban). ",
-                    server, a && sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?", client);
+                    server, rule_auth_user(a), client);
     rule_append(s, sizeof f->suggestion,
                 "Check the account and its credentials on the server, the auth username and password on the "
                 "UA, and the server's log for the reason it gave ('%s').", m->reason ? m->reason : "");
@@ -107,7 +107,7 @@ static void on_flow_end(const sw_rule_ctx *ctx, const sw_event *ev)
         rule_printf(f->summary, sizeof f->summary,
                  "%s for %s from %s: credentials for '%s' rejected by %s %s (challenged again with %s), "
                  "and the UA gave up without succeeding",
-                 method, account[0] ? account : "?", client, sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?",
+                 method, account[0] ? account : "?", client, rule_auth_user(a),
                  k ? "proxy" : "registrar/UAS", challenger, k ? "407" : "401");
         char user[SW_AUTH_ACCOUNT_LEN];
         rule_printf(user, sizeof user, "%.*s", (int)strcspn(account, "@"), account);
@@ -118,7 +118,7 @@ static void on_flow_end(const sw_rule_ctx *ctx, const sw_event *ev)
                  "then stopped trying. Most likely the password for auth user '%s' is wrong%s. Check the "
                  "password and auth username on the UA against the account on the server%s.",
                  k ? "proxy" : "registrar or called UA", challenger, k ? "proxy (Proxy-Authorization)" : "digest",
-                 sw_auth_text(a, SW_AUTH_USERNAME)[0] ? sw_auth_text(a, SW_AUTH_USERNAME) : "?",
+                 rule_auth_user(a),
                  a->realm_mismatch ? ", or the UA answers for another realm than the one challenged" : "",
                  k ? "; a proxy may need other credentials than the registrar" : "");
         sw_findings_commit(ctx->findings, f, created, old);

@@ -34,6 +34,18 @@ void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, 
     rule_take_evidence(f, flow);
 }
 
+const char *rule_auth_user(const sw_auth_track *a)
+{
+    const char *user = a ? sw_auth_text(a, SW_AUTH_USERNAME) : "";
+    return user[0] ? user : "?";
+}
+
+const char *rule_auth_realm(const sw_auth_track *a)
+{
+    const char *realm = sw_auth_text(a, SW_AUTH_CRED_REALM);
+    return realm[0] ? realm : sw_auth_text(a, SW_AUTH_REALM);
+}
+
 const char *rule_user_at(const char *user, const char *host, char *buf, size_t n)
 {
     if (user && *user && host && *host)

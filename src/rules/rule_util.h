@@ -21,6 +21,10 @@ void rule_from_flow(sw_finding *f, const sw_flow *flow, const sw_endpoint *src, 
 
 /* "alice@pbx.test", or "alice", or "?" */
 const char *rule_user_at(const char *user, const char *host, char *buf, size_t n);
+/* The digest username a track's credentials presented, "?" when none (or no track). */
+const char *rule_auth_user(const sw_auth_track *a);
+/* The realm the track's credentials named, else the one challenged. */
+const char *rule_auth_realm(const sw_auth_track *a);
 /* Joins labels as "a", "a and b", "a, b and c" into buf. */
 const char *rule_join(char *buf, size_t n, const char *const *items, unsigned count);
 /* "1.2.3.4:5060" */
