@@ -16,10 +16,7 @@
 #include "sipwatch/correlate.h"
 #include "sipwatch/findings.h"
 #include "sipwatch/rules.h"
-
-#define MS 1000ULL
-#define SEC 1000000ULL
-#define T0 (1700000000ULL * SEC)
+#include "text_feed.h"
 
 typedef struct world {
     sw_correlate_config ccfg;
@@ -63,11 +60,6 @@ static inline int teardown(void **state)
     return 0;
 }
 
-static inline sw_endpoint ep(int last, int port)
-{
-    sw_endpoint e = {.ip = {.family = 4, .bytes = {127, 0, 0, (uint8_t)last}}, .port = (uint16_t)port};
-    return e;
-}
 
 #define UA ep(11, 5071)
 #define PBX ep(10, 5070)
@@ -76,15 +68,12 @@ static inline sw_endpoint ep(int last, int port)
 /* Parses `text` as a message from src to dst, `after_ms` after the last one. */
 static inline void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoint dst, const char *fmt, ...)
 {
-    char text[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     w->now += after_ms * MS;
-    sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = w->transport,
-                    .data = (const uint8_t *)text, .len = strlen(text)};
-    assert_int_equal((w->msg.arena = w->arena, sw_sip_parse(&p, 65536, &w->msg)), SW_SIP_OK);
+    w->msg.arena = w->arena;
+    parse_textv(&w->msg, w->now, src, dst, w->transport, fmt, ap);
+    va_end(ap);
     sw_correlate_message(w->corr, &w->msg, false);
 }
 

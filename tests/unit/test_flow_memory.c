@@ -20,16 +20,7 @@
 #include "sipwatch/media.h"
 #include "sipwatch/object_pool.h"
 #include "sipwatch/text.h"
-
-#define MS 1000ULL
-#define SEC 1000000ULL
-#define T0 (1700000000ULL * SEC)
-
-static sw_endpoint ep(int last, int port)
-{
-    sw_endpoint e = {.ip = {.family = 4, .bytes = {127, 0, 0, (uint8_t)last}}, .port = (uint16_t)port};
-    return e;
-}
+#include "text_feed.h"
 
 static bool ep_eq(sw_endpoint a, sw_endpoint b)
 {
@@ -274,15 +265,11 @@ static int teardown(void **state)
 
 static void feed(world *w, unsigned after_ms, sw_endpoint src, sw_endpoint dst, const char *fmt, ...)
 {
-    char text[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     w->now += after_ms * MS;
-    sw_payload p = {.ts = w->now, .frame = 1, .src = src, .dst = dst, .transport = SW_TRANSPORT_UDP,
-                    .data = (const uint8_t *)text, .len = strlen(text)};
-    assert_int_equal(sw_sip_parse(&p, 65536, &w->buf.msg), SW_SIP_OK);
+    parse_textv(&w->buf.msg, w->now, src, dst, SW_TRANSPORT_UDP, fmt, ap);
+    va_end(ap);
     sw_correlate_message(w->corr, &w->buf.msg, false);
 }
 
