@@ -328,7 +328,7 @@ bench_profile() {
             cat "$cap" > /dev/null      # both read it from the page cache
             measure parse "$OUT/pair-parse-$tag" "$PARSE" --threads 2 "$cap"
             ps=$M_SECS
-            [ $M_RC = 0 ] || { ps=; }
+            [ $M_RC = 0 ] || ps=
             measure sipwatch "$OUT/pair-sipwatch-$tag" "$SIPWATCH" -r "$cap" --json
             { [ $M_RC = 0 ] || [ $M_RC = 1 ]; } || M_SECS=
             [ -n "$ps" ] && [ -n "$M_SECS" ] && ratios+=("$(awk -v p="$ps" -v s="$M_SECS" 'BEGIN { printf "%.1f", 100 * p / s }')")
