@@ -207,8 +207,10 @@ typedef struct sw_evidence_store sw_evidence_store;
 /* Everything sharing a Call-ID. Parts are allocated as the messages need
  * them, and a quiet flow (nothing pending for a transaction timeout) drops
  * its transactions, INVITE route and answered offer: a confirmed dialog
- * then costs a couple of hundred bytes while it talks. Its evidence lives in
- * the correlator's shared store (sw_flow_evidence reads it). */
+ * then costs a couple of hundred bytes while it talks. A flow with no
+ * deadline left (talking, or finished and lingering) is also frozen between
+ * events: packed with LZ4, unpacked exactly as it was when needed. Its
+ * evidence lives in the correlator's shared store (sw_flow_evidence reads it). */
 typedef struct sw_flow sw_flow;
 struct sw_flow {
     const char *call_id;            /* points into text */
@@ -384,7 +386,9 @@ typedef enum sw_flow_end {
 typedef struct sw_event {
     sw_event_kind kind;
     sw_time_us now;
-    const sw_flow *flow;            /* NULL for a message without Call-ID */
+    const sw_flow *flow;            /* NULL for a message without Call-ID. Good only while
+                                       the event is handled: a quiet flow is then frozen
+                                       (packed) and its memory reused */
     const sw_sip_msg *msg;          /* MESSAGE only */
     const sw_txn *txn;              /* MESSAGE: its transaction, if tracked */
     const sw_refer *refer;          /* MESSAGE: the REFER subscription it concerns */

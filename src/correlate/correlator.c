@@ -5,7 +5,8 @@
  * live in their own modules: flow_table (Call-ID hash and LRU), wake_heap
  * (each flow's next deadline or expiry), peer_table (per-address windows),
  * orphans (evicted transactions still waiting), minutes (capture-wide counts),
- * and flow_state (transactions, auth, REFER, evidence). Capture time
+ * flow_state (transactions, auth, REFER, evidence) and flow_freeze (quiet
+ * flows packed until needed). Capture time
  * advancing pops due flows: a deadline becomes a DEADLINE event, an expiry a
  * FLOW_END event. Nothing keeps a message: flows hold summaries. */
 #include "sipwatch/correlate.h"
@@ -161,6 +162,15 @@ static void flow_compact(sw_flow *f)
     }
 }
 
+/* When the flow is forgotten if nothing more comes: it lingers after
+ * completion, a confirmed dialog idles long, anything else less. */
+static sw_time_us flow_expiry(const sw_correlator *c, const sw_flow *f)
+{
+    return f->last_ts + (f->completed ? c->cfg.completed_linger
+                         : f->dialog == SW_DIALOG_CONFIRMED ? c->cfg.dialog_idle_timeout
+                                                            : c->cfg.idle_timeout);
+}
+
 /* The next moment something about the flow must be judged, compacted or forgotten. */
 static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, wake_kind *kind)
 {
@@ -191,9 +201,7 @@ static sw_time_us flow_next_wake(const sw_correlator *c, const sw_flow *f, wake_
         *kind = WAKE_DEADLINE;
         return wake;                /* expiry waits for pending deadlines */
     }
-    sw_time_us expire = f->last_ts + (f->completed ? c->cfg.completed_linger
-                                      : f->dialog == SW_DIALOG_CONFIRMED ? c->cfg.dialog_idle_timeout
-                                                                         : c->cfg.idle_timeout);
+    sw_time_us expire = flow_expiry(c, f);
     sw_time_us compact = f->last_ts + c->cfg.txn_timeout;
     *kind = compact < expire && flow_compactable(f) ? WAKE_COMPACT : WAKE_EXPIRE;
     return *kind == WAKE_COMPACT ? compact : expire;
@@ -205,8 +213,8 @@ static void flow_reschedule(sw_correlator *c, flow_node *n)
 {
     wake_kind kind;
     sw_time_us wake = flow_next_wake(c, &n->flow, &kind);
-    if (wake < wake_heap_time(&c->heap, n))
-        wake_heap_set(&c->heap, n, wake);
+    if (wake < wake_heap_time(&c->heap, &n->link))
+        wake_heap_set(&c->heap, &n->link, wake);
 }
 
 /* Marks the deadlines that have passed as judged. */
@@ -257,6 +265,44 @@ static void count_timeouts(sw_correlator *c, const sw_flow *f, sw_time_us now)
     }
 }
 
+/* ---- frozen flows ---------------------------------------------------------------- */
+
+/* A flow with no deadline to judge (only its compaction or its expiry
+ * ahead: a completed flow lingering, a dialog talking) is frozen until a
+ * message or that wake-up needs it; it is thawed to be compacted, then
+ * frozen again, smaller. */
+static void flow_freeze_if_quiet(sw_correlator *c, flow_node *n)
+{
+    wake_kind kind;
+    sw_time_us wake = flow_next_wake(c, &n->flow, &kind);
+    if (kind == WAKE_DEADLINE)
+        return;
+    flow_link *frozen = flow_table_freeze(&c->flows, n);
+    if (!frozen)
+        return;
+    wake_heap_relink(&c->heap, frozen);
+    wake_heap_set(&c->heap, frozen, wake);  /* exact: a frozen flow never pops early */
+}
+
+/* The live flow of l (thawed when frozen), or NULL when l is NULL or
+ * memory ran out to thaw it: the flow is then dropped without its end
+ * being judged, counted as evicted. */
+static flow_node *flow_live(sw_correlator *c, flow_link *l)
+{
+    if (!l || !l->frozen)
+        return l ? flow_node_of_link(l) : NULL;
+    flow_node *n = flow_table_thaw(&c->flows, l);
+    if (n) {
+        wake_heap_relink(&c->heap, &n->link);
+        return n;
+    }
+    c->stats.flows_evicted++;
+    c->stats.active_flows--;
+    wake_heap_remove(&c->heap, l);
+    flow_table_remove(&c->flows, l);
+    return NULL;
+}
+
 /* ---- forgetting flows ------------------------------------------------------------ */
 
 static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
@@ -264,14 +310,14 @@ static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
     sw_flow *f = &n->flow;
     sw_event ev = {.kind = SW_EVENT_FLOW_END, .now = c->now, .flow = f, .end = why};
     emit(c, &ev);
-    wake_heap_remove(&c->heap, n);
+    wake_heap_remove(&c->heap, &n->link);
     if (f->dialog == SW_DIALOG_CONFIRMED)
         c->stats.active_dialogs--;
     for (unsigned i = 0; i < f->ntxns; i++)
         if (txn_pending(&f->txns[i]))
             c->stats.pending_txns--;
     c->stats.active_flows--;
-    flow_table_remove(&c->flows, n);
+    flow_table_remove(&c->flows, &n->link);
 }
 
 /* A transaction leaves tracking while it still waits for its final response. */
@@ -301,7 +347,9 @@ static void on_orphans_due(void *user, const sw_orphan *o, bool expired)
 static void evict_for_room(sw_correlator *c)
 {
     while (c->stats.active_flows >= c->cfg.max_flows && flow_table_oldest(&c->flows)) {
-        flow_node *victim = flow_table_oldest(&c->flows);
+        flow_node *victim = flow_live(c, flow_table_oldest(&c->flows));
+        if (!victim)
+            continue;
         c->stats.flows_evicted++;
         for (unsigned i = 0; i < victim->flow.ntxns; i++)
             if (sw_txn_awaits_final(&victim->flow.txns[i]))
@@ -336,8 +384,8 @@ static flow_node *flow_create(sw_correlator *c, const sw_sip_msg *m, uint64_t h,
     if (!n)
         return NULL;
     n->flow.first_ts = n->flow.last_ts = now;
-    if (!wake_heap_push(&c->heap, n, now + c->cfg.idle_timeout)) {
-        flow_table_remove(&c->flows, n);
+    if (!wake_heap_push(&c->heap, &n->link, now + c->cfg.idle_timeout)) {
+        flow_table_remove(&c->flows, &n->link);
         return NULL;
     }
     c->stats.flows++;
@@ -348,13 +396,16 @@ static flow_node *flow_create(sw_correlator *c, const sw_sip_msg *m, uint64_t h,
 static void run_due(sw_correlator *c, sw_time_us now)
 {
     sw_time_us top;
-    flow_node *n;
-    while ((n = wake_heap_top(&c->heap, &top)) && top <= now) {
+    flow_link *l;
+    while ((l = wake_heap_top(&c->heap, &top)) && top <= now) {
+        flow_node *n = flow_live(c, l);
+        if (!n)
+            continue;
         sw_flow *f = &n->flow;
         wake_kind kind;
         sw_time_us wake = flow_next_wake(c, f, &kind);
         if (wake > now) {               /* stale heap position */
-            wake_heap_set(&c->heap, n, wake);
+            wake_heap_set(&c->heap, &n->link, wake);
             continue;
         }
         if (kind == WAKE_EXPIRE) {
@@ -364,7 +415,8 @@ static void run_due(sw_correlator *c, sw_time_us now)
         }
         if (kind == WAKE_COMPACT) {
             flow_compact(f);        /* its expiry may be due too: it pops again */
-            wake_heap_set(&c->heap, n, flow_next_wake(c, f, &kind));
+            wake_heap_set(&c->heap, &n->link, flow_next_wake(c, f, &kind));
+            flow_freeze_if_quiet(c, n);
             continue;
         }
         count_timeouts(c, f, now);
@@ -372,7 +424,7 @@ static void run_due(sw_correlator *c, sw_time_us now)
         emit(c, &ev);
         settle_due(c, f, now);
         sw_time_us next = flow_next_wake(c, f, &kind);
-        wake_heap_set(&c->heap, n, next > now ? next : now + 1);
+        wake_heap_set(&c->heap, &n->link, next > now ? next : now + 1);
     }
 }
 
@@ -403,7 +455,11 @@ static void clock_leap(sw_correlator *c, sw_time_us now)
 {
     c->stats.clock_jumps++;
     for (size_t i = 0; i < c->heap.len; i++) {
-        flow_node *n = c->heap.e[i].node;
+        flow_node *n = flow_live(c, c->heap.e[i].link);
+        if (!n) {                   /* dropped: another entry took its place */
+            i--;
+            continue;
+        }
         settle_due(c, &n->flow, now);
         n->flow.last_ts = now;      /* idle time restarts after the leap */
         wake_kind kind;
@@ -836,7 +892,8 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     }
 
     uint64_t h = hash_str(FNV_SEED, m->call_id);
-    flow_node *n = flow_table_lookup(&c->flows, m->call_id, h);
+    flow_link *known = flow_table_lookup(&c->flows, m->call_id, h);
+    flow_node *n = known ? flow_live(c, known) : NULL;
     if (!n && !(n = flow_create(c, m, h, now))) {
         c->stats.uncorrelated++;
         return selected;
@@ -846,7 +903,7 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     f->last_ts = now;
     f->messages++;
     f->selected |= selected;
-    flow_table_touch(&c->flows, n);
+    flow_table_touch(&c->flows, &n->link);
     note_identity(f, m);
 
     uint8_t flags = note_transaction(c, f, m, &ev, now);
@@ -864,7 +921,10 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     update_completed(f);
     flow_reschedule(c, n);
     emit(c, &ev);
-    return f->selected;
+    bool chosen = f->selected;
+    if (f->completed || f->dialog == SW_DIALOG_CONFIRMED)
+        flow_freeze_if_quiet(c, n);
+    return chosen;
 }
 
 void sw_correlate_unreachable(sw_correlator *c, const sw_sip_msg *m, sw_unreachable why, const sw_ip_addr *reporter)
@@ -873,7 +933,7 @@ void sw_correlate_unreachable(sw_correlator *c, const sw_sip_msg *m, sw_unreacha
     c->stats.unreachable++;
     sw_event ev = {.kind = SW_EVENT_UNREACHABLE, .now = c->now, .msg = m, .unreachable = why, .reporter = reporter};
     if (m->call_id && m->has_cseq && m->is_request) {
-        flow_node *n = flow_table_lookup(&c->flows, m->call_id, hash_str(FNV_SEED, m->call_id));
+        flow_node *n = flow_live(c, flow_table_lookup(&c->flows, m->call_id, hash_str(FNV_SEED, m->call_id)));
         sw_txn *t = n ? txn_find(&n->flow, txn_key(m)) : NULL;
         if (t)
             t->unreachable = (uint8_t)why;
@@ -887,7 +947,10 @@ void sw_correlate_finish(sw_correlator *c, sw_time_us now)
 {
     sw_correlate_advance(c, now);
     orphans_judge(&c->orphans, c->now, c->cfg.txn_timeout, true, on_orphans_due, c);
-    flow_node *n;
-    while ((n = flow_table_oldest(&c->flows)))
-        flow_forget(c, n, SW_END_CAPTURE);
+    flow_link *l;
+    while ((l = flow_table_oldest(&c->flows))) {
+        flow_node *n = flow_live(c, l);
+        if (n)
+            flow_forget(c, n, SW_END_CAPTURE);
+    }
 }

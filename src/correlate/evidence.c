@@ -66,7 +66,7 @@ static bool intact(const sw_evidence_store *s, uint32_t p)
 
 static uint32_t owner_of(const sw_flow *f)
 {
-    return flow_node_of(f)->hash;
+    return flow_node_of(f)->link.hash;
 }
 
 uint8_t flow_endpoint_index(sw_flow *f, const sw_endpoint *ep)

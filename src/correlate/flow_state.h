@@ -70,6 +70,8 @@ void evidence_push(sw_evidence_store *s, sw_flow *f, const sw_sip_msg *m, uint8_
 
 /* ---- flow_text.c ------------------------------------------------------------------ */
 
+#define FLOW_TEXT_SET_FIELDS (SW_FLOW_TEXT_FIELDS + 1)   /* the packed set: the Call-ID, then the texts */
+
 /* Sets one of the flow's texts from a captured value, cut visibly at the
  * field's size (see sw_flow_text_field). Out of memory keeps the old value. */
 void flow_set_text(sw_flow *f, sw_flow_text_field k, const char *value);

@@ -1,4 +1,5 @@
-/* Flow table: Call-ID hash chains and the LRU list (see flow_table.h). */
+/* Flow table: Call-ID hash chains and the LRU list over live and frozen
+ * flows (see flow_table.h). */
 #include "flow_table.h"
 #include "flow_state.h"
 
@@ -23,12 +24,12 @@ static void grow_buckets(flow_table *t)
     if (t->count < t->nbuckets || t->nbuckets >= MAX_BUCKETS)
         return;
     size_t n = t->nbuckets * 2;
-    flow_node **b = calloc(n, sizeof *b);
+    flow_link **b = calloc(n, sizeof *b);
     if (!b)
         return;
     for (size_t i = 0; i < t->nbuckets; i++) {
-        flow_node *next;
-        for (flow_node *x = t->buckets[i]; x; x = next) {
+        flow_link *next;
+        for (flow_link *x = t->buckets[i]; x; x = next) {
             next = x->hnext;
             x->hnext = b[x->hash & (n - 1)];
             b[x->hash & (n - 1)] = x;
@@ -39,26 +40,34 @@ static void grow_buckets(flow_table *t)
     t->nbuckets = n;
 }
 
-static void lru_unlink(flow_table *t, flow_node *n)
+static void lru_unlink(flow_table *t, flow_link *l)
 {
-    if (n->prev) n->prev->next = n->next; else t->lru_head = n->next;
-    if (n->next) n->next->prev = n->prev; else t->lru_tail = n->prev;
-    n->prev = n->next = NULL;
+    if (l->prev) l->prev->next = l->next; else t->lru_head = l->next;
+    if (l->next) l->next->prev = l->prev; else t->lru_tail = l->prev;
+    l->prev = l->next = NULL;
 }
 
-static void lru_append(flow_table *t, flow_node *n)
+static void lru_append(flow_table *t, flow_link *l)
 {
-    n->prev = t->lru_tail;
-    n->next = NULL;
-    if (t->lru_tail) t->lru_tail->next = n; else t->lru_head = n;
-    t->lru_tail = n;
+    l->prev = t->lru_tail;
+    l->next = NULL;
+    if (t->lru_tail) t->lru_tail->next = l; else t->lru_head = l;
+    t->lru_tail = l;
 }
 
-flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash)
+static bool link_has_call_id(const flow_link *l, const char *call_id)
 {
-    for (flow_node *n = t->buckets[hash & (t->nbuckets - 1)]; n; n = n->hnext)
-        if (n->hash == (uint32_t)hash && strcmp(n->flow.call_id, call_id) == 0)
-            return n;
+    if (!l->frozen)
+        return strcmp(flow_node_of_link((flow_link *)l)->flow.call_id, call_id) == 0;
+    const frozen_flow *z = (const frozen_flow *)l;
+    return flow_packed_call_id_is(z->packed, z->packed_len, z->image_len, call_id);
+}
+
+flow_link *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash)
+{
+    for (flow_link *l = t->buckets[hash & (t->nbuckets - 1)]; l; l = l->hnext)
+        if (l->hash == (uint32_t)hash && link_has_call_id(l, call_id))
+            return l;
     return NULL;
 }
 
@@ -69,50 +78,105 @@ flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash,
     flow_node *n = sw_object_pool_alloc(&t->nodes);
     if (!n)
         return NULL;
-    n->hash = (uint32_t)hash;
+    n->link.hash = (uint32_t)hash;
     if (!flow_set_call_id(&n->flow, call_id, texts)) {
         sw_object_pool_free(&t->nodes, n);
         return NULL;
     }
-    n->hnext = t->buckets[hash & (t->nbuckets - 1)];
-    t->buckets[hash & (t->nbuckets - 1)] = n;
-    lru_append(t, n);
+    flow_link **bucket = &t->buckets[hash & (t->nbuckets - 1)];
+    n->link.hnext = *bucket;
+    *bucket = &n->link;
+    lru_append(t, &n->link);
     t->count++;
     return n;
 }
 
-void flow_table_touch(flow_table *t, flow_node *n)
+void flow_table_touch(flow_table *t, flow_link *l)
 {
-    if (t->lru_tail == n)
+    if (t->lru_tail == l)
         return;
-    lru_unlink(t, n);
-    lru_append(t, n);
+    lru_unlink(t, l);
+    lru_append(t, l);
 }
 
-static void free_node(flow_table *t, flow_node *n)
+/* The pointer in l's hash chain that points to l. */
+static flow_link **chain_slot(flow_table *t, flow_link *l)
 {
-    sw_flow *f = &n->flow;
-    auth_track_free(f->auth[0]);
-    auth_track_free(f->auth[1]);
-    free(f->refers);
-    free(f->route);
-    offer_free(f->offer);
-    free(f->txns);
-    free(f->ev_eps);
-    free(f->text);
+    flow_link **pp = &t->buckets[l->hash & (t->nbuckets - 1)];
+    while (*pp && *pp != l)
+        pp = &(*pp)->hnext;
+    return pp;
+}
+
+static void free_link(flow_table *t, flow_link *l)
+{
+    if (l->frozen) {
+        t->frozen--;
+        free(l);
+        return;
+    }
+    flow_node *n = flow_node_of_link(l);
+    flow_free_parts(&n->flow);
     sw_object_pool_free(&t->nodes, n);
 }
 
-void flow_table_remove(flow_table *t, flow_node *n)
+void flow_table_remove(flow_table *t, flow_link *l)
 {
-    flow_node **pp = &t->buckets[n->hash & (t->nbuckets - 1)];
-    while (*pp && *pp != n)
-        pp = &(*pp)->hnext;
+    flow_link **pp = chain_slot(t, l);
     if (*pp)
-        *pp = n->hnext;
-    lru_unlink(t, n);
+        *pp = l->hnext;
+    lru_unlink(t, l);
     t->count--;
-    free_node(t, n);
+    free_link(t, l);
+}
+
+/* Puts `fresh` where `old` is: its hash chain, its LRU place, its heap index. */
+static void replace_link(flow_table *t, flow_link *old, flow_link *fresh)
+{
+    bool frozen = fresh->frozen;
+    *fresh = *old;
+    fresh->frozen = frozen;
+    flow_link **pp = chain_slot(t, old);
+    if (*pp)
+        *pp = fresh;
+    if (old->prev) old->prev->next = fresh; else t->lru_head = fresh;
+    if (old->next) old->next->prev = fresh; else t->lru_tail = fresh;
+}
+
+flow_link *flow_table_freeze(flow_table *t, flow_node *n)
+{
+    size_t image_len, len = flow_pack(&t->packer, &n->flow, &image_len);
+    frozen_flow *z = len ? malloc(sizeof *z + len) : NULL;
+    if (!z)
+        return NULL;
+    z->link.frozen = 1;
+    z->packed_len = (uint32_t)len;
+    z->image_len = (uint32_t)image_len;
+    memcpy(z->packed, t->packer.packed, len);
+    replace_link(t, &n->link, &z->link);
+    flow_free_parts(&n->flow);
+    sw_object_pool_free(&t->nodes, n);
+    t->frozen++;
+    return &z->link;
+}
+
+flow_node *flow_table_thaw(flow_table *t, flow_link *l)
+{
+    if (!l->frozen)
+        return flow_node_of_link(l);
+    frozen_flow *z = (frozen_flow *)l;
+    flow_node *n = sw_object_pool_alloc(&t->nodes);
+    if (!n)
+        return NULL;
+    if (!flow_unpack(&t->packer, z->packed, z->packed_len, z->image_len, &n->flow)) {
+        sw_object_pool_free(&t->nodes, n);
+        return NULL;
+    }
+    n->link.frozen = 0;
+    replace_link(t, l, &n->link);
+    t->frozen--;
+    free(z);
+    return n;
 }
 
 void flow_table_free(flow_table *t)
@@ -122,4 +186,5 @@ void flow_table_free(flow_table *t)
     free(t->buckets);
     t->buckets = NULL;
     sw_object_pool_destroy(&t->nodes);
+    flow_packer_free(&t->packer);
 }

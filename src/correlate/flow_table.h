@@ -1,7 +1,8 @@
 /* Flow table (private to src/correlate): flows by Call-ID in a chained hash
  * table, with an LRU list for eviction. A flow_node wraps the sw_flow that
  * rules see with the table's bookkeeping, which stays out of the public
- * header. The table only stores: the correlator decides when to evict,
+ * header; a quiet flow may be frozen in its place and thawed back. The
+ * table only stores: the correlator decides when to evict,
  * expire and emit events. */
 #ifndef SIPWATCH_FLOW_TABLE_H
 #define SIPWATCH_FLOW_TABLE_H
@@ -9,15 +10,32 @@
 #include "sipwatch/correlate.h"
 #include "sipwatch/object_pool.h"
 
+#include "flow_freeze.h"
+
 #include <stddef.h>
 
+/* What the table, its LRU list and the wake heap keep of every flow, live
+ * or frozen (see flow_freeze.h). */
+typedef struct flow_link {
+    uint32_t hash;                  /* of the Call-ID (its low 32 bits: enough for any bucket count) */
+    uint32_t heap_index : 31;       /* its place in the wake heap, which keeps its wake time */
+    uint32_t frozen : 1;            /* a frozen_flow, not a flow_node */
+    struct flow_link *hnext;        /* hash chain */
+    struct flow_link *prev, *next;  /* LRU list: head = least recently used */
+} flow_link;
+
+/* A live flow: what rules see, and its link. */
 typedef struct flow_node {
     sw_flow flow;                   /* first: what rules see */
-    uint32_t hash;                  /* of the Call-ID (its low 32 bits: enough for any bucket count) */
-    uint32_t heap_index;            /* its place in the wake heap, which keeps its wake time */
-    struct flow_node *hnext;        /* hash chain */
-    struct flow_node *prev, *next;  /* LRU list: head = least recently used */
+    flow_link link;
 } flow_node;
+
+/* A frozen flow: its link and its packed image (flow_pack). */
+typedef struct frozen_flow {
+    flow_link link;
+    uint32_t packed_len, image_len;
+    char packed[];
+} frozen_flow;
 
 /* The node of a flow handed out by this table. */
 static inline flow_node *flow_node_of(const sw_flow *f)
@@ -25,33 +43,50 @@ static inline flow_node *flow_node_of(const sw_flow *f)
     return (flow_node *)f;
 }
 
+/* The live node of a link that is not frozen. */
+static inline flow_node *flow_node_of_link(flow_link *l)
+{
+    return (flow_node *)((char *)l - offsetof(flow_node, link));
+}
+
 typedef struct flow_table {
-    flow_node **buckets;
+    flow_link **buckets;
     size_t nbuckets;                /* a power of two */
-    flow_node *lru_head, *lru_tail;
-    size_t count;
-    sw_object_pool nodes;           /* where the nodes live */
+    flow_link *lru_head, *lru_tail;
+    size_t count;                   /* flows held, live or frozen */
+    size_t frozen;                  /* of which frozen */
+    sw_object_pool nodes;           /* where the live nodes live */
+    flow_packer packer;
 } flow_table;
 
 /* An empty table; its buckets grow with the flows it holds. Returns false when out of memory. */
 bool flow_table_init(flow_table *t);
-/* Frees every node (and what each flow allocated) and the buckets. */
+/* Frees every flow (and what each allocated) and the buckets. */
 void flow_table_free(flow_table *t);
 
-/* The flow with this Call-ID (and its hash), or NULL. */
-flow_node *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash);
+/* The flow with this Call-ID (and its hash), live or frozen, or NULL. */
+flow_link *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash);
 /* A new, zeroed flow for call_id, most recently used, with its other texts
  * from texts (NULL: none; see flow_set_call_id). NULL when out of memory. */
 flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash,
                              const char *const texts[SW_FLOW_TEXT_FIELDS]);
-/* Marks n the most recently used. */
-void flow_table_touch(flow_table *t, flow_node *n);
-/* Unlinks n and frees it with what its flow allocated (texts, transactions, auth, REFERs, route, offer). */
-void flow_table_remove(flow_table *t, flow_node *n);
+/* Marks l the most recently used. */
+void flow_table_touch(flow_table *t, flow_link *l);
+/* Unlinks l and frees it with what its flow allocated. */
+void flow_table_remove(flow_table *t, flow_link *l);
 /* The least recently used flow, or NULL when empty. */
-static inline flow_node *flow_table_oldest(const flow_table *t)
+static inline flow_link *flow_table_oldest(const flow_table *t)
 {
     return t->lru_head;
 }
+
+/* Packs n's flow into a frozen_flow that takes its place (same hash chain,
+ * LRU position and heap index; the caller points the heap at the new link),
+ * and frees n. Returns the new link, or NULL with n untouched when the flow
+ * cannot be frozen (too large, out of memory). */
+flow_link *flow_table_freeze(flow_table *t, flow_node *n);
+/* The way back: a live node in l's place, l freed. A live l is returned as
+ * it is. NULL, with l untouched, when out of memory. */
+flow_node *flow_table_thaw(flow_table *t, flow_link *l);
 
 #endif

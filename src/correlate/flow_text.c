@@ -5,7 +5,7 @@
 
 #include "sipwatch/text.h"
 
-#define FIELDS (SW_FLOW_TEXT_FIELDS + 1)    /* the Call-ID first */
+#define FIELDS FLOW_TEXT_SET_FIELDS
 
 /* Each field's size as the fixed arrays had it: values are cut the same way. */
 static const unsigned short field_cap[SW_FLOW_TEXT_FIELDS] = {

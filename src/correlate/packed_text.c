@@ -25,6 +25,29 @@ const char *packed_text_get(const char *set, unsigned n, unsigned k)
     return p;
 }
 
+size_t packed_text_size(const char *set, unsigned n)
+{
+    if (!set)
+        return 0;
+    size_t total = n * sizeof(uint16_t);
+    for (unsigned i = 0; i < n; i++)
+        total += field_len(set, i) + 1;
+    return total;
+}
+
+size_t packed_text_size_bounded(const char *set, unsigned n, size_t avail)
+{
+    size_t total = n * sizeof(uint16_t);
+    if (total > avail)
+        return 0;
+    for (unsigned i = 0; i < n; i++) {
+        total += field_len(set, i) + 1;
+        if (total > avail || set[total - 1] != '\0')
+            return 0;
+    }
+    return total;
+}
+
 bool packed_text_update(char **set, unsigned n, const char *const *values)
 {
     if (n > PACKED_TEXT_FIELDS)

@@ -15,6 +15,13 @@
 /* Field k (of n) of the packed set, "" when the set is NULL. */
 const char *packed_text_get(const char *set, unsigned n, unsigned k);
 
+/* The bytes the set of n fields takes (0 for NULL). */
+size_t packed_text_size(const char *set, unsigned n);
+/* The same for a set read from a buffer of `avail` bytes that may be cut
+ * short or damaged: 0 unless the whole set, each field ended by its NUL,
+ * lies within it. */
+size_t packed_text_size_bounded(const char *set, unsigned n, size_t avail);
+
 /* Sets several fields (of n, at most PACKED_TEXT_FIELDS) in one rebuild:
  * values[k] replaces field k, NULL keeps it. A new allocation is made only
  * when a value differs (or *set is NULL). Returns false (the set unchanged)

@@ -27,7 +27,7 @@ void wake_heap_free(wake_heap *h)
 static inline void place(wake_heap *h, size_t i, wake_entry e)
 {
     h->e[i] = e;
-    e.node->heap_index = (uint32_t)i;
+    e.link->heap_index = (uint32_t)i;
 }
 
 static void up(wake_heap *h, size_t i)
@@ -63,7 +63,7 @@ static void down(wake_heap *h, size_t i)
     place(h, i, moving);
 }
 
-bool wake_heap_push(wake_heap *h, flow_node *n, sw_time_us wake)
+bool wake_heap_push(wake_heap *h, flow_link *n, sw_time_us wake)
 {
     if (h->len == h->cap) {
         wake_entry *ne = realloc(h->e, 2 * h->cap * sizeof *ne);
@@ -72,15 +72,15 @@ bool wake_heap_push(wake_heap *h, flow_node *n, sw_time_us wake)
         h->e = ne;
         h->cap *= 2;
     }
-    n->heap_index = (uint32_t)h->len;
-    h->e[h->len].wake = wake;
-    h->e[h->len].node = n;
-    h->len++;
-    up(h, n->heap_index);
+    size_t i = h->len++;
+    n->heap_index = (uint32_t)i;
+    h->e[i].wake = wake;
+    h->e[i].link = n;
+    up(h, i);
     return true;
 }
 
-void wake_heap_remove(wake_heap *h, flow_node *n)
+void wake_heap_remove(wake_heap *h, flow_link *n)
 {
     size_t i = n->heap_index;
     h->len--;
@@ -91,7 +91,7 @@ void wake_heap_remove(wake_heap *h, flow_node *n)
     }
 }
 
-void wake_heap_set(wake_heap *h, flow_node *n, sw_time_us wake)
+void wake_heap_set(wake_heap *h, flow_link *n, sw_time_us wake)
 {
     h->e[n->heap_index].wake = wake;
     down(h, n->heap_index);

@@ -24,7 +24,7 @@ static void test_wake_heap_orders_like_brute_force(void **state)
 {
     (void)state;
     enum { N = 500 };
-    flow_node nodes[N];
+    flow_link nodes[N];
     bool in[N];
     sw_time_us wake[N];             /* what each node in the heap was last given */
     memset(nodes, 0, sizeof nodes);
@@ -57,7 +57,7 @@ static void test_wake_heap_orders_like_brute_force(void **state)
                     min = wake[k];
             }
         assert_int_equal(h.len, count);
-        flow_node *t = wake_heap_top(&h, &top);
+        flow_link *t = wake_heap_top(&h, &top);
         if (count) {
             assert_non_null(t);
             assert_int_equal(top, min);
@@ -82,17 +82,18 @@ static void test_flow_table_lookup_lru_remove(void **state)
         assert_string_equal(n->flow.call_id, id);
     }
     assert_int_equal(t.count, 300);
-    assert_string_equal(flow_table_oldest(&t)->flow.call_id, "call-0");
+    assert_string_equal(flow_node_of_link(flow_table_oldest(&t))->flow.call_id, "call-0");
     /* Touching the oldest makes call-1 the oldest. */
-    flow_node *n0 = flow_table_lookup(&t, "call-0", hash_str(FNV_SEED, "call-0"));
-    assert_non_null(n0);
-    flow_table_touch(&t, n0);
-    assert_string_equal(flow_table_oldest(&t)->flow.call_id, "call-1");
+    flow_link *l0 = flow_table_lookup(&t, "call-0", hash_str(FNV_SEED, "call-0"));
+    assert_non_null(l0);
+    flow_node *n0 = flow_node_of_link(l0);
+    flow_table_touch(&t, l0);
+    assert_string_equal(flow_node_of_link(flow_table_oldest(&t))->flow.call_id, "call-1");
     assert_null(flow_table_lookup(&t, "call-300", hash_str(FNV_SEED, "call-300")));
     /* A flow's own allocations go with it. */
     n0->flow.refers = calloc(SW_FLOW_REFERS, sizeof *n0->flow.refers);
     n0->flow.auth[1] = calloc(1, sizeof *n0->flow.auth[1]);
-    flow_table_remove(&t, n0);
+    flow_table_remove(&t, l0);
     assert_null(flow_table_lookup(&t, "call-0", hash_str(FNV_SEED, "call-0")));
     assert_int_equal(t.count, 299);
     flow_table_free(&t);

@@ -112,7 +112,7 @@ static flow_node *bare_flow(const char *call_id)
 {
     flow_node *n = calloc(1, sizeof *n);
     assert_non_null(n);
-    n->hash = sw_fnv_str(SW_FNV_SEED, call_id);
+    n->link.hash = (uint32_t)sw_fnv_str(SW_FNV_SEED, call_id);
     assert_true(flow_set_call_id(&n->flow, call_id, NULL));
     n->flow.first_method = SW_METHOD_INVITE;
     n->flow.client = ep(11, 5071);
@@ -203,11 +203,85 @@ static void test_flow_table_buckets_grow(void **state)
     assert_true(t.nbuckets >= 4096);
     for (int i = 0; i < 5000; i++) {
         snprintf(id, sizeof id, "grow-%d", i);
-        flow_node *n = flow_table_lookup(&t, id, sw_fnv_str(SW_FNV_SEED, id));
-        assert_non_null(n);
-        assert_string_equal(n->flow.call_id, id);
+        flow_link *l = flow_table_lookup(&t, id, sw_fnv_str(SW_FNV_SEED, id));
+        assert_non_null(l);
+        assert_string_equal(flow_node_of_link(l)->flow.call_id, id);
     }
     flow_table_free(&t);
+}
+
+/* ---- frozen flows: packed and back, exactly ------------------------------------------ */
+
+static void test_frozen_flow_thaws_as_it_was(void **state)
+{
+    (void)state;
+    flow_table t;
+    assert_true(flow_table_init(&t));
+    const char *texts[SW_FLOW_TEXT_FIELDS] = {"alice", "a.example", "bob", "b.example", "UA/1.0", "Alice"};
+    flow_node *n = flow_table_insert(&t, "frz-1", sw_fnv_str(SW_FNV_SEED, "frz-1"), texts);
+    assert_non_null(n);
+    assert_non_null(flow_table_insert(&t, "frz-2", sw_fnv_str(SW_FNV_SEED, "frz-2"), NULL));
+    sw_flow *f = &n->flow;
+    f->messages = 7;
+    f->ntxns = 2;
+    f->txns = calloc(2, sizeof *f->txns);
+    f->txns[1].key = 0x1234;
+    f->txns[1].final_status = 486;
+    f->auth[1] = calloc(1, sizeof *f->auth[1]);
+    f->auth[1]->challenges = 3;
+    f->auth[1]->ring_cap = 2;
+    f->auth[1]->ring = calloc(2, sizeof *f->auth[1]->ring);
+    f->auth[1]->ring[1].cseq = 42;
+    assert_true(packed_text_set(&f->auth[1]->text, SW_AUTH_TEXT_FIELDS, SW_AUTH_REALM, "pbx.example"));
+    f->nrefers = 1;
+    f->refers = calloc(1, sizeof *f->refers);
+    snprintf(f->refers[0].refer_to, sizeof f->refers[0].refer_to, "sip:carol@c");
+    f->route = calloc(1, sizeof *f->route);
+    snprintf(f->route->contact, sizeof f->route->contact, "sip:bob@10.0.0.2");
+    f->offer = calloc(1, sizeof *f->offer);
+    f->offer->cseq = 9;
+    assert_true(packed_text_set(&f->offer->text, 2, 0, "audio PCMU"));
+    f->ev_neps = 1;
+    f->ev_eps = calloc(1, sizeof *f->ev_eps);
+    f->ev_eps[0] = ep(13, 5073);
+    assert_ptr_equal(flow_table_oldest(&t), &n->link);
+
+    flow_link *l = flow_table_freeze(&t, n);
+    assert_non_null(l);
+    assert_true(l->frozen);
+    assert_int_equal(t.frozen, 1);
+    assert_int_equal(t.count, 2);
+    assert_ptr_equal(flow_table_oldest(&t), l);            /* it kept its place in the LRU list */
+    assert_ptr_equal(flow_table_lookup(&t, "frz-1", sw_fnv_str(SW_FNV_SEED, "frz-1")), l);
+    assert_null(flow_table_lookup(&t, "frz-3", sw_fnv_str(SW_FNV_SEED, "frz-3")));
+
+    /* A damaged image does not read back. */
+    const frozen_flow *z = (const frozen_flow *)l;
+    sw_flow scratch;
+    assert_false(flow_unpack(&t.packer, z->packed, z->packed_len / 2, z->image_len, &scratch));
+    assert_false(flow_unpack(&t.packer, z->packed, z->packed_len, z->image_len + 1, &scratch));
+
+    n = flow_table_thaw(&t, l);
+    assert_non_null(n);
+    assert_int_equal(t.frozen, 0);
+    f = &n->flow;
+    assert_string_equal(f->call_id, "frz-1");
+    assert_string_equal(sw_flow_text(f, SW_FLOW_TO_HOST), "b.example");
+    assert_string_equal(sw_flow_text(f, SW_FLOW_FROM_DISPLAY), "Alice");
+    assert_int_equal(f->messages, 7);
+    assert_int_equal(f->txns[1].key, 0x1234);
+    assert_int_equal(f->txns[1].final_status, 486);
+    assert_null(f->auth[0]);
+    assert_int_equal(f->auth[1]->challenges, 3);
+    assert_int_equal(f->auth[1]->ring[1].cseq, 42);
+    assert_string_equal(sw_auth_text(f->auth[1], SW_AUTH_REALM), "pbx.example");
+    assert_string_equal(f->refers[0].refer_to, "sip:carol@c");
+    assert_string_equal(f->route->contact, "sip:bob@10.0.0.2");
+    assert_int_equal(f->offer->cseq, 9);
+    assert_string_equal(sw_offer_media(f->offer), "audio PCMU");
+    assert_true(ep_eq(f->ev_eps[0], ep(13, 5073)));
+    assert_ptr_equal(flow_node_of_link(flow_table_lookup(&t, "frz-1", sw_fnv_str(SW_FNV_SEED, "frz-1"))), n);
+    flow_table_free(&t);                                   /* under ASan: nothing leaked */
 }
 
 /* ---- quiet flows, through the correlator -------------------------------------------- */
@@ -216,7 +290,17 @@ typedef struct world {
     sw_correlator *corr;
     sw_sip_msg_buf buf;
     sw_time_us now;
-    const sw_flow *flow;            /* of the last event */
+    /* A flow's pointer is good only while its event is handled (a quiet
+     * flow is then frozen and its memory reused): what the tests check is
+     * copied from the last event that had a flow. */
+    bool has_flow;
+    const sw_flow *flow;            /* the last one: read it only while nothing froze it since */
+    char call_id[32];
+    uint8_t ntxns;
+    bool has_txns, has_offer, own_timeout;
+    sw_dialog_state dialog;
+    size_t evidence;                /* entries sw_flow_evidence gave */
+    sw_evidence last_evidence;      /* the last of them (the newest) */
     bool retransmission;            /* of the last MESSAGE */
     sw_call_state end_state;        /* the call record at FLOW_END */
     uint32_t end_messages;
@@ -226,8 +310,21 @@ typedef struct world {
 static void on_event(void *user, const sw_event *ev)
 {
     world *w = user;
-    if (ev->flow)
-        w->flow = ev->flow;
+    if (ev->flow) {
+        const sw_flow *f = ev->flow;
+        w->has_flow = true;
+        w->flow = f;
+        snprintf(w->call_id, sizeof w->call_id, "%s", f->call_id);
+        w->ntxns = f->ntxns;
+        w->has_txns = f->txns != NULL;
+        w->has_offer = f->offer != NULL;
+        w->own_timeout = f->own_timeout;
+        w->dialog = (sw_dialog_state)f->dialog;
+        sw_evidence ev_all[SW_FLOW_EVIDENCE];
+        w->evidence = sw_flow_evidence(f, ev_all, SW_FLOW_EVIDENCE);
+        if (w->evidence)
+            w->last_evidence = ev_all[w->evidence - 1];
+    }
     if (ev->kind == SW_EVENT_MESSAGE)
         w->retransmission = ev->retransmission;
     if (ev->kind == SW_EVENT_FLOW_END) {
@@ -236,7 +333,6 @@ static void on_event(void *user, const sw_event *ev)
         w->end_state = call.state;
         w->end_messages = call.messages;
         w->ends++;
-        w->flow = NULL;
     }
 }
 
@@ -299,30 +395,34 @@ static void test_quiet_dialog_drops_its_transactions(void **state)
     msg(w, 10, BOB, ALICE, "SIP/2.0 180 Ringing", "i1", 1, "INVITE", ";tag=b1", "");
     msg(w, 2000, BOB, ALICE, "SIP/2.0 200 OK", "i1", 1, "INVITE", ";tag=b1", SDP);
     msg(w, 10, ALICE, BOB, "ACK sip:bob@t SIP/2.0", "a1", 1, "ACK", ";tag=b1", "");
-    assert_non_null(w->flow);
-    const sw_flow *f = w->flow;
-    assert_int_equal(f->dialog, SW_DIALOG_CONFIRMED);
-    assert_non_null(f->txns);
-    assert_non_null(f->offer);
+    assert_true(w->has_flow);
+    assert_int_equal(w->dialog, SW_DIALOG_CONFIRMED);
+    assert_true(w->has_txns);
+    assert_int_equal(w->ntxns, 1);      /* the INVITE's (the ACK belongs to it) */
+    assert_true(w->has_offer);
     advance(w, 20 * 1000);              /* talking, not yet quiet for a transaction timeout */
-    assert_non_null(f->txns);
-    advance(w, 15 * 1000);              /* 35 s without a message */
+    /* A copy of the 200 is still known: the INVITE's transaction is kept. */
+    msg(w, 0, BOB, ALICE, "SIP/2.0 200 OK", "i1", 1, "INVITE", ";tag=b1", SDP);
+    assert_true(w->retransmission);
+    advance(w, 35 * 1000);              /* 35 s without a message */
     assert_int_equal(w->ends, 0);
-    assert_null(f->txns);
-    assert_int_equal(f->ntxns, 0);
-    assert_null(f->offer);
-    assert_int_equal(f->dialog, SW_DIALOG_CONFIRMED);
-    sw_evidence ev[SW_FLOW_EVIDENCE];
-    assert_int_equal(sw_flow_evidence(f, ev, SW_FLOW_EVIDENCE), 4);    /* the evidence stays */
-    /* The call goes on: BYE and its answer, then the record says completed. */
+    /* The call goes on: BYE and its answer, then the record says completed.
+     * The BYE finds the dialog compacted: a fresh ring with its own
+     * transaction only (else the ring would grow to two), no offer, and
+     * the evidence still there. */
     msg(w, 60 * 1000, BOB, ALICE, "BYE sip:alice@t SIP/2.0", "b2", 1, "BYE", ";tag=b1", "");
     assert_false(w->retransmission);
+    assert_int_equal(w->ntxns, 1);
+    assert_false(w->has_offer);
+    assert_int_equal(w->dialog, SW_DIALOG_TERMINATED);
+    assert_int_equal(w->evidence, 6);
+    assert_int_equal(w->last_evidence.method, SW_METHOD_BYE);
     msg(w, 10, ALICE, BOB, "SIP/2.0 200 OK", "b2", 1, "BYE", ";tag=b1", "");
     assert_false(w->retransmission);
     sw_correlate_finish(w->corr, w->now + 1000);
     assert_int_equal(w->ends, 1);
     assert_int_equal(w->end_state, SW_CALL_COMPLETED);
-    assert_int_equal(w->end_messages, 6);
+    assert_int_equal(w->end_messages, 7);
 }
 
 /* The correlator's evidence_entries sizes the store: with the smallest one,
@@ -339,7 +439,6 @@ static void test_evidence_store_size_is_the_config(void **state)
     msg(w, 0, ALICE, BOB, "INVITE sip:bob@t SIP/2.0", "e1", 1, "INVITE", "", SDP);
     msg(w, 10, BOB, ALICE, "SIP/2.0 200 OK", "e1", 1, "INVITE", ";tag=b1", SDP);
     msg(w, 10, ALICE, BOB, "ACK sip:bob@t SIP/2.0", "e2", 1, "ACK", ";tag=b1", "");
-    const sw_flow *call = w->flow;
     char id[48];
     for (int i = 0; i < 1100; i++) {
         snprintf(id, sizeof id, "other-%d", i);
@@ -349,10 +448,9 @@ static void test_evidence_store_size_is_the_config(void **state)
              "Content-Length: 0\r\n\r\n", i, id);
     }
     msg(w, 10, BOB, ALICE, "BYE sip:alice@t SIP/2.0", "e3", 1, "BYE", ";tag=b1", "");
-    assert_ptr_equal(w->flow, call);
-    sw_evidence ev[SW_FLOW_EVIDENCE];
-    assert_int_equal(sw_flow_evidence(call, ev, SW_FLOW_EVIDENCE), 1);
-    assert_int_equal(ev[0].method, SW_METHOD_BYE);
+    assert_string_equal(w->call_id, "quiet-1");
+    assert_int_equal(w->evidence, 1);
+    assert_int_equal(w->last_evidence.method, SW_METHOD_BYE);
 }
 
 /* Hostile: one Call-ID from 300 addresses. A flow names at most 255
@@ -367,7 +465,7 @@ static void test_flow_endpoints_are_bounded(void **state)
              "From: <sip:alice@t>;tag=o\r\nTo: <sip:bob@t>\r\nCall-ID: many-ends\r\nCSeq: %d OPTIONS\r\n"
              "Content-Length: 0\r\n\r\n", 10000 + i, i, i + 1);
     }
-    const sw_flow *f = w->flow;
+    const sw_flow *f = w->flow;         /* live: its last OPTIONS waits for an answer */
     assert_non_null(f);
     assert_int_equal(f->messages, 300);
     assert_true(f->ev_neps <= 253);
@@ -417,11 +515,10 @@ static void test_timed_out_call_stays_timed_out_when_quiet(void **state)
     msg(w, 0, ALICE, BOB, "INVITE sip:bob@t SIP/2.0", "t1", 1, "INVITE", "", "");
     advance(w, 40 * 1000);              /* timed out at 32 s ... */
     advance(w, 1);                      /* ... then quiet: dropped at the next tick */
-    assert_non_null(w->flow);
-    assert_null(w->flow->txns);
-    assert_true(w->flow->own_timeout);
     sw_correlate_finish(w->corr, w->now + 1000);
     assert_int_equal(w->ends, 1);
+    assert_false(w->has_txns);          /* at its end, the flow was compacted ... */
+    assert_true(w->own_timeout);        /* ... and remembers its request timed out */
     assert_int_equal(w->end_state, SW_CALL_TIMEOUT);
 }
 
@@ -433,7 +530,7 @@ static void test_transaction_ring_grows_to_its_bound(void **state)
         snprintf(branch, sizeof branch, "o%u", i);
         msg(w, 100, ALICE, BOB, "OPTIONS sip:bob@t SIP/2.0", branch, i, "OPTIONS", "", "");
         msg(w, 5, BOB, ALICE, "SIP/2.0 200 OK", branch, i, "OPTIONS", ";tag=b1", "");
-        assert_int_equal(w->flow->ntxns, i < SW_FLOW_TXNS ? (i <= 1 ? 1 : i <= 2 ? 2 : i <= 4 ? 4 : 8) : 8);
+        assert_int_equal(w->ntxns, i < SW_FLOW_TXNS ? (i <= 1 ? 1 : i <= 2 ? 2 : i <= 4 ? 4 : 8) : 8);
     }
     /* The ninth took the first one's slot: a copy of the ninth is a
      * retransmission, a copy of the first is news. */
@@ -571,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_object_pool_reuses_and_zeroes),
         cmocka_unit_test(test_evidence_store_order_endpoints_and_overwrite),
         cmocka_unit_test(test_flow_table_buckets_grow),
+        cmocka_unit_test(test_frozen_flow_thaws_as_it_was),
         cmocka_unit_test_setup_teardown(test_quiet_dialog_drops_its_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_store_size_is_the_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_endpoints_are_bounded, setup, teardown),
