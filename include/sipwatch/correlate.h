@@ -279,20 +279,20 @@ typedef struct sw_window {
 #define SW_PEER_USERS 16
 
 typedef struct sw_peer sw_peer;
+/* What the rules read of an address, and no more: one is kept for every
+ * address in the peer table (16,384 by default), so each byte counts. */
 struct sw_peer {
     sw_ip_addr ip;
-    sw_time_us first_ts, last_ts;
+    uint8_t user_next;              /* next slot of user_hash (mod SW_PEER_USERS) */
+    sw_time_us last_ts;             /* last seen: the table expires and evicts by it */
     sw_window requests_sent;        /* new requests (not retransmissions) it sent */
     sw_window retransmissions;      /* requests it re-sent */
     sw_window errors_5xx;           /* 5xx it answered */
     sw_window finals_sent;          /* final responses it answered */
-    sw_window timeouts;             /* transactions to it that got no final response */
     sw_window auth_failures;        /* refusals it received: 403/404, or 401/407 answering credentials */
     sw_window users_tried;          /* distinct identities (From users) it claimed (approximate) */
     uint32_t user_hash[SW_PEER_USERS];
-    unsigned user_next;
-    uint64_t total_requests, total_5xx, total_timeouts;
-    uint16_t last_5xx;
+    uint64_t total_requests, total_5xx;
     char *user_agent;               /* last User-Agent it sent (cut at 63 bytes; NULL = none): see sw_peer_user_agent */
 };
 

@@ -240,17 +240,15 @@ static void settle_due(sw_correlator *c, sw_flow *f, sw_time_us now)
     }
 }
 
-/* n transactions to `server` got no final response: counted on its peer. */
-static void count_peer_timeouts(sw_correlator *c, const sw_ip_addr *server, uint32_t n, sw_time_us now)
+/* Transactions to `server` got no final response: requests are still
+ * being sent to it, so its peer counts as seen now (nothing rules read
+ * is counted on it). */
+static void note_server_timed_out(sw_correlator *c, const sw_ip_addr *server, sw_time_us now)
 {
-    sw_peer *p = peer_table_get(&c->peers, server, now);
-    if (!p)
-        return;
-    window_add_n(&p->timeouts, now, n);
-    p->total_timeouts += n;
+    peer_table_get(&c->peers, server, now);
 }
 
-/* Counts, per minute and on the servers' peers, the transactions whose deadline is due. */
+/* Counts per minute the transactions whose deadline is due (and marks their servers seen). */
 static void count_timeouts(sw_correlator *c, const sw_flow *f, sw_time_us now)
 {
     for (unsigned i = 0; i < f->ntxns; i++) {
@@ -260,7 +258,7 @@ static void count_timeouts(sw_correlator *c, const sw_flow *f, sw_time_us now)
             if (t->method == SW_METHOD_REGISTER)
                 minutes_count(&c->minutes, SW_MIN_REG_FAILED, 1);
             sw_endpoint server = sw_txn_server(f, t);
-            count_peer_timeouts(c, &server.ip, 1, now);
+            note_server_timed_out(c, &server.ip, now);
         }
     }
 }
@@ -335,7 +333,7 @@ static void on_orphans_due(void *user, const sw_orphan *o, bool expired)
         minutes_count(&c->minutes, SW_MIN_TIMEOUTS, o->judged);
         if (o->method == SW_METHOD_REGISTER)
             minutes_count(&c->minutes, SW_MIN_REG_FAILED, o->judged);
-        count_peer_timeouts(c, &o->server.ip, o->judged, c->now);
+        note_server_timed_out(c, &o->server.ip, c->now);
     }
     sw_event ev = {.kind = SW_EVENT_ORPHANS, .now = c->now, .orphan = o,
                    .end = expired ? SW_END_EXPIRED : SW_END_CAPTURE};
@@ -700,7 +698,6 @@ static void note_peers(sw_correlator *c, const sw_sip_msg *m, const sw_event *ev
         if (m->status >= 500 && m->status < 600) {
             window_add(&p->errors_5xx, now);
             p->total_5xx++;
-            p->last_5xx = (uint16_t)m->status;
         }
     }
     /* Refusals, not the ordinary first challenge: a 403/404, or a 401/407

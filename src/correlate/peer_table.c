@@ -10,11 +10,6 @@
 
 void window_add(sw_window *w, sw_time_us now)
 {
-    window_add_n(w, now, 1);
-}
-
-void window_add_n(sw_window *w, sw_time_us now, uint32_t n)
-{
     uint32_t b = (uint32_t)(now / SW_WINDOW_BUCKET_US);
     if (b > w->epoch) {
         uint64_t gap = b - w->epoch;
@@ -27,7 +22,8 @@ void window_add_n(sw_window *w, sw_time_us now, uint32_t n)
     }
     if (w->epoch - b < SW_WINDOW_BUCKETS) {
         uint16_t *c = &w->count[b % SW_WINDOW_BUCKETS];
-        *c = n >= (uint32_t)(UINT16_MAX - *c) ? UINT16_MAX : (uint16_t)(*c + n);
+        if (*c < UINT16_MAX)
+            (*c)++;
     }
 }
 
@@ -115,7 +111,6 @@ sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now)
         if (!n)
             return NULL;
         n->peer.ip = *ip;
-        n->peer.first_ts = now;
         n->hnext = t->buckets[h & (t->nbuckets - 1)];
         t->buckets[h & (t->nbuckets - 1)] = n;
         t->created++;

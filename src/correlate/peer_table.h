@@ -36,8 +36,6 @@ sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now);
 
 /* Counts one event in the window's bucket for `now`. */
 void window_add(sw_window *w, sw_time_us now);
-/* Counts n events at once. */
-void window_add_n(sw_window *w, sw_time_us now, uint32_t n);
 /* Keeps the last User-Agent the peer sent (cut at 63 bytes). */
 void peer_set_user_agent(sw_peer *p, const char *user_agent);
 /* Notes the identity (From user) a peer claimed, counting new ones. */

@@ -6,6 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Under AddressSanitizer a freed object is poisoned until it is handed out
+ * again, so a pointer kept past its object's life (a flow frozen after its
+ * event, say) is reported instead of reading stale memory. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(addr, size) ASAN_POISON_MEMORY_REGION((addr), (size))
+#define UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION((addr), (size))
+#else
+#define POISON(addr, size) ((void)(addr), (void)(size))
+#define UNPOISON(addr, size) ((void)(addr), (void)(size))
+#endif
+
 void sw_object_pool_init(sw_object_pool *p, size_t size, size_t per_chunk)
 {
     memset(p, 0, sizeof *p);
@@ -40,6 +60,7 @@ void *sw_object_pool_alloc(sw_object_pool *p)
     void *obj;
     if (p->free_list) {
         obj = p->free_list;
+        UNPOISON(obj, p->size);
         memcpy(&p->free_list, obj, sizeof p->free_list);
     } else {
         if (p->carve == p->carve_end && !new_chunk(p))
@@ -57,14 +78,17 @@ void sw_object_pool_free(sw_object_pool *p, void *obj)
     if (!obj)
         return;
     memcpy(obj, &p->free_list, sizeof p->free_list);
+    POISON(obj, p->size);
     p->free_list = obj;
     p->live--;
 }
 
 void sw_object_pool_destroy(sw_object_pool *p)
 {
-    for (size_t i = 0; i < p->nchunks; i++)
+    for (size_t i = 0; i < p->nchunks; i++) {
+        UNPOISON(p->chunks[i], p->size * p->per_chunk);
         free(p->chunks[i]);
+    }
     free(p->chunks);
     memset(p, 0, sizeof *p);
 }
