@@ -509,6 +509,36 @@ static void test_giant_call_id_is_uncorrelated(void **state)
     assert_int_equal(st.active_flows, 1);
 }
 
+/* A capture clock that leaps two days: frozen flows (a finished
+ * registration, a talking call) are thawed and their idle time restarts;
+ * the call is still the same call when its BYE comes after the leap. */
+static void test_frozen_flows_survive_a_clock_leap(void **state)
+{
+    world *w = *state;
+    static const char reg[] = "%s\r\nVia: SIP/2.0/UDP 127.0.0.11:5071;branch=z9hG4bK-%s\r\n"
+                              "From: <sip:alice@t>;tag=a1\r\nTo: <sip:alice@t>%s\r\nCall-ID: leap-reg\r\n"
+                              "CSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
+    feed(w, 0, ALICE, BOB, reg, "REGISTER sip:t SIP/2.0", "r1", "");
+    feed(w, 10, BOB, ALICE, reg, "SIP/2.0 200 OK", "r1", ";tag=r");
+    msg(w, 10, ALICE, BOB, "INVITE sip:bob@t SIP/2.0", "l1", 1, "INVITE", "", SDP);
+    msg(w, 10, BOB, ALICE, "SIP/2.0 200 OK", "l1", 1, "INVITE", ";tag=b1", SDP);
+    msg(w, 10, ALICE, BOB, "ACK sip:bob@t SIP/2.0", "l2", 1, "ACK", ";tag=b1", "");
+    w->now += 48ULL * 3600 * SEC;
+    msg(w, 0, BOB, ALICE, "BYE sip:alice@t SIP/2.0", "l3", 1, "BYE", ";tag=b1", "");
+    sw_correlate_stats st;
+    sw_correlate_get_stats(w->corr, &st);
+    assert_int_equal(st.clock_jumps, 1);
+    assert_int_equal(st.flows, 2);                  /* the BYE found its call */
+    assert_string_equal(w->call_id, "quiet-1");
+    assert_false(w->retransmission);
+    assert_int_equal(w->ends, 0);                   /* nothing expired across the leap */
+    msg(w, 10, ALICE, BOB, "SIP/2.0 200 OK", "l3", 1, "BYE", ";tag=b1", "");
+    sw_correlate_finish(w->corr, w->now + 1000);
+    assert_int_equal(w->ends, 2);
+    sw_correlate_get_stats(w->corr, &st);
+    assert_int_equal(st.active_flows, 0);
+}
+
 static void test_timed_out_call_stays_timed_out_when_quiet(void **state)
 {
     world *w = *state;
@@ -674,6 +704,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flow_endpoints_are_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_giant_call_id_is_uncorrelated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timed_out_call_stays_timed_out_when_quiet, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frozen_flows_survive_a_clock_leap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transaction_ring_grows_to_its_bound, setup, teardown),
         cmocka_unit_test(test_media_side_sdp_round_trip),
         cmocka_unit_test(test_media_evicts_the_oldest_call),
