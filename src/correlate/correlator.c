@@ -278,6 +278,7 @@ static void flow_freeze_if_quiet(sw_correlator *c, flow_node *n)
     flow_link *frozen = flow_table_freeze(&c->flows, n);
     if (!frozen)
         return;
+    ((frozen_flow *)frozen)->compacts = kind == WAKE_COMPACT;
     wake_heap_relink(&c->heap, frozen);
     wake_heap_set(&c->heap, frozen, wake);  /* exact: a frozen flow never pops early */
 }
@@ -303,19 +304,41 @@ static flow_node *flow_live(sw_correlator *c, flow_link *l)
 
 /* ---- forgetting flows ------------------------------------------------------------ */
 
-static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
+/* The flow's end to the rules, then it is gone: f is l's live flow, or a
+ * frozen l read in place. */
+static void forget(sw_correlator *c, flow_link *l, const sw_flow *f, sw_flow_end why)
 {
-    sw_flow *f = &n->flow;
     sw_event ev = {.kind = SW_EVENT_FLOW_END, .now = c->now, .flow = f, .end = why};
     emit(c, &ev);
-    wake_heap_remove(&c->heap, &n->link);
+    wake_heap_remove(&c->heap, l);
     if (f->dialog == SW_DIALOG_CONFIRMED)
         c->stats.active_dialogs--;
     for (unsigned i = 0; i < f->ntxns; i++)
         if (txn_pending(&f->txns[i]))
             c->stats.pending_txns--;
     c->stats.active_flows--;
-    flow_table_remove(&c->flows, &n->link);
+    flow_table_remove(&c->flows, l);
+}
+
+static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
+{
+    forget(c, &n->link, &n->flow, why);
+}
+
+/* Forgets l, live or frozen: a frozen flow's end is judged on its image
+ * read in place, without thawing it (most flows end frozen). */
+static void link_forget(sw_correlator *c, flow_link *l, sw_flow_end why)
+{
+    if (!l->frozen) {
+        flow_forget(c, flow_node_of_link(l), why);
+        return;
+    }
+    flow_node view;
+    if (flow_table_view(&c->flows, l, &view)) {
+        forget(c, l, &view.flow, why);
+        return;
+    }
+    flow_live(c, l);                /* does not read back: dropped, as when out of memory */
 }
 
 /* A transaction leaves tracking while it still waits for its final response. */
@@ -396,6 +419,11 @@ static void run_due(sw_correlator *c, sw_time_us now)
     sw_time_us top;
     flow_link *l;
     while ((l = wake_heap_top(&c->heap, &top)) && top <= now) {
+        if (l->frozen && !((frozen_flow *)l)->compacts) {
+            c->stats.flows_expired++;   /* a frozen flow wakes exactly at its expiry */
+            link_forget(c, l, SW_END_EXPIRED);
+            continue;
+        }
         flow_node *n = flow_live(c, l);
         if (!n)
             continue;
@@ -919,7 +947,10 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     flow_reschedule(c, n);
     emit(c, &ev);
     bool chosen = f->selected;
-    if (f->completed || f->dialog == SW_DIALOG_CONFIRMED)
+    /* Frozen when quiet, but not right after a challenge: the request
+     * usually comes again with credentials within milliseconds. */
+    bool challenge = !m->is_request && (m->status == 401 || m->status == 407);
+    if ((f->completed || f->dialog == SW_DIALOG_CONFIRMED) && !challenge)
         flow_freeze_if_quiet(c, n);
     return chosen;
 }
@@ -945,9 +976,6 @@ void sw_correlate_finish(sw_correlator *c, sw_time_us now)
     sw_correlate_advance(c, now);
     orphans_judge(&c->orphans, c->now, c->cfg.txn_timeout, true, on_orphans_due, c);
     flow_link *l;
-    while ((l = flow_table_oldest(&c->flows))) {
-        flow_node *n = flow_live(c, l);
-        if (n)
-            flow_forget(c, n, SW_END_CAPTURE);
-    }
+    while ((l = flow_table_oldest(&c->flows)))
+        link_forget(c, l, SW_END_CAPTURE);
 }

@@ -1,7 +1,8 @@
 /* Frozen flows: the image of a flow and its parts, compressed with LZ4,
  * and the way back (see flow_freeze.h). The image is [uint32 length of the
  * texts][the texts (packed set, the Call-ID first)][the sw_flow][its parts,
- * each present when its pointer in the copied sw_flow is set]. */
+ * each present when its pointer in the copied sw_flow is set], every
+ * struct at a multiple of 8 bytes, so a view can point into it. */
 #include "flow_freeze.h"
 #include "flow_state.h"
 #include "packed_text.h"
@@ -56,18 +57,27 @@ static void put(image_writer *w, const void *data, size_t len)
  * values would cost incompressible bytes, and the parts follow in order. */
 #define PRESENT(ptr) ((ptr) ? (void *)1 : NULL)
 
+/* Zeros up to the next multiple of 8 bytes of the image. */
+static void put_align(image_writer *w, const unsigned char *start)
+{
+    static const unsigned char zeros[8];
+    size_t pad = (size_t)(-(w->at - start)) & 7;
+    put(w, zeros, pad);
+}
+
 static void put_text(image_writer *w, const char *set, unsigned fields)
 {
     put(w, set, set ? packed_text_size(set, fields) : 0);
 }
 
-static void put_auth(image_writer *w, const sw_auth_track *a)
+static void put_auth(image_writer *w, const unsigned char *start, const sw_auth_track *a)
 {
     if (!a)
         return;
     sw_auth_track copy = *a;
     copy.ring = PRESENT(a->ring);
     copy.text = PRESENT(a->text);
+    put_align(w, start);
     put(w, &copy, sizeof copy);
     put(w, a->ring, a->ring ? a->ring_cap * sizeof *a->ring : 0);
     put_text(w, a->text, SW_AUTH_TEXT_FIELDS);
@@ -85,6 +95,7 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len)
     uint32_t text_len = f->text ? (uint32_t)packed_text_size(f->text, FLOW_TEXT_SET_FIELDS) : 0;
     put(&w, &text_len, sizeof text_len);
     put(&w, f->text, text_len);
+    put_align(&w, p->image);
     sw_flow copy = *f;
     copy.call_id = NULL;
     copy.text = NULL;
@@ -96,17 +107,20 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len)
     copy.offer = PRESENT(f->offer);
     copy.ev_eps = PRESENT(f->ev_eps);
     put(&w, &copy, sizeof copy);
-    put(&w, f->txns, f->txns ? f->ntxns * sizeof *f->txns : 0);
-    put_auth(&w, f->auth[0]);
-    put_auth(&w, f->auth[1]);
+    put(&w, f->txns, f->txns ? f->ntxns * sizeof *f->txns : 0);   /* sizes are multiples of 8 */
+    put_auth(&w, p->image, f->auth[0]);
+    put_auth(&w, p->image, f->auth[1]);
+    put_align(&w, p->image);
     put(&w, f->refers, f->refers ? f->nrefers * sizeof *f->refers : 0);
     put(&w, f->route, sizeof *f->route);
     if (f->offer) {
         sw_offer offer = *f->offer;
         offer.text = PRESENT(offer.text);
+        put_align(&w, p->image);
         put(&w, &offer, sizeof offer);
         put_text(&w, f->offer->text, 2);
     }
+    put_align(&w, p->image);
     put(&w, f->ev_eps, f->ev_eps ? f->ev_neps * sizeof *f->ev_eps : 0);
     if (w.full)
         return 0;
@@ -122,24 +136,41 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len)
 /* ---- unpacking ----------------------------------------------------------------------- */
 
 typedef struct image_reader {
-    const unsigned char *at, *end;
+    const unsigned char *start, *at, *end;
+    bool view;                      /* parts point into the image instead of being copied */
     bool bad;
 } image_reader;
 
-/* A copy of the next len bytes in an allocation of its own (NULL when len
- * is 0); marks the reader bad when the image is short or memory ran out. */
+/* The next len bytes: a copy in an allocation of its own, or (a view) the
+ * bytes in the image. NULL when len is 0; marks the reader bad when the
+ * image is short or memory ran out. */
 static void *take(image_reader *r, size_t len)
 {
     if (!len || r->bad)
         return NULL;
-    void *copy = (size_t)(r->end - r->at) >= len ? malloc(len) : NULL;
-    if (!copy) {
+    if ((size_t)(r->end - r->at) < len) {
         r->bad = true;
         return NULL;
     }
-    memcpy(copy, r->at, len);
+    void *part = r->view ? (void *)r->at : malloc(len);
+    if (!part) {
+        r->bad = true;
+        return NULL;
+    }
+    if (!r->view)
+        memcpy(part, r->at, len);
     r->at += len;
-    return copy;
+    return part;
+}
+
+/* Skips the padding put_align wrote. */
+static void take_align(image_reader *r)
+{
+    size_t pad = (size_t)(-(r->at - r->start)) & 7;
+    if ((size_t)(r->end - r->at) < pad)
+        r->bad = true;
+    else
+        r->at += pad;
 }
 
 static char *take_text(image_reader *r, unsigned fields)
@@ -158,6 +189,7 @@ static sw_auth_track *take_auth(image_reader *r, const sw_auth_track *copied)
 {
     if (!copied)
         return NULL;
+    take_align(r);
     sw_auth_track *a = take(r, sizeof *a);
     if (!a)
         return NULL;
@@ -170,13 +202,16 @@ static sw_offer *take_offer(image_reader *r, const sw_offer *copied)
 {
     if (!copied)
         return NULL;
+    take_align(r);
     sw_offer *o = take(r, sizeof *o);
     if (o)
         o->text = o->text ? take_text(r, 2) : NULL;
     return o;
 }
 
-bool flow_unpack(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f)
+/* Reads the image back into *f: parts copied (view false) or pointing
+ * into the image (view true). */
+static bool read_image(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f, bool view)
 {
     memset(f, 0, sizeof *f);
     if (!p->image && !(p->image = malloc(FLOW_IMAGE_MAX)))
@@ -184,15 +219,17 @@ bool flow_unpack(flow_packer *p, const char *packed, size_t len, size_t image_le
     if (image_len > FLOW_IMAGE_MAX || len > INT32_MAX ||
         LZ4_decompress_safe(packed, (char *)p->image, (int)len, FLOW_IMAGE_MAX) != (int)image_len)
         return false;
-    image_reader r = {p->image, p->image + image_len, false};
+    image_reader r = {p->image, p->image, p->image + image_len, view, false};
     uint32_t text_len;
     if (image_len < sizeof text_len + sizeof *f)
         return false;
     memcpy(&text_len, r.at, sizeof text_len);
     r.at += sizeof text_len;
     char *text = text_len ? take(&r, text_len) : NULL;
+    take_align(&r);
     if (r.bad || (size_t)(r.end - r.at) < sizeof *f) {
-        free(text);
+        if (!view)
+            free(text);
         return false;
     }
     memcpy(f, r.at, sizeof *f);
@@ -202,16 +239,29 @@ bool flow_unpack(flow_packer *p, const char *packed, size_t len, size_t image_le
     TAKE_PART(&r, f->txns, f->ntxns * sizeof *f->txns);
     f->auth[0] = take_auth(&r, f->auth[0]);
     f->auth[1] = take_auth(&r, f->auth[1]);
+    take_align(&r);
     TAKE_PART(&r, f->refers, f->nrefers * sizeof *f->refers);
     TAKE_PART(&r, f->route, sizeof *f->route);
     f->offer = take_offer(&r, f->offer);
+    take_align(&r);
     TAKE_PART(&r, f->ev_eps, f->ev_neps * sizeof *f->ev_eps);
     if (r.bad || r.at != r.end) {
-        flow_free_parts(f);
+        if (!view)
+            flow_free_parts(f);
         memset(f, 0, sizeof *f);
         return false;
     }
     return true;
+}
+
+bool flow_unpack(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f)
+{
+    return read_image(p, packed, len, image_len, f, false);
+}
+
+bool flow_unpack_view(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f)
+{
+    return read_image(p, packed, len, image_len, f, true);
 }
 
 bool flow_packed_call_id_is(const char *packed, size_t len, size_t image_len, const char *call_id)

@@ -31,6 +31,10 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len);
  * allocated) when memory ran out or the image does not read back. */
 bool flow_unpack(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f);
 
+/* The same, read in place: *f's parts point into p's scratch image, good
+ * until p packs or unpacks again; nothing is allocated, nothing to free. */
+bool flow_unpack_view(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f);
+
 /* Whether the packed flow's Call-ID is call_id (without unpacking the rest). */
 bool flow_packed_call_id_is(const char *packed, size_t len, size_t image_len, const char *call_id);
 

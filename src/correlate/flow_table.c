@@ -150,6 +150,7 @@ flow_link *flow_table_freeze(flow_table *t, flow_node *n)
     if (!z)
         return NULL;
     z->link.frozen = 1;
+    z->compacts = 0;
     z->packed_len = (uint32_t)len;
     z->image_len = (uint32_t)image_len;
     memcpy(z->packed, t->packer.packed, len);
@@ -158,6 +159,14 @@ flow_link *flow_table_freeze(flow_table *t, flow_node *n)
     sw_object_pool_free(&t->nodes, n);
     t->frozen++;
     return &z->link;
+}
+
+bool flow_table_view(flow_table *t, const flow_link *l, flow_node *scratch)
+{
+    const frozen_flow *z = (const frozen_flow *)l;
+    memset(&scratch->link, 0, sizeof scratch->link);
+    scratch->link.hash = l->hash;
+    return flow_unpack_view(&t->packer, z->packed, z->packed_len, z->image_len, &scratch->flow);
 }
 
 flow_node *flow_table_thaw(flow_table *t, flow_link *l)

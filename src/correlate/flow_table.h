@@ -33,7 +33,9 @@ typedef struct flow_node {
 /* A frozen flow: its link and its packed image (flow_pack). */
 typedef struct frozen_flow {
     flow_link link;
-    uint32_t packed_len, image_len;
+    uint32_t packed_len;
+    uint32_t image_len : 31;
+    uint32_t compacts : 1;          /* kept for the correlator: it wakes to be compacted, not to expire */
     char packed[];
 } frozen_flow;
 
@@ -85,6 +87,10 @@ static inline flow_link *flow_table_oldest(const flow_table *t)
  * and frees n. Returns the new link, or NULL with n untouched when the flow
  * cannot be frozen (too large, out of memory). */
 flow_link *flow_table_freeze(flow_table *t, flow_node *n);
+/* Reads a frozen l in place into *scratch (its flow's parts in the table's
+ * scratch image, its link's hash set, nothing else): good until the table
+ * freezes, thaws or views again. False when it does not read back. */
+bool flow_table_view(flow_table *t, const flow_link *l, flow_node *scratch);
 /* The way back: a live node in l's place, l freed. A live l is returned as
  * it is. NULL, with l untouched, when out of memory. */
 flow_node *flow_table_thaw(flow_table *t, flow_link *l);
