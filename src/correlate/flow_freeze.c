@@ -53,6 +53,10 @@ static void put(image_writer *w, const void *data, size_t len)
     w->at += len;
 }
 
+/* What follows the record and an auth track stays 8-byte aligned. */
+_Static_assert(sizeof(sw_flow) % 8 == 0 && sizeof(sw_txn) % 8 == 0, "the image's transactions would be misaligned");
+_Static_assert(sizeof(sw_auth_track) % 8 == 0 && sizeof(sw_auth_attempt) % 8 == 0, "an auth ring would be misaligned");
+
 /* Pointers are kept in the image only as "present" (1) or NULL: their
  * values would cost incompressible bytes, and the parts follow in order. */
 #define PRESENT(ptr) ((ptr) ? (void *)1 : NULL)
@@ -107,7 +111,7 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len)
     copy.offer = PRESENT(f->offer);
     copy.ev_eps = PRESENT(f->ev_eps);
     put(&w, &copy, sizeof copy);
-    put(&w, f->txns, f->txns ? f->ntxns * sizeof *f->txns : 0);   /* sizes are multiples of 8 */
+    put(&w, f->txns, f->txns ? f->ntxns * sizeof *f->txns : 0);
     put_auth(&w, p->image, f->auth[0]);
     put_auth(&w, p->image, f->auth[1]);
     put_align(&w, p->image);
