@@ -283,23 +283,38 @@ static void flow_freeze_if_quiet(sw_correlator *c, flow_node *n)
     wake_heap_set(&c->heap, frozen, wake);  /* exact: a frozen flow never pops early */
 }
 
-/* The live flow of l (thawed when frozen), or NULL when l is NULL or
- * memory ran out to thaw it: the flow is then dropped without its end
- * being judged, counted as evicted. */
+/* A frozen flow that cannot be read back (out of memory to thaw it): it
+ * is dropped without its end being judged, counted as evicted. */
+static void flow_drop(sw_correlator *c, flow_link *l)
+{
+    c->stats.flows_evicted++;
+    c->stats.active_flows--;
+    wake_heap_remove(&c->heap, l);
+    flow_table_remove(&c->flows, l);
+}
+
+/* The live flow of l (thawed when frozen), or NULL when l is NULL or it
+ * could not be thawed (then dropped). */
 static flow_node *flow_live(sw_correlator *c, flow_link *l)
 {
     if (!l || !l->frozen)
         return l ? flow_node_of_link(l) : NULL;
     flow_node *n = flow_table_thaw(&c->flows, l);
-    if (n) {
+    if (n)
         wake_heap_relink(&c->heap, &n->link);
-        return n;
-    }
-    c->stats.flows_evicted++;
-    c->stats.active_flows--;
-    wake_heap_remove(&c->heap, l);
-    flow_table_remove(&c->flows, l);
-    return NULL;
+    else
+        flow_drop(c, l);
+    return n;
+}
+
+/* The flow l holds, to read and then forget: its live flow, or a frozen
+ * l read in place into *view (good until the next freeze, thaw or view).
+ * NULL when a frozen l does not read back. */
+static const sw_flow *flow_read(sw_correlator *c, flow_link *l, flow_node *view)
+{
+    if (!l->frozen)
+        return &flow_node_of_link(l)->flow;
+    return flow_table_view(&c->flows, l, view) ? &view->flow : NULL;
 }
 
 /* ---- forgetting flows ------------------------------------------------------------ */
@@ -320,25 +335,16 @@ static void forget(sw_correlator *c, flow_link *l, const sw_flow *f, sw_flow_end
     flow_table_remove(&c->flows, l);
 }
 
-static void flow_forget(sw_correlator *c, flow_node *n, sw_flow_end why)
-{
-    forget(c, &n->link, &n->flow, why);
-}
-
 /* Forgets l, live or frozen: a frozen flow's end is judged on its image
  * read in place, without thawing it (most flows end frozen). */
 static void link_forget(sw_correlator *c, flow_link *l, sw_flow_end why)
 {
-    if (!l->frozen) {
-        flow_forget(c, flow_node_of_link(l), why);
-        return;
-    }
     flow_node view;
-    if (flow_table_view(&c->flows, l, &view)) {
-        forget(c, l, &view.flow, why);
-        return;
-    }
-    flow_live(c, l);                /* does not read back: dropped, as when out of memory */
+    const sw_flow *f = flow_read(c, l, &view);
+    if (f)
+        forget(c, l, f, why);
+    else
+        flow_drop(c, l);
 }
 
 /* A transaction leaves tracking while it still waits for its final response. */
@@ -368,14 +374,18 @@ static void on_orphans_due(void *user, const sw_orphan *o, bool expired)
 static void evict_for_room(sw_correlator *c)
 {
     while (c->stats.active_flows >= c->cfg.max_flows && flow_table_oldest(&c->flows)) {
-        flow_node *victim = flow_live(c, flow_table_oldest(&c->flows));
-        if (!victim)
+        flow_link *victim = flow_table_oldest(&c->flows);
+        flow_node view;
+        const sw_flow *f = flow_read(c, victim, &view);
+        if (!f) {
+            flow_drop(c, victim);
             continue;
+        }
         c->stats.flows_evicted++;
-        for (unsigned i = 0; i < victim->flow.ntxns; i++)
-            if (sw_txn_awaits_final(&victim->flow.txns[i]))
-                orphan(c, &victim->flow, &victim->flow.txns[i]);
-        flow_forget(c, victim, SW_END_EVICTED);
+        for (unsigned i = 0; i < f->ntxns; i++)
+            if (sw_txn_awaits_final(&f->txns[i]))
+                orphan(c, f, &f->txns[i]);
+        forget(c, victim, f, SW_END_EVICTED);
     }
 }
 
@@ -436,7 +446,7 @@ static void run_due(sw_correlator *c, sw_time_us now)
         }
         if (kind == WAKE_EXPIRE) {
             c->stats.flows_expired++;
-            flow_forget(c, n, SW_END_EXPIRED);
+            forget(c, &n->link, f, SW_END_EXPIRED);
             continue;
         }
         if (kind == WAKE_COMPACT) {
@@ -917,8 +927,7 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     }
 
     uint64_t h = hash_str(FNV_SEED, m->call_id);
-    flow_link *known = flow_table_lookup(&c->flows, m->call_id, h);
-    flow_node *n = known ? flow_live(c, known) : NULL;
+    flow_node *n = flow_live(c, flow_table_lookup(&c->flows, m->call_id, h));
     if (!n && !(n = flow_create(c, m, h, now))) {
         c->stats.uncorrelated++;
         return selected;

@@ -1,6 +1,6 @@
 /* Frozen flows: the image of a flow and its parts, compressed with LZ4,
- * and the way back (see flow_freeze.h). The image is [uint32 length of the
- * texts][the texts (packed set, the Call-ID first)][the sw_flow][its parts,
+ * and the way back (see flow_freeze.h). The image is [the texts (packed
+ * set, the Call-ID first)][the sw_flow][its parts,
  * each present when its pointer in the copied sw_flow is set], every
  * struct at a multiple of 8 bytes, so a view can point into it. */
 #include "flow_freeze.h"
@@ -95,10 +95,10 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len)
         return 0;
     if (!p->lz4 && !(p->lz4 = LZ4_createStream()))
         return 0;
+    if (!f->text)
+        return 0;                   /* never in the table: the Call-ID is its first text */
     image_writer w = {p->image, p->image + FLOW_IMAGE_MAX, false};
-    uint32_t text_len = f->text ? (uint32_t)packed_text_size(f->text, FLOW_TEXT_SET_FIELDS) : 0;
-    put(&w, &text_len, sizeof text_len);
-    put(&w, f->text, text_len);
+    put_text(&w, f->text, FLOW_TEXT_SET_FIELDS);
     put_align(&w, p->image);
     sw_flow copy = *f;
     copy.call_id = NULL;
@@ -224,12 +224,7 @@ static bool read_image(flow_packer *p, const char *packed, size_t len, size_t im
         LZ4_decompress_safe(packed, (char *)p->image, (int)len, FLOW_IMAGE_MAX) != (int)image_len)
         return false;
     image_reader r = {p->image, p->image, p->image + image_len, view, false};
-    uint32_t text_len;
-    if (image_len < sizeof text_len + sizeof *f)
-        return false;
-    memcpy(&text_len, r.at, sizeof text_len);
-    r.at += sizeof text_len;
-    char *text = text_len ? take(&r, text_len) : NULL;
+    char *text = take_text(&r, FLOW_TEXT_SET_FIELDS);
     take_align(&r);
     if (r.bad || (size_t)(r.end - r.at) < sizeof *f) {
         if (!view)
@@ -270,8 +265,8 @@ bool flow_unpack_view(flow_packer *p, const char *packed, size_t len, size_t ima
 
 bool flow_packed_call_id_is(const char *packed, size_t len, size_t image_len, const char *call_id)
 {
-    /* The image opens with the text length, the set's field lengths, then the Call-ID. */
-    size_t id_len = strlen(call_id), header = sizeof(uint32_t) + FLOW_TEXT_SET_FIELDS * sizeof(uint16_t);
+    /* The image opens with the text set: its field lengths, then the Call-ID. */
+    size_t id_len = strlen(call_id), header = FLOW_TEXT_SET_FIELDS * sizeof(uint16_t);
     size_t want = header + id_len + 1;
     if (want > image_len || len > INT32_MAX)
         return false;
@@ -282,7 +277,7 @@ bool flow_packed_call_id_is(const char *packed, size_t len, size_t image_len, co
     uint16_t first;
     bool same = false;
     if (got == (int)want) {
-        memcpy(&first, buf + sizeof(uint32_t), sizeof first);
+        memcpy(&first, buf, sizeof first);
         same = first == id_len && memcmp(buf + header, call_id, id_len) == 0;
     }
     if (buf != small)
