@@ -59,6 +59,11 @@ void sw_tls_keylog_get_stats(const sw_tls_keylog *kl, sw_tls_keylog_stats *stats
 
 /* ---- key derivation and record protection (libcrypto) ---- */
 
+/* Opens libcrypto for decryption, once per process; later calls only report.
+ * Everything below opens it on first use too; calling this first gives the
+ * reason when it cannot be loaded (a line in err). */
+bool sw_tls_crypto_load(char *err, size_t errlen);
+
 typedef enum sw_tls_aead { SW_TLS_AES_128_GCM, SW_TLS_AES_256_GCM, SW_TLS_CHACHA20_POLY1305 } sw_tls_aead;
 
 typedef struct sw_tls_suite {

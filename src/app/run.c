@@ -728,6 +728,13 @@ int sw_run(const sw_options *opt, volatile sig_atomic_t *stop, volatile sig_atom
         pipeline_free(pl);
         return SW_EXIT_RUNTIME;
     }
+    if (opt->ntls_keylogs && !sw_tls_crypto_load(err, sizeof err)) {
+        fprintf(stderr, "sipwatch: %s\n", err);
+        if (opt->check)
+            printf("SIPWATCH UNKNOWN - %s\n", err);
+        pipeline_free(pl);
+        return opt->check ? SW_CHECK_UNKNOWN : SW_EXIT_RUNTIME;
+    }
     for (unsigned i = 0; i < opt->ntls_keylogs; i++)
         if (!sw_tls_keylog_add_file(pl->keylog, opt->tls_keylogs[i], err, sizeof err)) {
             fprintf(stderr, "sipwatch: %s\n", err);

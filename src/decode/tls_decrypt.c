@@ -1,13 +1,18 @@
 /* TLS key derivation and record decryption, all from OpenSSL's libcrypto:
  * the TLS 1.2 PRF (EVP_KDF "TLS1-PRF"), TLS 1.3 HKDF-Expand-Label (EVP_KDF
  * "HKDF", expand-only), and the AEAD ciphers (AES-GCM, ChaCha20-Poly1305)
- * through EVP. No cryptography is written here; secrets are wiped on release. */
+ * through EVP. No cryptography is written here; secrets are wiped on release.
+ * libcrypto is opened the first time a key is derived (dynlib.h), so a run
+ * without a key log never maps it. */
 #include "sipwatch/tls.h"
 
+#include "sipwatch/dynlib.h"
+
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #define TAG_LEN 16
@@ -37,17 +42,91 @@ const sw_tls_suite *sw_tls_suite_find(uint16_t id, bool tls13)
     return NULL;
 }
 
-static bool kdf_derive(const char *name, OSSL_PARAM *params, uint8_t *out, size_t out_len)
+/* ---- libcrypto, opened on first use ------------------------------------------
+ * The table is written once, under pthread_once, and only read after: it is
+ * process-wide like the library mapping it points into. */
+
+typedef struct crypto_api {
+    __typeof__(&EVP_KDF_fetch) kdf_fetch;
+    __typeof__(&EVP_KDF_free) kdf_free;
+    __typeof__(&EVP_KDF_CTX_new) kdf_ctx_new;
+    __typeof__(&EVP_KDF_CTX_free) kdf_ctx_free;
+    __typeof__(&EVP_KDF_derive) kdf_derive;
+    __typeof__(&OSSL_PARAM_construct_int) param_int;
+    __typeof__(&OSSL_PARAM_construct_utf8_string) param_utf8;
+    __typeof__(&OSSL_PARAM_construct_octet_string) param_octets;
+    __typeof__(&OSSL_PARAM_construct_end) param_end;
+    __typeof__(&EVP_aes_128_gcm) aes_128_gcm;
+    __typeof__(&EVP_aes_256_gcm) aes_256_gcm;
+    __typeof__(&EVP_chacha20_poly1305) chacha20_poly1305;
+    __typeof__(&EVP_CIPHER_CTX_new) cipher_ctx_new;
+    __typeof__(&EVP_CIPHER_CTX_free) cipher_ctx_free;
+    __typeof__(&EVP_CIPHER_CTX_ctrl) cipher_ctx_ctrl;
+    __typeof__(&EVP_DecryptInit_ex) decrypt_init;
+    __typeof__(&EVP_DecryptUpdate) decrypt_update;
+    __typeof__(&EVP_DecryptFinal_ex) decrypt_final;
+} crypto_api;
+
+static crypto_api crypto;
+static bool crypto_loaded;
+static char crypto_error[256];
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+
+static void crypto_load(void)
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, name, NULL);
+    const sw_dynlib_symbol syms[] = {
+        {"EVP_KDF_fetch", &crypto.kdf_fetch},
+        {"EVP_KDF_free", &crypto.kdf_free},
+        {"EVP_KDF_CTX_new", &crypto.kdf_ctx_new},
+        {"EVP_KDF_CTX_free", &crypto.kdf_ctx_free},
+        {"EVP_KDF_derive", &crypto.kdf_derive},
+        {"OSSL_PARAM_construct_int", &crypto.param_int},
+        {"OSSL_PARAM_construct_utf8_string", &crypto.param_utf8},
+        {"OSSL_PARAM_construct_octet_string", &crypto.param_octets},
+        {"OSSL_PARAM_construct_end", &crypto.param_end},
+        {"EVP_aes_128_gcm", &crypto.aes_128_gcm},
+        {"EVP_aes_256_gcm", &crypto.aes_256_gcm},
+        {"EVP_chacha20_poly1305", &crypto.chacha20_poly1305},
+        {"EVP_CIPHER_CTX_new", &crypto.cipher_ctx_new},
+        {"EVP_CIPHER_CTX_free", &crypto.cipher_ctx_free},
+        {"EVP_CIPHER_CTX_ctrl", &crypto.cipher_ctx_ctrl},
+        {"EVP_DecryptInit_ex", &crypto.decrypt_init},
+        {"EVP_DecryptUpdate", &crypto.decrypt_update},
+        {"EVP_DecryptFinal_ex", &crypto.decrypt_final},
+    };
+    /* Kept open for the life of the process: contexts made from it may live that long. */
+    crypto_loaded = sw_dynlib_open(SW_LIBCRYPTO_SONAME, syms, sizeof syms / sizeof syms[0],
+                                   crypto_error, sizeof crypto_error) != NULL;
+}
+
+/* The table, or NULL when libcrypto cannot be loaded. */
+static const crypto_api *crypto_get(void)
+{
+    pthread_once(&crypto_once, crypto_load);
+    return crypto_loaded ? &crypto : NULL;
+}
+
+bool sw_tls_crypto_load(char *err, size_t errlen)
+{
+    if (crypto_get())
+        return true;
+    snprintf(err, errlen, "TLS decryption: %s", crypto_error);
+    return false;
+}
+
+/* ---- key derivation -------------------------------------------------------------- */
+
+static bool kdf_derive(const crypto_api *cr, const char *name, OSSL_PARAM *params, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = cr->kdf_fetch(NULL, name, NULL);
     if (!kdf)
         return false;
-    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
-    EVP_KDF_free(kdf);
+    EVP_KDF_CTX *kctx = cr->kdf_ctx_new(kdf);
+    cr->kdf_free(kdf);
     if (!kctx)
         return false;
-    bool ok = EVP_KDF_derive(kctx, out, out_len, params) > 0;
-    EVP_KDF_CTX_free(kctx);
+    bool ok = cr->kdf_derive(kctx, out, out_len, params) > 0;
+    cr->kdf_ctx_free(kctx);
     return ok;
 }
 
@@ -71,15 +150,18 @@ bool sw_tls13_expand_label(const char *digest, const uint8_t *secret, size_t sec
     if (context_len)
         memcpy(info + n, context, context_len);
     n += context_len;
+    const crypto_api *cr = crypto_get();
+    if (!cr)
+        return false;
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, secret_len),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n),
-        OSSL_PARAM_construct_end(),
+        cr->param_int(OSSL_KDF_PARAM_MODE, &mode),
+        cr->param_utf8(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
+        cr->param_octets(OSSL_KDF_PARAM_KEY, (void *)secret, secret_len),
+        cr->param_octets(OSSL_KDF_PARAM_INFO, info, n),
+        cr->param_end(),
     };
-    return kdf_derive("HKDF", params, out, out_len);
+    return kdf_derive(cr, "HKDF", params, out, out_len);
 }
 
 bool sw_tls12_prf(const char *digest, const uint8_t *secret, size_t secret_len, const char *label,
@@ -91,21 +173,24 @@ bool sw_tls12_prf(const char *digest, const uint8_t *secret, size_t secret_len, 
         return false;
     memcpy(buf, label, llen);
     memcpy(buf + llen, seed, seed_len);
+    const crypto_api *cr = crypto_get();
+    if (!cr)
+        return false;
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, buf, llen + seed_len),
-        OSSL_PARAM_construct_end(),
+        cr->param_utf8(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
+        cr->param_octets(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len),
+        cr->param_octets(OSSL_KDF_PARAM_SEED, buf, llen + seed_len),
+        cr->param_end(),
     };
-    return kdf_derive("TLS1-PRF", params, out, out_len);
+    return kdf_derive(cr, "TLS1-PRF", params, out, out_len);
 }
 
-static const EVP_CIPHER *evp_cipher(const sw_tls_suite *s)
+static const EVP_CIPHER *evp_cipher(const crypto_api *cr, const sw_tls_suite *s)
 {
     switch ((sw_tls_aead)s->aead) {
-    case SW_TLS_AES_128_GCM: return EVP_aes_128_gcm();
-    case SW_TLS_AES_256_GCM: return EVP_aes_256_gcm();
-    case SW_TLS_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
+    case SW_TLS_AES_128_GCM: return cr->aes_128_gcm();
+    case SW_TLS_AES_256_GCM: return cr->aes_256_gcm();
+    case SW_TLS_CHACHA20_POLY1305: return cr->chacha20_poly1305();
     }
     return NULL;
 }
@@ -113,14 +198,15 @@ static const EVP_CIPHER *evp_cipher(const sw_tls_suite *s)
 /* Sets up the EVP context once per key. */
 static bool cipher_setup(sw_tls_cipher *c, const sw_tls_suite *s)
 {
-    if (!c->ctx && !(c->ctx = EVP_CIPHER_CTX_new()))
+    const crypto_api *cr = crypto_get();
+    if (!cr || (!c->ctx && !(c->ctx = cr->cipher_ctx_new())))
         return false;
     c->suite = s;
     c->seq = 0;
     /* The key is set once here (its schedule computed once); each record sets only its nonce. */
-    c->ready = EVP_DecryptInit_ex(c->ctx, evp_cipher(s), NULL, NULL, NULL) == 1 &&
-               EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
-               EVP_DecryptInit_ex(c->ctx, NULL, NULL, c->key, NULL) == 1;
+    c->ready = cr->decrypt_init(c->ctx, evp_cipher(cr, s), NULL, NULL, NULL) == 1 &&
+               cr->cipher_ctx_ctrl(c->ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
+               cr->decrypt_init(c->ctx, NULL, NULL, c->key, NULL) == 1;
     return c->ready;
 }
 
@@ -150,7 +236,7 @@ bool sw_tls13_cipher_update(sw_tls_cipher *c)
     if (!sw_tls13_expand_label(s->digest, c->secret, s->hash_len, "traffic upd", NULL, 0, next, s->hash_len))
         return false;
     memcpy(c->secret, next, s->hash_len);
-    OPENSSL_cleanse(next, sizeof next);
+    explicit_bzero(next, sizeof next);
     return cipher_keys13(c, s);
 }
 
@@ -176,7 +262,7 @@ bool sw_tls12_ciphers_init(sw_tls_cipher *client, sw_tls_cipher *server, const s
         memcpy(server->iv, block + 2 * kl + il, il);
         ok = cipher_setup(client, s) && cipher_setup(server, s);
     }
-    OPENSSL_cleanse(block, sizeof block);
+    explicit_bzero(block, sizeof block);
     return ok;
 }
 
@@ -225,13 +311,14 @@ long sw_tls_cipher_open(sw_tls_cipher *c, const uint8_t hdr[5], const uint8_t *b
     if (off < 0)
         return -1;
     size_t clen = body_len - (size_t)off - TAG_LEN;
+    const crypto_api *cr = &crypto;     /* loaded: the cipher is ready */
     EVP_CIPHER_CTX *ctx = c->ctx;
     int n = 0, fin = 0;
-    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1 ||
-        EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1 ||
-        (clen && EVP_DecryptUpdate(ctx, out, &n, body + off, (int)clen) != 1) ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, (void *)(body + off + clen)) != 1 ||
-        EVP_DecryptFinal_ex(ctx, out + (clen ? (size_t)n : 0), &fin) != 1)
+    if (cr->decrypt_init(ctx, NULL, NULL, NULL, nonce) != 1 ||
+        cr->decrypt_update(ctx, NULL, &n, aad, (int)aad_len) != 1 ||
+        (clen && cr->decrypt_update(ctx, out, &n, body + off, (int)clen) != 1) ||
+        cr->cipher_ctx_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, (void *)(body + off + clen)) != 1 ||
+        cr->decrypt_final(ctx, out + (clen ? (size_t)n : 0), &fin) != 1)
         return -1;
     c->seq++;
     return (long)clen;
@@ -240,6 +327,6 @@ long sw_tls_cipher_open(sw_tls_cipher *c, const uint8_t hdr[5], const uint8_t *b
 void sw_tls_cipher_release(sw_tls_cipher *c)
 {
     if (c->ctx)
-        EVP_CIPHER_CTX_free(c->ctx);
-    OPENSSL_cleanse(c, sizeof *c);
+        crypto.cipher_ctx_free(c->ctx);     /* a context exists only once libcrypto is loaded */
+    explicit_bzero(c, sizeof *c);
 }

@@ -4,7 +4,6 @@
  * counted and skipped; no line or secret is ever printed. */
 #include "sipwatch/tls.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +66,7 @@ sw_tls_keylog *sw_tls_keylog_create(size_t max_randoms)
 
 static void entry_free(kl_entry *e)
 {
-    OPENSSL_cleanse(e, sizeof *e);
+    explicit_bzero(e, sizeof *e);
     free(e);
 }
 
@@ -214,7 +213,7 @@ bool sw_tls_keylog_add_line(sw_tls_keylog *kl, const char *line, size_t n)
     kl_entry *e = ok ? lookup_or_add(kl, random) : NULL;
     if (!e) {
         kl->stats.bad_lines += !ok;
-        OPENSSL_cleanse(secret, sizeof secret);
+        explicit_bzero(secret, sizeof secret);
         return false;
     }
     if (e->len[which] != slen || memcmp(e->secret[which], secret, slen) != 0) {
@@ -223,7 +222,7 @@ bool sw_tls_keylog_add_line(sw_tls_keylog *kl, const char *line, size_t n)
         kl->generation++;
         kl->stats.secrets++;
     }
-    OPENSSL_cleanse(secret, sizeof secret);
+    explicit_bzero(secret, sizeof secret);
     return true;
 }
 

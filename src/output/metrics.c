@@ -2,7 +2,8 @@
  * thread, rendering the monitor's latest counters in the text exposition
  * format (0.0.4). Like the dashboard it only reads the monitor, so a slow or
  * stuck scraper can never hold up capture. Binds to loopback unless told
- * otherwise. */
+ * otherwise. libmicrohttpd (and the TLS stack it brings) is opened when the
+ * endpoint starts and closed when it stops (dynlib.h). */
 #include "sipwatch/metrics.h"
 
 #include <arpa/inet.h>
@@ -16,12 +17,25 @@
 
 #include <microhttpd.h>
 
+#include "sipwatch/dynlib.h"
 #include "sipwatch/rules.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_RULES (sizeof ((sw_monitor_counters *)0)->rules / sizeof ((sw_monitor_counters *)0)->rules[0])
 
+/* The libmicrohttpd functions used, resolved when the endpoint starts. */
+typedef struct httpd_api {
+    __typeof__(&MHD_start_daemon) start_daemon;
+    __typeof__(&MHD_stop_daemon) stop_daemon;
+    __typeof__(&MHD_create_response_from_buffer) response_from_buffer;
+    __typeof__(&MHD_add_response_header) add_header;
+    __typeof__(&MHD_queue_response) queue_response;
+    __typeof__(&MHD_destroy_response) destroy_response;
+} httpd_api;
+
 struct sw_metrics {
+    httpd_api http;                 /* written before the daemon starts, read-only after */
+    void *library;
     struct MHD_Daemon *daemon;
     sw_monitor *monitor;
 };
@@ -251,18 +265,18 @@ char *sw_metrics_render(sw_monitor *monitor)
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
-                             const char *allow)
+static enum MHD_Result reply(const httpd_api *http, struct MHD_Connection *conn, unsigned status,
+                             const char *body, const char *allow)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+        http->response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    http->add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
     if (allow)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
+        http->add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ret = http->queue_response(conn, status, r);
+    http->destroy_response(r);
     return ret;
 }
 
@@ -275,24 +289,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     (void)upload_data_size;
     (void)con_cls;
     sw_metrics *mx = cls;
+    const httpd_api *http = &mx->http;
 
     if (strcmp(url, "/metrics") != 0)
-        return reply(conn, MHD_HTTP_NOT_FOUND, "404 not found: sipwatch serves /metrics only\n", NULL);
+        return reply(http, conn, MHD_HTTP_NOT_FOUND, "404 not found: sipwatch serves /metrics only\n", NULL);
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed: use GET\n", "GET, HEAD");
+        return reply(http, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed: use GET\n", "GET, HEAD");
 
     char *text = sw_metrics_render(mx->monitor);
     if (!text)
-        return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n", NULL);
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        return reply(http, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n", NULL);
+    struct MHD_Response *r = http->response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CONTENT_TYPE);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
+    http->add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, METRICS_CONTENT_TYPE);
+    http->add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ret = http->queue_response(conn, MHD_HTTP_OK, r);
+    http->destroy_response(r);
     return ret;
 }
 
@@ -408,7 +423,7 @@ static int parse_addr(const char *addr, listen_addr *la, char *err, size_t errle
  * FD_SETSIZE limit), bounded connections, idle ones closed. */
 static struct MHD_Daemon *start_daemon(sw_metrics *mx, unsigned flags, const struct sockaddr *sa, unsigned port)
 {
-    return MHD_start_daemon(flags | MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL,
+    return mx->http.start_daemon(flags | MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)port, NULL, NULL,
                             handle, mx,
                             MHD_OPTION_SOCK_ADDR, sa,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNECTIONS,
@@ -429,6 +444,21 @@ sw_metrics *sw_metrics_start(const char *addr, sw_monitor *monitor, char *err, s
         return NULL;
     }
     mx->monitor = monitor;
+    const sw_dynlib_symbol syms[] = {
+        {"MHD_start_daemon", &mx->http.start_daemon},
+        {"MHD_stop_daemon", &mx->http.stop_daemon},
+        {"MHD_create_response_from_buffer", &mx->http.response_from_buffer},
+        {"MHD_add_response_header", &mx->http.add_header},
+        {"MHD_queue_response", &mx->http.queue_response},
+        {"MHD_destroy_response", &mx->http.destroy_response},
+    };
+    char why[200];
+    mx->library = sw_dynlib_open(SW_LIBMHD_SONAME, syms, sizeof syms / sizeof syms[0], why, sizeof why);
+    if (!mx->library) {
+        snprintf(err, errlen, "%s: %s", addr, why);
+        free(mx);
+        return NULL;
+    }
 
     errno = 0;
     if (la.any) {
@@ -463,6 +493,7 @@ sw_metrics *sw_metrics_start(const char *addr, sw_monitor *monitor, char *err, s
             snprintf(err, errlen, "%s: cannot listen: %s", addr, strerror(e));
         else
             snprintf(err, errlen, "%s: cannot start the HTTP server", addr);
+        sw_dynlib_close(mx->library);
         free(mx);
         return NULL;
     }
@@ -473,6 +504,7 @@ void sw_metrics_stop(sw_metrics *mx)
 {
     if (!mx)
         return;
-    MHD_stop_daemon(mx->daemon);
+    mx->http.stop_daemon(mx->daemon);
+    sw_dynlib_close(mx->library);
     free(mx);
 }
