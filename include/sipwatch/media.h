@@ -79,6 +79,7 @@ typedef struct sw_media_endpoint {
     sw_endpoint ep;                 /* port 0 = a free slot */
     uint8_t side;
     bool latched;
+    int32_t next;                   /* the media table's own: the next entry in its hash chain */
 } sw_media_endpoint;
 
 /* What changed on the call's re-offers. */

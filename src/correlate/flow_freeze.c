@@ -130,10 +130,11 @@ size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len)
         return 0;
     *image_len = (size_t)(w.at - p->image);
     /* Each image on its own (the stream is reset, not carried over), at
-     * acceleration 2: about 40% less time than the default for 5% more bytes. */
+     * the default acceleration: 6% fewer bytes than acceleration 2, for
+     * about 200 ns more an image. */
     LZ4_resetStream_fast(p->lz4);
     int n = LZ4_compress_fast_continue(p->lz4, (const char *)p->image, p->packed, (int)*image_len,
-                                       LZ4_COMPRESSBOUND(FLOW_IMAGE_MAX), 2);
+                                       LZ4_COMPRESSBOUND(FLOW_IMAGE_MAX), 1);
     return n > 0 ? (size_t)n : 0;
 }
 

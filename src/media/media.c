@@ -47,7 +47,6 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     m->call_next = malloc(m->max_calls * sizeof *m->call_next);
     m->call_key = calloc(m->max_calls, sizeof *m->call_key);
     m->ep_bucket = malloc(m->nbuckets * sizeof *m->ep_bucket);
-    m->ep_next = malloc(m->max_calls * SW_MEDIA_ENDPOINTS * sizeof *m->ep_next);
     m->age_prev = malloc(m->max_calls * sizeof *m->age_prev);
     m->age_next = malloc(m->max_calls * sizeof *m->age_next);
     m->age_head = m->age_tail = -1;
@@ -56,7 +55,7 @@ sw_media *sw_media_create(const sw_media_config *cfg)
         for (size_t i = 0; i < m->max_calls; i++)
             m->free_slots[i] = (int32_t)i;
     m->free_count = m->max_calls;
-    if (!m->free_slots || !m->call_key || !m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->ep_next || !m->age_prev ||
+    if (!m->free_slots || !m->call_key || !m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->age_prev ||
         !m->age_next) {
         sw_media_destroy(m);
         return NULL;
@@ -94,7 +93,6 @@ void sw_media_destroy(sw_media *m)
     free(m->call_bucket);
     free(m->call_next);
     free(m->ep_bucket);
-    free(m->ep_next);
     free(m);
 }
 
@@ -114,24 +112,30 @@ const sw_media_call *sw_media_find(const sw_media *m, const char *call_id)
     return i >= 0 ? m->calls[i] : NULL;
 }
 
-/* Endpoint entry e (call * SW_MEDIA_ENDPOINTS + slot) leaves its chain. */
+/* Endpoint entry e: call * SW_MEDIA_ENDPOINTS + slot. */
+static sw_media_endpoint *ep_entry(const sw_media *m, int32_t e)
+{
+    return &m->calls[e / SW_MEDIA_ENDPOINTS]->endpoints[e % SW_MEDIA_ENDPOINTS];
+}
+
+/* Endpoint entry e leaves its chain. */
 static void ep_unlink(sw_media *m, int32_t e)
 {
-    const sw_media_call *mc = m->calls[e / SW_MEDIA_ENDPOINTS];
-    int32_t *p = &m->ep_bucket[ep_hash(&mc->endpoints[e % SW_MEDIA_ENDPOINTS].ep) & (m->nbuckets - 1)];
-    for (; *p >= 0; p = &m->ep_next[*p])
+    int32_t *p = &m->ep_bucket[ep_hash(&ep_entry(m, e)->ep) & (m->nbuckets - 1)];
+    for (; *p >= 0; p = &ep_entry(m, *p)->next)
         if (*p == e) {
-            *p = m->ep_next[e];
+            *p = ep_entry(m, e)->next;
             return;
         }
 }
 
 int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep)
 {
-    for (int32_t e = m->ep_bucket[ep_hash(ep) & (m->nbuckets - 1)]; e >= 0; e = m->ep_next[e]) {
-        const sw_media_call *mc = m->calls[e / SW_MEDIA_ENDPOINTS];
-        if (ep_equal(&mc->endpoints[e % SW_MEDIA_ENDPOINTS].ep, ep))
+    for (int32_t e = m->ep_bucket[ep_hash(ep) & (m->nbuckets - 1)]; e >= 0;) {
+        const sw_media_endpoint *me = ep_entry(m, e);
+        if (ep_equal(&me->ep, ep))
             return e;
+        e = me->next;
     }
     return -1;
 }
@@ -178,7 +182,7 @@ void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, 
     mc->endpoints[slot].latched = latched;
     e = ci * SW_MEDIA_ENDPOINTS + (int32_t)slot;
     uint32_t b = ep_hash(ep) & (m->nbuckets - 1);
-    m->ep_next[e] = m->ep_bucket[b];
+    mc->endpoints[slot].next = m->ep_bucket[b];
     m->ep_bucket[b] = e;
 }
 

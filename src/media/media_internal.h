@@ -11,8 +11,8 @@ struct sw_media {
     sw_media_call **calls;          /* max_calls slots */
     int32_t *call_bucket, *call_next;
     uint64_t *call_key;             /* each slot's key (0 = free): chains are walked without touching the calls */
-    int32_t *ep_bucket;             /* chains of call * SW_MEDIA_ENDPOINTS + slot */
-    int32_t *ep_next;
+    int32_t *ep_bucket;             /* chains of call * SW_MEDIA_ENDPOINTS + slot, linked through
+                                     * each endpoint's `next`: no table sized for 16 slots a call */
     int32_t *age_prev, *age_next;   /* calls in creation order, oldest first: eviction in O(1) */
     int32_t age_head, age_tail;
     int32_t *free_slots;            /* a ring of the free call slots, oldest freed first */

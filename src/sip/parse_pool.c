@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SW_BATCH_MSGS 128
+#define SW_BATCH_MSGS 64
 #define SW_BATCHES 8
-#define SW_BATCH_BYTES (128 * 1024)
+#define SW_BATCH_BYTES (64 * 1024)
 
 enum batch_state { BATCH_FREE, BATCH_QUEUED, BATCH_PARSING, BATCH_DONE };
 
