@@ -271,10 +271,16 @@ static inline sw_endpoint sw_txn_server(const sw_flow *f, const sw_txn *t)
 
 #define SW_WINDOW_BUCKETS 12        /* 12 x 5 s = the last minute */
 
-typedef struct sw_window {
-    uint16_t count[SW_WINDOW_BUCKETS];  /* saturate at 65535 (13,000 a second from one address) */
-    uint32_t epoch;                 /* bucket number of the newest bucket */
-} sw_window;
+/* The events a peer's windows count, each over the last minute. */
+typedef enum sw_peer_window {
+    SW_PEER_REQUESTS_SENT,          /* new requests (not retransmissions) it sent */
+    SW_PEER_RETRANSMISSIONS,        /* requests it re-sent */
+    SW_PEER_ERRORS_5XX,             /* 5xx it answered */
+    SW_PEER_FINALS_SENT,            /* final responses it answered */
+    SW_PEER_AUTH_FAILURES,          /* refusals it received: 403/404, or 401/407 answering credentials */
+    SW_PEER_USERS_TRIED,            /* distinct identities (From users) it claimed (approximate) */
+    SW_PEER_WINDOWS
+} sw_peer_window;
 
 #define SW_PEER_USERS 16
 
@@ -284,13 +290,11 @@ typedef struct sw_peer sw_peer;
 struct sw_peer {
     sw_ip_addr ip;
     uint8_t user_next;              /* next slot of user_hash (mod SW_PEER_USERS) */
+    uint32_t window_epoch;          /* bucket number of the newest bucket, shared by all windows */
     sw_time_us last_ts;             /* last seen: the table expires and evicts by it */
-    sw_window requests_sent;        /* new requests (not retransmissions) it sent */
-    sw_window retransmissions;      /* requests it re-sent */
-    sw_window errors_5xx;           /* 5xx it answered */
-    sw_window finals_sent;          /* final responses it answered */
-    sw_window auth_failures;        /* refusals it received: 403/404, or 401/407 answering credentials */
-    sw_window users_tried;          /* distinct identities (From users) it claimed (approximate) */
+    /* Sliding windows (sw_peer_window), 5 s buckets that saturate at 65535
+     * (13,000 a second from one address); read with sw_peer_window_sum. */
+    uint16_t window[SW_PEER_WINDOWS][SW_WINDOW_BUCKETS];
     uint32_t user_hash[SW_PEER_USERS];
     uint64_t total_requests, total_5xx;
     char *user_agent;               /* last User-Agent it sent (cut at 63 bytes; NULL = none): see sw_peer_user_agent */
@@ -459,7 +463,8 @@ void sw_correlate_finish(sw_correlator *c, sw_time_us now);
 void sw_correlate_get_stats(const sw_correlator *c, sw_correlate_stats *stats);
 
 /* Helpers for rules. */
-uint32_t sw_window_sum(const sw_window *w, sw_time_us now);
+/* Events of one kind from or to a peer in the minute ending at `now`. */
+uint32_t sw_peer_window_sum(const sw_peer *p, sw_peer_window w, sw_time_us now);
 /* Auth attempts of one kind in the window ending at `now`. */
 void sw_auth_window(const sw_auth_track *a, sw_time_us now, sw_time_us window,
                     uint32_t *challenges, uint32_t *rejected, uint32_t *stale);

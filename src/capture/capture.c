@@ -14,7 +14,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#define SW_FILE_BUFFER (1024 * 1024)
+#define SW_FILE_BUFFER (256 * 1024)
 
 struct sw_capture {
     pcap_t *pcap;

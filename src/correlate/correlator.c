@@ -703,9 +703,9 @@ static void note_peers(sw_correlator *c, const sw_sip_msg *m, const sw_event *ev
         sw_peer *p = (sw_peer *)ev->src_peer;
         if (ev->retransmission) {
             if (!ev->duplicate)
-                window_add(&p->retransmissions, now);
+                peer_window_add(p, SW_PEER_RETRANSMISSIONS, now);
         } else {
-            window_add(&p->requests_sent, now);
+            peer_window_add(p, SW_PEER_REQUESTS_SENT, now);
             minutes_count(&c->minutes, SW_MIN_REQUESTS, 1);
             if (m->method == SW_METHOD_REGISTER)
                 minutes_count(&c->minutes, SW_MIN_REGISTERS, 1);
@@ -732,9 +732,9 @@ static void note_peers(sw_correlator *c, const sw_sip_msg *m, const sw_event *ev
     }
     if (ev->src_peer) {
         sw_peer *p = (sw_peer *)ev->src_peer;
-        window_add(&p->finals_sent, now);
+        peer_window_add(p, SW_PEER_FINALS_SENT, now);
         if (m->status >= 500 && m->status < 600) {
-            window_add(&p->errors_5xx, now);
+            peer_window_add(p, SW_PEER_ERRORS_5XX, now);
             p->total_5xx++;
         }
     }
@@ -744,7 +744,7 @@ static void note_peers(sw_correlator *c, const sw_sip_msg *m, const sw_event *ev
     bool refused = m->status == 403 || m->status == 404 ||
                    (t && ((m->status == 401 && t->credentials) || (m->status == 407 && t->proxy_credentials)));
     if (ev->dst_peer && refused)
-        window_add(&((sw_peer *)ev->dst_peer)->auth_failures, now);
+        peer_window_add((sw_peer *)ev->dst_peer, SW_PEER_AUTH_FAILURES, now);
 }
 
 /* Records where an INVITE's final response and its ACK must travel, from a
@@ -921,7 +921,7 @@ bool sw_correlate_message(sw_correlator *c, const sw_sip_msg *m, bool selected)
     if (!m->call_id || !m->has_cseq) {
         c->stats.uncorrelated++;
         if (m->is_request && ev.src_peer)
-            window_add(&((sw_peer *)ev.src_peer)->requests_sent, now);
+            peer_window_add((sw_peer *)ev.src_peer, SW_PEER_REQUESTS_SENT, now);
         emit(c, &ev);
         return selected;
     }

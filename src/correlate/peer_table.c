@@ -8,37 +8,38 @@
 #define SW_WINDOW_BUCKET_US (5 * SW_USEC_PER_SEC)
 
 
-void window_add(sw_window *w, sw_time_us now)
+/* The windows share one epoch: moving it on empties the buckets it passes
+ * in every window, which is what each would have read as stale anyway. */
+void peer_window_add(sw_peer *p, sw_peer_window w, sw_time_us now)
 {
     uint32_t b = (uint32_t)(now / SW_WINDOW_BUCKET_US);
-    if (b > w->epoch) {
-        uint64_t gap = b - w->epoch;
+    if (b > p->window_epoch) {
+        uint64_t gap = b - p->window_epoch;
         if (gap >= SW_WINDOW_BUCKETS)
-            memset(w->count, 0, sizeof w->count);
+            memset(p->window, 0, sizeof p->window);
         else
             for (uint64_t i = 1; i <= gap; i++)
-                w->count[(w->epoch + i) % SW_WINDOW_BUCKETS] = 0;
-        w->epoch = b;
+                for (unsigned k = 0; k < SW_PEER_WINDOWS; k++)
+                    p->window[k][(p->window_epoch + i) % SW_WINDOW_BUCKETS] = 0;
+        p->window_epoch = b;
     }
-    if (w->epoch - b < SW_WINDOW_BUCKETS) {
-        uint16_t *c = &w->count[b % SW_WINDOW_BUCKETS];
+    if (p->window_epoch - b < SW_WINDOW_BUCKETS) {
+        uint16_t *c = &p->window[w][b % SW_WINDOW_BUCKETS];
         if (*c < UINT16_MAX)
             (*c)++;
     }
 }
 
-
-
-uint32_t sw_window_sum(const sw_window *w, sw_time_us now)
+uint32_t sw_peer_window_sum(const sw_peer *p, sw_peer_window w, sw_time_us now)
 {
     uint64_t nb = now / SW_WINDOW_BUCKET_US;
     uint32_t sum = 0;
     for (uint64_t i = 0; i < SW_WINDOW_BUCKETS; i++) {
-        if (w->epoch < i)
+        if (p->window_epoch < i)
             break;
-        uint64_t b = w->epoch - i;
+        uint64_t b = p->window_epoch - i;
         if (b + SW_WINDOW_BUCKETS > nb)
-            sum += w->count[b % SW_WINDOW_BUCKETS];
+            sum += p->window[w][b % SW_WINDOW_BUCKETS];
     }
     return sum;
 }
@@ -147,5 +148,5 @@ void peer_note_user(sw_peer *p, const char *user, sw_time_us now)
         if (p->user_hash[i] == h)
             return;
     p->user_hash[p->user_next++ % SW_PEER_USERS] = h;
-    window_add(&p->users_tried, now);
+    peer_window_add(p, SW_PEER_USERS_TRIED, now);
 }

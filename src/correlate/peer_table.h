@@ -34,8 +34,8 @@ void peer_table_free(peer_table *t);
  * NULL for an unset address or when out of memory. */
 sw_peer *peer_table_get(peer_table *t, const sw_ip_addr *ip, sw_time_us now);
 
-/* Counts one event in the window's bucket for `now`. */
-void window_add(sw_window *w, sw_time_us now);
+/* Counts one event of kind w in its window's bucket for `now`. */
+void peer_window_add(sw_peer *p, sw_peer_window w, sw_time_us now);
 /* Keeps the last User-Agent the peer sent (cut at 63 bytes). */
 void peer_set_user_agent(sw_peer *p, const char *user_agent);
 /* Notes the identity (From user) a peer claimed, counting new ones. */

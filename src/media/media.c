@@ -39,8 +39,10 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     m->cfg = *cfg;
     sw_object_pool_init(&m->call_pool, sizeof(sw_media_call), 256);
     m->max_calls = cfg->max_calls ? cfg->max_calls : 16384;
+    /* Two buckets a call: the calls' chains average under one entry, the
+     * endpoints' (two to four a call) under two. */
     m->nbuckets = 1;
-    while (m->nbuckets < m->max_calls * 4)
+    while (m->nbuckets < m->max_calls * 2)
         m->nbuckets <<= 1;
     m->calls = calloc(m->max_calls, sizeof *m->calls);
     m->call_bucket = malloc(m->nbuckets * sizeof *m->call_bucket);

@@ -19,7 +19,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     char ip[SW_IP_STRLEN], key[64];
     sw_ip_format(&p->ip, ip, sizeof ip);
     rule_printf(key, sizeof key, "%s", ip);
-    uint32_t n = sw_window_sum(&p->retransmissions, ev->now);
+    uint32_t n = sw_peer_window_sum(p, SW_PEER_RETRANSMISSIONS, ev->now);
     if (!storming) {
         if (n * 4 < ctx->cfg->storm_retransmissions)
             sw_findings_resolve(ctx->findings, sw_rule_retransmission_storm.id, key, ev->now,
@@ -33,7 +33,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding *f = rule_finding(ctx, &sw_rule_retransmission_storm, key, ev->now, &created, &old);
     if (!f)
         return;
-    uint32_t sent = sw_window_sum(&p->requests_sent, ev->now);
+    uint32_t sent = sw_peer_window_sum(p, SW_PEER_REQUESTS_SENT, ev->now);
     char dst[RULE_EP_LEN];
     rule_ep(&ev->msg->dst, dst, sizeof dst);
     f->severity = SW_SEV_WARNING;

@@ -17,7 +17,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     char ip[SW_IP_STRLEN], key[64];
     sw_ip_format(&p->ip, ip, sizeof ip);
     rule_printf(key, sizeof key, "%s", ip);
-    uint32_t errors = sw_window_sum(&p->errors_5xx, ev->now);
+    uint32_t errors = sw_peer_window_sum(p, SW_PEER_ERRORS_5XX, ev->now);
     if (m->status < 500 || m->status >= 600) {
         if (errors * 4 < ctx->cfg->server_errors)
             sw_findings_resolve(ctx->findings, sw_rule_server_errors.id, key, ev->now,
@@ -31,7 +31,7 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     sw_finding *f = rule_finding(ctx, &sw_rule_server_errors, key, ev->now, &created, &old);
     if (!f)
         return;
-    uint32_t finals = sw_window_sum(&p->finals_sent, ev->now);
+    uint32_t finals = sw_peer_window_sum(p, SW_PEER_FINALS_SENT, ev->now);
     f->severity = SW_SEV_CRITICAL;
     f->count = (uint32_t)p->total_5xx;
     f->src = m->src;
