@@ -93,7 +93,7 @@ size_t sw_findings_count(const sw_findings *fs);
 const sw_finding *sw_findings_at(const sw_findings *fs, size_t i);
 void sw_findings_get_stats(const sw_findings *fs, sw_findings_stats *stats);
 /* The ids of the findings opened for this Call-ID, oldest first: fills up
- * to max, returns how many there are. */
+ * to max, returns how many there are (ids may be NULL when max is 0). */
 size_t sw_findings_for_call(const sw_findings *fs, const char *call_id, uint64_t *ids, size_t max);
 /* Marks the findings of this Call-ID selected (its call matched --match). */
 void sw_findings_select_call(sw_findings *fs, const char *call_id);

@@ -340,6 +340,8 @@ static void fill_media(sw_pipeline *pl, const sw_flow *flow, sw_call *call)
     if (!pl->media)
         return;
     sw_media_fill_call(sw_media_find(pl->media, flow->call_id), sw_media_seen(pl->media), call);
+    if (sw_findings_for_call(pl->findings, flow->call_id, NULL, 0) == 0)
+        return;                     /* no finding names the call, as for most: one lookup, not five */
     static const struct { const char *rule; uint8_t bit; } media_rules[] = {
         {"one-way-audio", SW_CALL_MP_ONE_WAY}, {"no-audio", SW_CALL_MP_NO_AUDIO},
         {"sdp-private-address", SW_CALL_MP_PRIVATE_SDP}, {"media-stopped", SW_CALL_MP_STOPPED},

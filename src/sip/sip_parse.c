@@ -81,6 +81,32 @@ static const char *arena_copy(sw_sip_msg *m, const char *s, size_t len, size_t m
     return sw_sip_msg_copy(m, s, len, maxlen);
 }
 
+/* Whether any byte of the word x is outside printable ASCII (0x20-0x7e):
+ * a byte below 0x20 borrows into its high bit when 0x20 is taken from it,
+ * a byte above 0x7e has or gets its high bit when 1 is added. */
+static bool word_has_unprintable(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t below = (x - ones * 0x20) & ~x & highs;
+    uint64_t above = ((x + ones * 1) | x) & highs;
+    return (below | above) != 0;
+}
+
+/* The length of the run of printable ASCII that s[0..len) starts with,
+ * eight bytes at a time. */
+static size_t printable_prefix(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (uint64_t x; i + 8 <= len; i += 8) {
+        memcpy(&x, s + i, 8);
+        if (word_has_unprintable(x))
+            break;
+    }
+    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
+        i++;
+    return i;
+}
+
 const char *sw_sip_msg_copy(sw_sip_msg *m, const char *s, size_t len, size_t maxlen)
 {
     if (!s)
@@ -101,11 +127,8 @@ const char *sw_sip_msg_copy(sw_sip_msg *m, const char *s, size_t len, size_t max
     /* The boundary where captured bytes become text: control and escape
      * characters, NUL and invalid UTF-8 never get past it (sanitising never
      * makes text longer). Plain printable ASCII, the usual case, is copied. */
-    size_t i = 0;
-    while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f)
-        i++;
     size_t n = len;
-    if (i == len)
+    if (printable_prefix(s, len) == len)
         memcpy(dst, s, len);
     else
         n = sw_text_sanitize(s, len, true, false, dst, len + 1);
@@ -172,17 +195,39 @@ static const char *header_param(sw_sip_msg *m, const char *v, const char *name, 
     return NULL;
 }
 
+/* Appends s to buf[cap] at *used (below cap), cut to fit; buf stays a string. */
+static void put_str(char *buf, size_t cap, size_t *used, const char *s)
+{
+    size_t n = strlen(s), room = cap - 1 - *used;
+    if (n > room)
+        n = room;
+    memcpy(buf + *used, s, n);
+    *used += n;
+    buf[*used] = '\0';
+}
+
 static void copy_uri_text(sw_sip_msg *m, osip_uri_t *uri, const char **out)
 {
     if (!uri || !uri->host) {
         *out = NULL;
         return;
     }
+    /* scheme:user@host:port, assembled without printf: this runs for
+     * every message's From, To, Contact and Record-Route. */
     char buf[320];
-    snprintf(buf, sizeof buf, "%s:%s%s%s%s%s", uri->scheme ? uri->scheme : "sip",
-             uri->username ? uri->username : "", uri->username ? "@" : "", uri->host,
-             uri->port ? ":" : "", uri->port ? uri->port : "");
-    *out = arena_str(m, buf, 255);
+    size_t used = 0;
+    put_str(buf, sizeof buf, &used, uri->scheme ? uri->scheme : "sip");
+    put_str(buf, sizeof buf, &used, ":");
+    if (uri->username) {
+        put_str(buf, sizeof buf, &used, uri->username);
+        put_str(buf, sizeof buf, &used, "@");
+    }
+    put_str(buf, sizeof buf, &used, uri->host);
+    if (uri->port) {
+        put_str(buf, sizeof buf, &used, ":");
+        put_str(buf, sizeof buf, &used, uri->port);
+    }
+    *out = arena_copy(m, buf, used, 255, false);
 }
 
 static void copy_credentials(sw_sip_msg *m, const osip_message_t *msg)
@@ -390,9 +435,11 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
 
     if (msg->content_type && msg->content_type->type) {
         char buf[96];
-        snprintf(buf, sizeof buf, "%s/%s", msg->content_type->type,
-                 msg->content_type->subtype ? msg->content_type->subtype : "");
-        m->content_type = arena_str(m, buf, 63);
+        size_t used = 0;
+        put_str(buf, sizeof buf, &used, msg->content_type->type);
+        put_str(buf, sizeof buf, &used, "/");
+        put_str(buf, sizeof buf, &used, msg->content_type->subtype ? msg->content_type->subtype : "");
+        m->content_type = arena_copy(m, buf, used, 63, false);
     }
     size_t hdr = sw_sip_header_end(p->data, p->len);
     if (hdr && hdr < p->len) {
@@ -414,7 +461,11 @@ static const char *payload_name(sdp_message_t *sdp, int media, const char *pt, c
         char *value = sdp_message_a_att_value_get(sdp, media, k);
         if (strcmp(field, "rtpmap") != 0 || !value || strncmp(value, pt, ptlen) != 0 || value[ptlen] != ' ')
             continue;
-        snprintf(buf, n, "%.*s", (int)strcspn(value + ptlen + 1, "/"), value + ptlen + 1);
+        size_t len = strcspn(value + ptlen + 1, "/");
+        if (len >= n)
+            len = n - 1;
+        memcpy(buf, value + ptlen + 1, len);
+        buf[len] = '\0';
         return buf;
     }
     static const struct { const char *pt, *name; } statics[] = {
@@ -431,9 +482,8 @@ static void append_word(char *buf, size_t cap, size_t *used, const char *sep, co
 {
     if (*used + 1 >= cap)
         return;
-    int n = snprintf(buf + *used, cap - *used, "%s%s", sep, word);
-    if (n > 0)
-        *used += (size_t)n < cap - *used ? (size_t)n : cap - *used - 1;
+    put_str(buf, cap, used, sep);
+    put_str(buf, cap, used, word);
 }
 
 /* An SDP body in a few words, parsed with libosip2's SDP parser: each media
