@@ -86,7 +86,10 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     char key[200];
 
     if (!m->is_request && m->status >= 200 && m->status < 300) {
-        /* Success after challenges resolves the loop of either kind. */
+        /* Success after challenges resolves the loop of either kind (if
+         * any is open: most successes follow an ordinary challenge). */
+        if (!sw_findings_open_count(ctx->findings, sw_rule_auth_loop.id))
+            return;
         for (int k = 0; k < 2; k++) {
             const sw_auth_track *s = flow->auth[k];
             if (!s || !s->success_after || s->success_ts != m->ts)

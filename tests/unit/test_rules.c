@@ -400,6 +400,38 @@ static void test_server_errors_and_scanner(void **state)
     assert_string_equal(detail(first_of(w, "scanner"), "tool"), "friendly-scanner");
 }
 
+/* A scanning tool is named from its User-Agent whatever the case and
+ * wherever the name stands; when two are named, the first of the list
+ * wins; a phone is not a tool. */
+static void test_scanner_tool_names(void **state)
+{
+    world *w = *state;
+    static const struct { const char *ua, *tool; } cases[] = {
+        {"friendly-scanner", "friendly-scanner"},
+        {"Mozilla/5.0 FRIENDLY-SCANNER", "friendly-scanner"},
+        {"sipvicious friendly-scanner", "friendly-scanner"},
+        {"x-SmAp-0.6", "smap"},
+        {"VoIPBuster", "voipbuster"},
+        {"Yealink SIP-T46S 66.86.0.15", NULL},
+        {"sip", NULL},
+    };
+    for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        sw_endpoint src = ep(30 + k, 5090);
+        feed(w, 10, src, PBX, "OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.%u:5090;branch=z9hG4bK-t%u\r\n"
+             "From: <sip:a@b>;tag=1\r\nTo: <sip:u@pbx.test>\r\nCall-ID: tool-%u\r\nCSeq: 1 OPTIONS\r\n"
+             "User-Agent: %s\r\nContent-Length: 0\r\n\r\n", 30 + k, k, k, cases[k].ua);
+        char ip[32];
+        snprintf(ip, sizeof ip, "127.0.0.%u", 30 + k);
+        const sw_finding *f = sw_findings_find(w->findings, "scanner", ip);
+        if (!cases[k].tool) {
+            assert_null(f);
+            continue;
+        }
+        assert_non_null(f);
+        assert_string_equal(detail(f, "tool"), cases[k].tool);
+    }
+}
+
 static void test_retransmission_storm(void **state)
 {
     world *w = *state;
@@ -583,6 +615,7 @@ int main(void)
         T(test_transaction_timeout),
         T(test_ringing_invite_does_not_time_out),
         T(test_server_errors_and_scanner),
+        T(test_scanner_tool_names),
         T(test_retransmission_storm),
         T(test_ack_missing),
         T(test_acked_call_is_clean),
