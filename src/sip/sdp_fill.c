@@ -82,30 +82,41 @@ static int direction_of(const char *field)
     return -1;
 }
 
-/* rtpmap "96 opus/48000/2" for payload type pt: name and rate. */
-static bool find_rtpmap(sdp_message_t *sdp, int media, unsigned pt, sw_sdp_codec *c)
+const osip_list_t *sw_sdp_attributes(const sdp_message_t *sdp, int i)
 {
-    char *field;
-    for (int k = 0; k < 64 && (field = sdp_message_a_att_field_get(sdp, media, k)) != NULL; k++) {
-        char *value = sdp_message_a_att_value_get(sdp, media, k);
-        if (strcmp(field, "rtpmap") != 0 || !value)
+    if (i < 0)
+        return &sdp->a_attributes;
+    const sdp_media_t *med = osip_list_get(&sdp->m_medias, i);
+    return med ? &med->a_attributes : NULL;
+}
+
+/* rtpmap "96 opus/48000/2": the name and rate of every codec of this
+ * payload type still unnamed. */
+static void apply_rtpmap(sw_sdp_media *md, bool *named, const char *value)
+{
+    char *end;
+    unsigned long v = strtoul(value, &end, 10);
+    if (end == value || *end != ' ')
+        return;
+    const char *name = end + 1;
+    size_t nlen = strcspn(name, "/");
+    for (unsigned j = 0; j < md->ncodecs; j++) {
+        sw_sdp_codec *c = &md->codecs[j];
+        if (named[j] || v != c->pt)
             continue;
-        char *end;
-        unsigned long v = strtoul(value, &end, 10);
-        if (end == value || v != pt || *end != ' ')
-            continue;
-        const char *name = end + 1;
-        size_t nlen = strcspn(name, "/");
         safe_copy(c->name, sizeof c->name, name, nlen);
         if (name[nlen] == '/')
             c->rate = (uint32_t)strtoul(name + nlen + 1, NULL, 10);
-        return true;
+        named[j] = true;
     }
-    return false;
 }
 
 static void fill_codecs(sw_sdp_media *md, sdp_message_t *sdp, int i)
 {
+    /* The payload types first, then their rtpmap lines in one pass (the
+     * first line for a type names it), then the static names. */
+    bool named[SW_SDP_CODECS] = {false};
+    const char *text[SW_SDP_CODECS];
     char *pt;
     for (int j = 0; j < 32 && (pt = sdp_message_m_payload_get(sdp, i, j)) != NULL; j++) {
         if (md->ncodecs >= SW_SDP_CODECS)
@@ -115,27 +126,37 @@ static void fill_codecs(sw_sdp_media *md, sdp_message_t *sdp, int i)
         if (md->kind == SW_SDP_IMAGE || !(pt[0] >= '0' && pt[0] <= '9')) {
             safe_copy(c->name, sizeof c->name, pt, strlen(pt));
             md->t38 |= strcasecmp(pt, "t38") == 0;
-            md->ncodecs++;
+            named[md->ncodecs++] = true;
             continue;
         }
         unsigned long v = strtoul(pt, NULL, 10);
         if (v > 127)
             continue;
         c->pt = (uint8_t)v;
-        if (!find_rtpmap(sdp, i, c->pt, c)) {
-            const char *name = sw_rtp_static_name(c->pt);
-            safe_copy(c->name, sizeof c->name, name ? name : pt, strlen(name ? name : pt));
-            c->rate = sw_rtp_static_rate(c->pt);
-        }
-        md->ncodecs++;
+        text[md->ncodecs++] = pt;
+    }
+    osip_list_iterator_t it;
+    int k = 0;
+    SW_SDP_FOR_EACH_ATTRIBUTE(a, sw_sdp_attributes(sdp, i), it, k)
+        if (a->a_att_value && strcmp(a->a_att_field, "rtpmap") == 0)
+            apply_rtpmap(md, named, a->a_att_value);
+    for (unsigned j = 0; j < md->ncodecs; j++) {
+        if (named[j])
+            continue;
+        sw_sdp_codec *c = &md->codecs[j];
+        const char *name = sw_rtp_static_name(c->pt);
+        safe_copy(c->name, sizeof c->name, name ? name : text[j], strlen(name ? name : text[j]));
+        c->rate = sw_rtp_static_rate(c->pt);
     }
 }
 
 /* Attributes of media line i (or the session, -1): direction, ICE, rtcp-mux. */
 static void scan_attributes(sdp_message_t *sdp, int i, int *dir, bool *ice, bool *mux)
 {
-    char *field;
-    for (int k = 0; k < 64 && (field = sdp_message_a_att_field_get(sdp, i, k)) != NULL; k++) {
+    osip_list_iterator_t it;
+    int k = 0;
+    SW_SDP_FOR_EACH_ATTRIBUTE(a, sw_sdp_attributes(sdp, i), it, k) {
+        const char *field = a->a_att_field;
         int d = direction_of(field);
         if (d >= 0)
             *dir = d;

@@ -455,11 +455,12 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
 /* The name of an RTP payload type: its rtpmap, else the static assignment (RFC 3551). */
 static const char *payload_name(sdp_message_t *sdp, int media, const char *pt, char *buf, size_t n)
 {
-    char *field;
     size_t ptlen = strlen(pt);
-    for (int k = 0; k < 64 && (field = sdp_message_a_att_field_get(sdp, media, k)) != NULL; k++) {
-        char *value = sdp_message_a_att_value_get(sdp, media, k);
-        if (strcmp(field, "rtpmap") != 0 || !value || strncmp(value, pt, ptlen) != 0 || value[ptlen] != ' ')
+    osip_list_iterator_t it;
+    int k = 0;
+    SW_SDP_FOR_EACH_ATTRIBUTE(a, sw_sdp_attributes(sdp, media), it, k) {
+        const char *value = a->a_att_value;
+        if (strcmp(a->a_att_field, "rtpmap") != 0 || !value || strncmp(value, pt, ptlen) != 0 || value[ptlen] != ' ')
             continue;
         size_t len = strcspn(value + ptlen + 1, "/");
         if (len >= n)
