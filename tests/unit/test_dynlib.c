@@ -7,15 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "sipwatch/dynlib.h"
+#include "free_port.h"
 #include "sipwatch/metrics.h"
 #include "sipwatch/monitor.h"
 #include "sipwatch/tls.h"
@@ -31,19 +28,6 @@ static bool mapped(const char *name)
         found = strstr(line, name) != NULL;
     fclose(f);
     return found;
-}
-
-/* A loopback port nobody listens on now. */
-static unsigned free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
-    close(s);
-    return ntohs(a.sin_port);
 }
 
 static void test_resolves_every_symbol(void **state)

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "free_port.h"
 #include "sipwatch/metrics.h"
 #include "sipwatch/rules.h"
 
@@ -229,19 +230,6 @@ static void test_bad_addresses(void **state)
 }
 
 /* ---- HTTP ------------------------------------------------------------------------ */
-
-/* A loopback port that was free a moment ago. */
-static unsigned free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
 
 /* Starts the endpoint on `prefix` followed by a free port, retrying if another
  * process took the port in between. */
