@@ -44,21 +44,16 @@ sw_media *sw_media_create(const sw_media_config *cfg)
     m->nbuckets = 1;
     while (m->nbuckets < m->max_calls * 2)
         m->nbuckets <<= 1;
-    m->calls = calloc(m->max_calls, sizeof *m->calls);
+    m->slots = calloc(m->max_calls, sizeof *m->slots);
     m->call_bucket = malloc(m->nbuckets * sizeof *m->call_bucket);
-    m->call_next = malloc(m->max_calls * sizeof *m->call_next);
-    m->call_key = calloc(m->max_calls, sizeof *m->call_key);
     m->ep_bucket = malloc(m->nbuckets * sizeof *m->ep_bucket);
-    m->age_prev = malloc(m->max_calls * sizeof *m->age_prev);
-    m->age_next = malloc(m->max_calls * sizeof *m->age_next);
     m->age_head = m->age_tail = -1;
     m->free_slots = malloc(m->max_calls * sizeof *m->free_slots);
     if (m->free_slots)
         for (size_t i = 0; i < m->max_calls; i++)
             m->free_slots[i] = (int32_t)i;
     m->free_count = m->max_calls;
-    if (!m->free_slots || !m->call_key || !m->calls || !m->call_bucket || !m->call_next || !m->ep_bucket || !m->age_prev ||
-        !m->age_next) {
+    if (!m->free_slots || !m->slots || !m->call_bucket || !m->ep_bucket) {
         sw_media_destroy(m);
         return NULL;
     }
@@ -84,24 +79,20 @@ void sw_media_destroy(sw_media *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; m->calls && i < m->max_calls; i++)
-        call_free(m, m->calls[i]);
-    free(m->calls);
-    free(m->age_prev);
-    free(m->age_next);
+    for (size_t i = 0; m->slots && i < m->max_calls; i++)
+        call_free(m, m->slots[i].call);
+    free(m->slots);
     free(m->free_slots);
-    free(m->call_key);
     sw_object_pool_destroy(&m->call_pool);
     free(m->call_bucket);
-    free(m->call_next);
     free(m->ep_bucket);
     free(m);
 }
 
 int32_t media_call_index(const sw_media *m, uint64_t key)
 {
-    for (int32_t i = m->call_bucket[key & (m->nbuckets - 1)]; i >= 0; i = m->call_next[i])
-        if (m->call_key[i] == key)
+    for (int32_t i = m->call_bucket[key & (m->nbuckets - 1)]; i >= 0; i = m->slots[i].next)
+        if (m->slots[i].key == key)
             return i;
     return -1;
 }
@@ -111,13 +102,13 @@ const sw_media_call *sw_media_find(const sw_media *m, const char *call_id)
     if (!m || !call_id)
         return NULL;
     int32_t i = media_call_index(m, media_call_key(call_id));
-    return i >= 0 ? m->calls[i] : NULL;
+    return i >= 0 ? m->slots[i].call : NULL;
 }
 
 /* Endpoint entry e: call * SW_MEDIA_ENDPOINTS + slot. */
 static sw_media_endpoint *ep_entry(const sw_media *m, int32_t e)
 {
-    return &m->calls[e / SW_MEDIA_ENDPOINTS]->endpoints[e % SW_MEDIA_ENDPOINTS];
+    return &m->slots[e / SW_MEDIA_ENDPOINTS].call->endpoints[e % SW_MEDIA_ENDPOINTS];
 }
 
 /* Endpoint entry e leaves its chain. */
@@ -146,7 +137,7 @@ int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep)
  * to this call (ports are reused by later calls). */
 void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, bool latched)
 {
-    sw_media_call *mc = m->calls[ci];
+    sw_media_call *mc = m->slots[ci].call;
     if (!ep->port)
         return;                     /* port 0 marks a free slot: never a live endpoint */
     int32_t e = media_ep_lookup(m, ep);
@@ -157,7 +148,7 @@ void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, 
             return;
         }
         ep_unlink(m, e);
-        m->calls[e / SW_MEDIA_ENDPOINTS]->endpoints[e % SW_MEDIA_ENDPOINTS].ep.port = 0;
+        ep_entry(m, e)->ep.port = 0;
     }
     unsigned slot = 0;
     while (slot < mc->nendpoints && mc->endpoints[slot].ep.port)
@@ -190,37 +181,37 @@ void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, 
 
 static void age_unlink(sw_media *m, int32_t i)
 {
-    int32_t p = m->age_prev[i], n = m->age_next[i];
-    if (p >= 0) m->age_next[p] = n; else m->age_head = n;
-    if (n >= 0) m->age_prev[n] = p; else m->age_tail = p;
+    int32_t p = m->slots[i].age_prev, n = m->slots[i].age_next;
+    if (p >= 0) m->slots[p].age_next = n; else m->age_head = n;
+    if (n >= 0) m->slots[n].age_prev = p; else m->age_tail = p;
 }
 
 static void age_append(sw_media *m, int32_t i)
 {
-    m->age_prev[i] = m->age_tail;
-    m->age_next[i] = -1;
-    if (m->age_tail >= 0) m->age_next[m->age_tail] = i; else m->age_head = i;
+    m->slots[i].age_prev = m->age_tail;
+    m->slots[i].age_next = -1;
+    if (m->age_tail >= 0) m->slots[m->age_tail].age_next = i; else m->age_head = i;
     m->age_tail = i;
 }
 
 /* Takes call slot i out of both tables and frees it; its streams' MOS are counted. */
 static void call_remove(sw_media *m, int32_t i)
 {
-    sw_media_call *mc = m->calls[i];
+    sw_media_call *mc = m->slots[i].call;
     for (unsigned s = 0; s < mc->nendpoints; s++)
         if (mc->endpoints[s].ep.port)
             ep_unlink(m, i * SW_MEDIA_ENDPOINTS + (int32_t)s);
-    int32_t *p = &m->call_bucket[m->call_key[i] & (m->nbuckets - 1)];
-    for (; *p >= 0; p = &m->call_next[*p])
+    int32_t *p = &m->call_bucket[m->slots[i].key & (m->nbuckets - 1)];
+    for (; *p >= 0; p = &m->slots[*p].next)
         if (*p == i) {
-            *p = m->call_next[i];
+            *p = m->slots[i].next;
             break;
         }
     media_count_mos(m, mc);
     age_unlink(m, i);
     call_free(m, mc);
-    m->calls[i] = NULL;
-    m->call_key[i] = 0;
+    m->slots[i].call = NULL;
+    m->slots[i].key = 0;
     m->active--;
     m->free_slots[(m->free_head + m->free_count++) % m->max_calls] = i;
 }
@@ -243,11 +234,11 @@ int32_t media_call_get(sw_media *m, uint64_t key)
     i = m->free_slots[m->free_head];
     m->free_head = (m->free_head + 1) % m->max_calls;
     m->free_count--;
-    m->calls[i] = mc;
-    m->call_key[i] = key;
+    m->slots[i].call = mc;
+    m->slots[i].key = key;
     age_append(m, i);
     uint32_t b = key & (m->nbuckets - 1);
-    m->call_next[i] = m->call_bucket[b];
+    m->slots[i].next = m->call_bucket[b];
     m->call_bucket[b] = i;
     m->active++;
     m->stats.calls++;

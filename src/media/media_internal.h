@@ -5,16 +5,23 @@
 #include "sipwatch/media.h"
 #include "sipwatch/object_pool.h"
 
+/* A call's slot: its key, chain and age links beside the call's pointer,
+ * so a lookup reads one cache line a step and only then the call. */
+typedef struct media_slot {
+    uint64_t key;                   /* media_call_key of the Call-ID; 0: the slot is free */
+    int32_t next;                   /* the next slot in the hash chain, or -1 */
+    int32_t age_prev, age_next;     /* creation order, or -1 */
+    sw_media_call *call;
+} media_slot;
+
 struct sw_media {
     size_t max_calls, active;
     uint32_t nbuckets;              /* power of two, for calls and endpoints alike */
-    sw_media_call **calls;          /* max_calls slots */
-    int32_t *call_bucket, *call_next;
-    uint64_t *call_key;             /* each slot's key (0 = free): chains are walked without touching the calls */
+    media_slot *slots;              /* max_calls of them */
+    int32_t *call_bucket;           /* chains of slots, linked through their `next` */
     int32_t *ep_bucket;             /* chains of call * SW_MEDIA_ENDPOINTS + slot, linked through
                                      * each endpoint's `next`: no table sized for 16 slots a call */
-    int32_t *age_prev, *age_next;   /* calls in creation order, oldest first: eviction in O(1) */
-    int32_t age_head, age_tail;
+    int32_t age_head, age_tail;     /* the slots in creation order, oldest first: eviction in O(1) */
     int32_t *free_slots;            /* a ring of the free call slots, oldest freed first */
     size_t free_head, free_count;
     sw_media_config cfg;

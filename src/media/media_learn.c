@@ -102,7 +102,7 @@ void sw_media_learn(sw_media *m, const sw_sip_msg *msg)
     int32_t ci = media_call_get(m, media_call_key(msg->call_id));
     if (ci < 0)
         return;
-    sw_media_call *mc = m->calls[ci];
+    sw_media_call *mc = m->slots[ci].call;
     uint64_t from = tag_hash(msg->from_tag);
     if (!mc->caller_tag)
         mc->caller_tag = from;      /* responses carry the From of the request */

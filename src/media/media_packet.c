@@ -172,16 +172,16 @@ void sw_media_datagram(sw_media *m, const sw_payload *p)
     uint8_t sender;
     int32_t e = lookup(m, &p->dst, rtcp);
     if (e >= 0) {
-        sender = (uint8_t)(1 - m->calls[e / SW_MEDIA_ENDPOINTS]->endpoints[e % SW_MEDIA_ENDPOINTS].side);
-        if (!rtcp && !m->calls[e / SW_MEDIA_ENDPOINTS]->ep_full && media_ep_lookup(m, &p->src) < 0)
+        sender = (uint8_t)(1 - m->slots[e / SW_MEDIA_ENDPOINTS].call->endpoints[e % SW_MEDIA_ENDPOINTS].side);
+        if (!rtcp && !m->slots[e / SW_MEDIA_ENDPOINTS].call->ep_full && media_ep_lookup(m, &p->src) < 0)
             media_ep_add(m, e / SW_MEDIA_ENDPOINTS, &p->src, sender, true);
     } else if ((e = lookup(m, &p->src, rtcp)) >= 0) {
-        sender = m->calls[e / SW_MEDIA_ENDPOINTS]->endpoints[e % SW_MEDIA_ENDPOINTS].side;
+        sender = m->slots[e / SW_MEDIA_ENDPOINTS].call->endpoints[e % SW_MEDIA_ENDPOINTS].side;
     } else {
         m->stats.unmatched++;
         return;
     }
-    sw_media_call *mc = m->calls[e / SW_MEDIA_ENDPOINTS];
+    sw_media_call *mc = m->slots[e / SW_MEDIA_ENDPOINTS].call;
     if (rtcp)
         rtcp_packet(m, mc, p->data, p->len, p->ts);
     else
