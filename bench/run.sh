@@ -21,7 +21,7 @@
 #                   (default 2000, or messages/50 for captures under 100000)
 #   --parse-threads LIST  thread counts for the parse ceiling (default 1,2)
 #   --pairs N       side-by-side pairs of the two-thread parse ceiling and
-#                   sipwatch, run alternately (default 3; 0 = none): the
+#                   sipwatch, run alternately (default 7; 0 = none): the
 #                   median of their ratios is the one judged against 90%
 #   --seed N        generator seed (default 1)
 #   --timeout S     per-tool time limit in seconds (default 900)
@@ -43,7 +43,7 @@ DO_BUILD=1
 SKIP=","
 PROFILES=default,busy-pbx
 PARSE_THREADS=1,2
-PAIRS=3
+PAIRS=7
 while [ $# -gt 0 ]; do
     case $1 in
     --messages) MESSAGES=$2; shift 2 ;;

@@ -91,6 +91,12 @@ void sw_osip_arena_release(void)
     memset(&tl_arena, 0, sizeof tl_arena);
 }
 
+bool sw_osip_arena_clean(void)
+{
+    const arena *a = &tl_arena;
+    return a->base && a->active && !a->overflowed;
+}
+
 bool sw_osip_arena_end(void)
 {
     arena *a = &tl_arena;

@@ -17,6 +17,11 @@ void sw_osip_arena_begin(void);
  * tree can be dropped without walking it (osip_message_free not needed). */
 bool sw_osip_arena_end(void);
 
+/* Whether every block since begin came from the arena (it is serving and
+ * none overflowed): a tree parsed so far is then dropped with the arena,
+ * and need not be walked to be freed. */
+bool sw_osip_arena_clean(void);
+
 /* Frees the calling thread's arena (before the thread ends). */
 void sw_osip_arena_release(void);
 

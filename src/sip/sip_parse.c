@@ -515,7 +515,8 @@ static void summarise_sdp(sw_sip_msg *m)
         m->sdp_address = arena_str(m, addr, 63);
         sw_sdp_fill(&m->sdp, sdp);
     }
-    sdp_message_free(sdp);
+    if (!sw_osip_arena_clean())
+        sdp_message_free(sdp);      /* some of it came from malloc; otherwise it goes with the arena */
 }
 
 void sw_sip_msg_start(sw_sip_msg *m, const sw_payload *p)
