@@ -1,5 +1,5 @@
 /* Per-thread bump allocator behind libosip2's allocation hooks.
- * Between begin and end, osip_malloc carves 16-byte aligned blocks (with a
+ * Between begin and end, osip_malloc carves 8-byte aligned blocks (with a
  * size header, for realloc) out of a thread-local buffer; free of an arena
  * block does nothing; anything that does not fit, or is allocated outside a
  * parse, uses the C library. The thread-local state is scratch memory, not
@@ -12,7 +12,11 @@
 #include <string.h>
 
 #define ARENA_SIZE (512 * 1024)
-#define HDR 16
+/* Eight bytes of size before each block (for realloc), blocks 8-byte
+ * aligned: libosip2 allocates only its own structures (pointers, ints,
+ * size_t) and strings, none of which needs more; a small string then takes
+ * 16 bytes of the arena instead of 32. */
+#define HDR 8
 
 typedef struct arena {
     uint8_t *base;
@@ -33,8 +37,8 @@ static void *arena_malloc(size_t n)
 {
     arena *a = &tl_arena;
     if (a->active) {
-        size_t need = (n + HDR + 15) & ~(size_t)15;
-        if (need >= n && a->used + need <= ARENA_SIZE) {
+        size_t need = (n + HDR + 7) & ~(size_t)7;
+        if (n <= ARENA_SIZE && a->used + need <= ARENA_SIZE) {
             uint8_t *p = a->base + a->used;
             a->used += need;
             memcpy(p, &n, sizeof n);
