@@ -354,7 +354,10 @@ bench_profile() {
             # still processes every dialog; bounded memory. Not used for the ratio.
             measure sngrep-R "$OUT/sngrep-R-$tag" sngrep -F -N -R -I "$cap"
             dlg=$(tr '\r' '\n' < "$OUT/sngrep-R-$tag.out" | awk -F': ' '/Dialog count/ {d=$2} END {print d+0}')
-            if [ $M_RC = 0 ] && dialogs_ok "$want" "$dlg" "$prof"; then row sngrep-R "$n" "$M_SECS" "$M_RSS_MB" "$M_CPU" "-R (rotate at 20000 dialogs), dialogs $dlg/$want; info only"
+            # Rotation forgets the oldest dialogs: on busy-pbx a later request of a long
+            # call it forgot opens that dialog again, so it may count more than the
+            # generator wrote, never fewer.
+            if [ $M_RC = 0 ] && { dialogs_ok "$want" "$dlg" "$prof" || { [ "$prof" = busy-pbx ] && [ "$dlg" -ge "$want" ]; }; }; then row sngrep-R "$n" "$M_SECS" "$M_RSS_MB" "$M_CPU" "-R (rotate at 20000 dialogs), dialogs $dlg/$want; info only"
             else row sngrep-R - "$M_SECS" "$M_RSS_MB" "$M_CPU" "FAILED rc=$M_RC dialogs $dlg/$want $M_NOTE"; fi
         else
             row sngrep - "" "" "" "not installed (apt-get install -y sngrep)"
