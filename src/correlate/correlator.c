@@ -984,6 +984,9 @@ void sw_correlate_finish(sw_correlator *c, sw_time_us now)
 {
     sw_correlate_advance(c, now);
     orphans_judge(&c->orphans, c->now, c->cfg.txn_timeout, true, on_orphans_due, c);
+    /* Every flow ends now and nothing wakes again: the heap is emptied at
+     * once, not sifted once for each flow forgotten. */
+    wake_heap_clear(&c->heap);
     flow_link *l;
     while ((l = flow_table_oldest(&c->flows)))
         link_forget(c, l, SW_END_CAPTURE);

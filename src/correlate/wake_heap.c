@@ -83,6 +83,8 @@ bool wake_heap_push(wake_heap *h, flow_link *n, sw_time_us wake)
 void wake_heap_remove(wake_heap *h, flow_link *n)
 {
     size_t i = n->heap_index;
+    if (i >= h->len || h->e[i].link != n)
+        return;                     /* not in the heap (it was cleared) */
     h->len--;
     if (i != h->len) {
         place(h, i, h->e[h->len]);
@@ -96,6 +98,11 @@ void wake_heap_set(wake_heap *h, flow_link *n, sw_time_us wake)
     h->e[n->heap_index].wake = wake;
     down(h, n->heap_index);
     up(h, n->heap_index);
+}
+
+void wake_heap_clear(wake_heap *h)
+{
+    h->len = 0;
 }
 
 void wake_heap_rebuild(wake_heap *h)

@@ -24,8 +24,11 @@ void wake_heap_free(wake_heap *h);
 
 /* Adds n to wake at `wake` (n->heap_index set). False when out of memory. */
 bool wake_heap_push(wake_heap *h, flow_link *n, sw_time_us wake);
-/* Takes n out of the heap. */
+/* Takes n out of the heap; nothing when n is not in it. */
 void wake_heap_remove(wake_heap *h, flow_link *n);
+/* Empties the heap at once (its flows keep stale indexes: removing them
+ * afterwards does nothing). */
+void wake_heap_clear(wake_heap *h);
 /* Moves n to wake at `wake`, earlier or later. */
 void wake_heap_set(wake_heap *h, flow_link *n, sw_time_us wake);
 /* When n wakes. */

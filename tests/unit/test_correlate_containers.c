@@ -1,6 +1,6 @@
 /* Unit tests for the correlator's containers, each against its contract:
  * the wake heap against a brute-force minimum under random pushes, moves and
- * removals; the flow table's lookup, LRU order and removal; the peer table's
+ * removals, and cleared at once; the flow table's lookup, LRU order and removal; the peer table's
  * bound, eviction count and idle expiry; the orphan table's deadlines,
  * answers and end-of-capture judgement. */
 #include <setjmp.h>
@@ -66,6 +66,34 @@ static void test_wake_heap_orders_like_brute_force(void **state)
             assert_null(t);
         }
     }
+    wake_heap_free(&h);
+}
+
+/* Cleared, the heap is empty at once: removing a flow it held does nothing
+ * (and cannot disturb flows pushed after the clear). */
+static void test_wake_heap_clear_then_remove(void **state)
+{
+    (void)state;
+    flow_link old[3], fresh[2];
+    memset(old, 0, sizeof old);
+    memset(fresh, 0, sizeof fresh);
+    wake_heap h;
+    assert_true(wake_heap_init(&h));
+    for (int i = 0; i < 3; i++)
+        assert_true(wake_heap_push(&h, &old[i], (sw_time_us)(10 + i)));
+    wake_heap_clear(&h);
+    sw_time_us top;
+    assert_null(wake_heap_top(&h, &top));
+    assert_true(wake_heap_push(&h, &fresh[0], 50));
+    assert_true(wake_heap_push(&h, &fresh[1], 40));
+    for (int i = 0; i < 3; i++)
+        wake_heap_remove(&h, &old[i]);      /* old[0] still says index 0: fresh[1] sits there now */
+    assert_int_equal(h.len, 2);
+    assert_ptr_equal(wake_heap_top(&h, &top), &fresh[1]);
+    assert_int_equal(top, 40);
+    wake_heap_remove(&h, &fresh[1]);
+    assert_ptr_equal(wake_heap_top(&h, &top), &fresh[0]);
+    assert_int_equal(top, 50);
     wake_heap_free(&h);
 }
 
@@ -198,6 +226,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wake_heap_orders_like_brute_force),
+        cmocka_unit_test(test_wake_heap_clear_then_remove),
         cmocka_unit_test(test_flow_table_lookup_lru_remove),
         cmocka_unit_test(test_peer_table_bound_and_idle_expiry),
         cmocka_unit_test(test_orphans_deadline_answer_and_end),
