@@ -116,6 +116,8 @@ static void evaluate(const sw_rule_ctx *ctx, const sw_event *ev)
     }
     const char *tool = m->is_request ? known_scanner(m->user_agent) : NULL;
     uint32_t users = sw_peer_window_sum(p, SW_PEER_USERS_TRIED, ev->now);
+    if (!tool && users < ctx->cfg->scanner_users)
+        return;                     /* most messages: one user, no tool */
     uint32_t failures = sw_peer_window_sum(p, SW_PEER_AUTH_FAILURES, ev->now);
     bool enumeration = users >= ctx->cfg->scanner_users && failures >= ctx->cfg->scanner_failures;
     if (!tool && !enumeration)
