@@ -105,19 +105,13 @@ const sw_media_call *sw_media_find(const sw_media *m, const char *call_id)
     return i >= 0 ? m->slots[i].call : NULL;
 }
 
-/* Endpoint entry e: call * SW_MEDIA_ENDPOINTS + slot. */
-static sw_media_endpoint *ep_entry(const sw_media *m, int32_t e)
-{
-    return &m->slots[e / SW_MEDIA_ENDPOINTS].call->endpoints[e % SW_MEDIA_ENDPOINTS];
-}
-
 /* Endpoint entry e leaves its chain. */
 static void ep_unlink(sw_media *m, int32_t e)
 {
-    int32_t *p = &m->ep_bucket[ep_hash(&ep_entry(m, e)->ep) & (m->nbuckets - 1)];
-    for (; *p >= 0; p = &ep_entry(m, *p)->next)
+    int32_t *p = &m->ep_bucket[ep_hash(&media_ep_entry(m, e)->ep) & (m->nbuckets - 1)];
+    for (; *p >= 0; p = &media_ep_entry(m, *p)->next)
         if (*p == e) {
-            *p = ep_entry(m, e)->next;
+            *p = media_ep_entry(m, e)->next;
             return;
         }
 }
@@ -125,7 +119,7 @@ static void ep_unlink(sw_media *m, int32_t e)
 int32_t media_ep_lookup(const sw_media *m, const sw_endpoint *ep)
 {
     for (int32_t e = m->ep_bucket[ep_hash(ep) & (m->nbuckets - 1)]; e >= 0;) {
-        const sw_media_endpoint *me = ep_entry(m, e);
+        const sw_media_endpoint *me = media_ep_entry(m, e);
         if (ep_equal(&me->ep, ep))
             return e;
         e = me->next;
@@ -142,13 +136,13 @@ void media_ep_add(sw_media *m, int32_t ci, const sw_endpoint *ep, uint8_t side, 
         return;                     /* port 0 marks a free slot: never a live endpoint */
     int32_t e = media_ep_lookup(m, ep);
     if (e >= 0) {
-        if (e / SW_MEDIA_ENDPOINTS == ci) {
+        if (media_ep_slot(e) == ci) {
             if (!latched)
-                mc->endpoints[e % SW_MEDIA_ENDPOINTS].side = side;
+                media_ep_entry(m, e)->side = side;
             return;
         }
         ep_unlink(m, e);
-        ep_entry(m, e)->ep.port = 0;
+        media_ep_entry(m, e)->ep.port = 0;
     }
     unsigned slot = 0;
     while (slot < mc->nendpoints && mc->endpoints[slot].ep.port)

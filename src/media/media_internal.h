@@ -29,6 +29,16 @@ struct sw_media {
     sw_media_stats stats;
 };
 
+/* Endpoint entry e (call slot * SW_MEDIA_ENDPOINTS + its place) and its call's slot. */
+static inline int32_t media_ep_slot(int32_t e)
+{
+    return e / SW_MEDIA_ENDPOINTS;
+}
+static inline sw_media_endpoint *media_ep_entry(const sw_media *m, int32_t e)
+{
+    return &m->slots[media_ep_slot(e)].call->endpoints[e % SW_MEDIA_ENDPOINTS];
+}
+
 uint64_t media_call_key(const char *call_id);
 int32_t media_call_index(const sw_media *m, uint64_t key);
 int32_t media_call_get(sw_media *m, uint64_t key);

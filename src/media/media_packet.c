@@ -172,16 +172,16 @@ void sw_media_datagram(sw_media *m, const sw_payload *p)
     uint8_t sender;
     int32_t e = lookup(m, &p->dst, rtcp);
     if (e >= 0) {
-        sender = (uint8_t)(1 - m->slots[e / SW_MEDIA_ENDPOINTS].call->endpoints[e % SW_MEDIA_ENDPOINTS].side);
-        if (!rtcp && !m->slots[e / SW_MEDIA_ENDPOINTS].call->ep_full && media_ep_lookup(m, &p->src) < 0)
-            media_ep_add(m, e / SW_MEDIA_ENDPOINTS, &p->src, sender, true);
+        sender = (uint8_t)(1 - media_ep_entry(m, e)->side);
+        if (!rtcp && !m->slots[media_ep_slot(e)].call->ep_full && media_ep_lookup(m, &p->src) < 0)
+            media_ep_add(m, media_ep_slot(e), &p->src, sender, true);
     } else if ((e = lookup(m, &p->src, rtcp)) >= 0) {
-        sender = m->slots[e / SW_MEDIA_ENDPOINTS].call->endpoints[e % SW_MEDIA_ENDPOINTS].side;
+        sender = media_ep_entry(m, e)->side;
     } else {
         m->stats.unmatched++;
         return;
     }
-    sw_media_call *mc = m->slots[e / SW_MEDIA_ENDPOINTS].call;
+    sw_media_call *mc = m->slots[media_ep_slot(e)].call;
     if (rtcp)
         rtcp_packet(m, mc, p->data, p->len, p->ts);
     else

@@ -104,7 +104,8 @@ bool sw_osip_arena_clean(void)
 bool sw_osip_arena_end(void)
 {
     arena *a = &tl_arena;
+    bool clean = sw_osip_arena_clean();
     a->active = false;
     a->used = 0;
-    return a->base && !a->overflowed;
+    return clean;
 }

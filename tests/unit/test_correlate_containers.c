@@ -1,8 +1,8 @@
 /* Unit tests for the correlator's containers, each against its contract:
  * the wake heap against a brute-force minimum under random pushes, moves and
- * removals, and cleared at once; the flow table's lookup, LRU order and removal; the peer table's
- * bound, eviction count and idle expiry; the orphan table's deadlines,
- * answers and end-of-capture judgement. */
+ * removals, and cleared at once; the flow table's lookup, LRU order and
+ * removal; the peer table's bound, eviction count and idle expiry; the
+ * orphan table's deadlines, answers and end-of-capture judgement. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
