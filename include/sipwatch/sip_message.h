@@ -88,7 +88,7 @@ typedef struct sw_sip_msg {
     const char *refer_to;
     bool refer_sub_false;           /* Refer-Sub: false (RFC 4488) */
     const char *content_type;       /* "type/subtype" */
-    const uint8_t *body;            /* borrowed, see raw */
+    const uint8_t *body;            /* borrowed, see raw; set only with a content_type */
     size_t body_len;
     int sipfrag_status;             /* status of a message/sipfrag body, 0 if none */
     const char *sdp_media;          /* SDP body, summarised: "audio PCMU PCMA telephone-event; image t38" */

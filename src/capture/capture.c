@@ -8,6 +8,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -137,6 +138,9 @@ sw_capture_open_error sw_capture_open(const sw_capture_config *cfg, bool (*linkt
             c->file_buf = malloc(SW_FILE_BUFFER);
             if (c->file_buf)
                 setvbuf(fp, c->file_buf, _IOFBF, SW_FILE_BUFFER);
+            /* Only the capture thread reads it: libpcap's two reads a packet
+             * need not take the stream's lock. */
+            __fsetlocking(fp, FSETLOCKING_BYCALLER);
             /* libpcap's words for an empty file ("tried to read 4 file header bytes") help nobody. */
             int c0 = getc(fp);
             if (c0 == EOF) {

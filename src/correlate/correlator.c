@@ -987,6 +987,7 @@ void sw_correlate_finish(sw_correlator *c, sw_time_us now)
     /* Every flow ends now and nothing wakes again: the heap is emptied at
      * once, not sifted once for each flow forgotten. */
     wake_heap_clear(&c->heap);
+    flow_table_unindex(&c->flows);  /* no message comes in between: no lookup */
     flow_link *l;
     while ((l = flow_table_oldest(&c->flows)))
         link_forget(c, l, SW_END_CAPTURE);

@@ -130,6 +130,11 @@ void flow_table_remove(flow_table *t, flow_link *l)
     free_link(t, l);
 }
 
+void flow_table_unindex(flow_table *t)
+{
+    memset(t->buckets, 0, t->nbuckets * sizeof *t->buckets);
+}
+
 /* Puts `fresh` where `old` is: its hash chain, its LRU place, its heap index. */
 static void replace_link(flow_table *t, flow_link *old, flow_link *fresh)
 {

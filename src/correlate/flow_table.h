@@ -76,6 +76,10 @@ flow_node *flow_table_insert(flow_table *t, const char *call_id, uint64_t hash,
 void flow_table_touch(flow_table *t, flow_link *l);
 /* Unlinks l and frees it with what its flow allocated. */
 void flow_table_remove(flow_table *t, flow_link *l);
+/* Empties every hash chain, the flows staying in the LRU list: removing
+ * each of them then walks no chain. Lookups find nothing until the table
+ * is empty again; for the end, when every flow is removed in LRU order. */
+void flow_table_unindex(flow_table *t);
 /* The least recently used flow, or NULL when empty. */
 static inline flow_link *flow_table_oldest(const flow_table *t)
 {

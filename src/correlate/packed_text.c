@@ -53,15 +53,26 @@ bool packed_text_update(char **set, unsigned n, const char *const *values)
     if (n > PACKED_TEXT_FIELDS)
         return false;
     const char *old = *set;
+    const char *src[PACKED_TEXT_FIELDS];
     size_t len[PACKED_TEXT_FIELDS], header = n * sizeof(uint16_t), total = header;
     bool changed = !old;
+    /* One walk over the old set: each field's text is where the last ended. */
+    const char *cur = old ? old + header : "";
     for (unsigned i = 0; i < n; i++) {
-        const char *cur = packed_text_get(old, n, i);
-        len[i] = values[i] ? strlen(values[i]) : strlen(cur);
+        size_t cur_len = old ? field_len(old, i) : 0;
+        if (values[i]) {
+            len[i] = strlen(values[i]);
+            changed |= len[i] != cur_len || memcmp(values[i], cur, cur_len) != 0;
+            src[i] = values[i];
+        } else {
+            len[i] = cur_len;
+            src[i] = cur;
+        }
         if (len[i] > PACKED_TEXT_MAX)
             return false;
-        changed |= values[i] && strcmp(values[i], cur) != 0;
         total += len[i] + 1;
+        if (old)
+            cur += cur_len + 1;
     }
     if (!changed)
         return true;
@@ -72,7 +83,7 @@ bool packed_text_update(char **set, unsigned n, const char *const *values)
     for (unsigned i = 0; i < n; i++) {
         uint16_t l = (uint16_t)len[i];
         memcpy(fresh + i * sizeof l, &l, sizeof l);
-        memcpy(p, values[i] ? values[i] : packed_text_get(old, n, i), l);
+        memcpy(p, src[i], l);
         p[l] = '\0';
         p += l + 1;
     }

@@ -3,6 +3,7 @@
  * inet_pton; codec names keep only letters, digits and ".-_+", so the
  * summary is safe text for every sink. */
 #include "sdp_fill.h"
+#include "sip_number.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -94,8 +95,8 @@ const osip_list_t *sw_sdp_attributes(const sdp_message_t *sdp, int i)
  * payload type still unnamed. */
 static void apply_rtpmap(sw_sdp_media *md, bool *named, const char *value)
 {
-    char *end;
-    unsigned long v = strtoul(value, &end, 10);
+    const char *end;
+    unsigned long v = sw_sip_number(value, &end);
     if (end == value || *end != ' ')
         return;
     const char *name = end + 1;
@@ -106,7 +107,7 @@ static void apply_rtpmap(sw_sdp_media *md, bool *named, const char *value)
             continue;
         safe_copy(c->name, sizeof c->name, name, nlen);
         if (name[nlen] == '/')
-            c->rate = (uint32_t)strtoul(name + nlen + 1, NULL, 10);
+            c->rate = (uint32_t)sw_sip_number(name + nlen + 1, NULL);
         named[j] = true;
     }
 }
@@ -129,7 +130,7 @@ static void fill_codecs(sw_sdp_media *md, sdp_message_t *sdp, int i)
             named[md->ncodecs++] = true;
             continue;
         }
-        unsigned long v = strtoul(pt, NULL, 10);
+        unsigned long v = sw_sip_number(pt, NULL);
         if (v > 127)
             continue;
         c->pt = (uint8_t)v;
@@ -185,7 +186,7 @@ void sw_sdp_fill(sw_sdp *out, sdp_message_t *sdp)
                    : strcasecmp(media, "image") == 0 ? SW_SDP_IMAGE
                                                      : SW_SDP_OTHER;
         char *port = sdp_message_m_port_get(sdp, i);
-        unsigned long p = port ? strtoul(port, NULL, 10) : 0;
+        unsigned long p = port ? sw_sip_number(port, NULL) : 0;
         md->port = p <= 65535 ? (uint16_t)p : 0;
         char *proto = sdp_message_m_proto_get(sdp, i);
         md->srtp = proto && strstr(proto, "SAVP") != NULL;

@@ -7,6 +7,7 @@
 #include "sipwatch/sip_framing.h"
 #include "sipwatch/text.h"
 #include "osip_arena.h"
+#include "sip_number.h"
 
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
@@ -35,7 +36,7 @@ sw_sip_method sw_sip_method_from_name(const char *name)
     if (!name)
         return SW_METHOD_OTHER;
     for (int m = 1; m < SW_METHOD_COUNT; m++)
-        if (strcmp(name, method_names[m]) == 0)
+        if (name[0] == method_names[m][0] && strcmp(name, method_names[m]) == 0)
             return (sw_sip_method)m;
     return SW_METHOD_OTHER;
 }
@@ -132,7 +133,8 @@ const char *sw_sip_msg_copy(sw_sip_msg *m, const char *s, size_t len, size_t max
         memcpy(dst, s, len);
     else
         n = sw_text_sanitize(s, len, true, false, dst, len + 1);
-    memcpy(dst + n, ell, ellen);
+    if (ellen)
+        memcpy(dst + n, ell, ellen);
     dst[n + ellen] = '\0';
     m->arena_used += n + ellen + 1;
     return dst;
@@ -152,12 +154,22 @@ static const char *arena_unquoted(sw_sip_msg *m, const char *s, size_t maxlen)
 
 static void summarise_sdp(sw_sip_msg *m);
 
+/* The parameter named `name` (any case), or NULL: libosip2's own lookup
+ * compares a character at a time through a function call, and this runs
+ * for every message's tags and branch. */
+static const osip_generic_param_t *param_named(osip_list_t *params, const char *name)
+{
+    osip_list_iterator_t it;
+    for (osip_generic_param_t *p = osip_list_get_first(params, &it); p; p = osip_list_get_next(&it))
+        if (p->gname && strcasecmp(p->gname, name) == 0)
+            return p;
+    return NULL;
+}
+
 static const char *generic_param(osip_list_t *params, const char *name)
 {
-    osip_generic_param_t *p = NULL;
-    if (osip_generic_param_get_byname(params, (char *)name, &p) == OSIP_SUCCESS && p)
-        return p->gvalue;
-    return NULL;
+    const osip_generic_param_t *p = param_named(params, name);
+    return p ? p->gvalue : NULL;
 }
 
 /* "refer;id=7" -> value "refer", parameter lookup by name. */
@@ -335,8 +347,8 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
         m->call_id = arena_copy(m, buf, nl, 255, false);
     }
     if (msg->cseq && msg->cseq->number) {
-        char *end = NULL;
-        unsigned long v = strtoul(msg->cseq->number, &end, 10);
+        const char *end = NULL;
+        unsigned long v = sw_sip_number(msg->cseq->number, &end);
         if (end && end != msg->cseq->number && v <= 0xffffffffUL) {
             m->has_cseq = true;
             m->cseq = (uint32_t)v;
@@ -367,10 +379,9 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
             m->via_branch = arena_str(m, generic_param(&via->via_params, "branch"), 127);
             m->via_host = arena_str(m, via->host, 127);
             m->via_transport = arena_str(m, via->protocol, 15);
-            osip_generic_param_t *rport = NULL;
-            m->via_rport = osip_generic_param_get_byname(&via->via_params, "rport", &rport) == OSIP_SUCCESS;
+            m->via_rport = param_named(&via->via_params, "rport") != NULL;
             if (via->port) {
-                long port = strtol(via->port, NULL, 10);
+                unsigned long port = sw_sip_number(via->port, NULL);
                 m->via_port = (port > 0 && port < 65536) ? (uint16_t)port : 0;
             }
         }
@@ -416,8 +427,8 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
     }
     m->user_agent = arena_str(m, ua ? ua : server, 127);
     if (expires) {
-        long e = strtol(expires, NULL, 10);
-        m->expires = (e >= 0 && e < 100000000) ? (int)e : -1;
+        unsigned long e = sw_sip_number(expires, NULL);  /* a negative one reads huge */
+        m->expires = e < 100000000 ? (int)e : -1;
     }
 
     copy_credentials(m, msg);
@@ -441,7 +452,9 @@ static void extract(sw_sip_msg *m, const osip_message_t *msg, const sw_payload *
         put_str(buf, sizeof buf, &used, msg->content_type->subtype ? msg->content_type->subtype : "");
         m->content_type = arena_copy(m, buf, used, 63, false);
     }
-    size_t hdr = sw_sip_header_end(p->data, p->len);
+    /* Only a typed body is read (sipfrag, SDP): the scan for the empty line
+     * is spared the many messages without a Content-Type. */
+    size_t hdr = m->content_type ? sw_sip_header_end(p->data, p->len) : 0;
     if (hdr && hdr < p->len) {
         m->body = p->data + hdr;
         m->body_len = p->len - hdr;
