@@ -145,30 +145,54 @@ static bool flow_compactable(const sw_flow *f)
     return true;
 }
 
-/* Drops the transactions, the INVITE route and an answered offer of a flow
- * quiet for a transaction timeout: no retransmission or late answer can come
- * for them (RFC 3261 timers). What the call record reads of them stays. */
-static void flow_compact(sw_flow *f)
+/* f as a compaction leaves it, its parts not freed: no transactions, INVITE
+ * route or answered offer, for a flow quiet for a transaction timeout (no
+ * retransmission or late answer can come for them, RFC 3261 timers). What
+ * the call record reads of them stays. */
+static sw_flow flow_compacted(const sw_flow *f)
 {
-    f->own_timeout = flow_timed_out(f);
-    free(f->txns);
-    f->txns = NULL;
-    f->ntxns = f->txn_next = 0;
-    free(f->route);
-    f->route = NULL;
-    if (f->offer && !f->offer->refusals) {
-        offer_free(f->offer);
-        f->offer = NULL;
-    }
+    sw_flow c = *f;
+    c.own_timeout = flow_timed_out(f);
+    c.txns = NULL;
+    c.ntxns = c.txn_next = 0;
+    c.route = NULL;
+    if (c.offer && !c.offer->refusals)
+        c.offer = NULL;
+    return c;
 }
 
-/* When the flow is forgotten if nothing more comes: it lingers after
- * completion, a confirmed dialog idles long, anything else less. */
+/* Compacts a live flow: what flow_compacted drops is freed. */
+static void flow_compact(sw_flow *f)
+{
+    sw_flow c = flow_compacted(f);
+    free(f->txns);
+    free(f->route);
+    if (f->offer != c.offer)
+        offer_free(f->offer);
+    *f = c;
+}
+
+/* The timeout after its last message that a flow is forgotten at: it
+ * lingers after completion, a confirmed dialog idles long, anything else
+ * less. */
+enum { EXPIRY_LINGER, EXPIRY_DIALOG, EXPIRY_IDLE };
+
+static unsigned flow_expiry_kind(const sw_flow *f)
+{
+    return f->completed ? EXPIRY_LINGER : f->dialog == SW_DIALOG_CONFIRMED ? EXPIRY_DIALOG : EXPIRY_IDLE;
+}
+
+static sw_time_us expiry_timeout(const sw_correlator *c, unsigned kind)
+{
+    return kind == EXPIRY_LINGER ? c->cfg.completed_linger
+           : kind == EXPIRY_DIALOG ? c->cfg.dialog_idle_timeout
+                                   : c->cfg.idle_timeout;
+}
+
+/* When the flow is forgotten if nothing more comes. */
 static sw_time_us flow_expiry(const sw_correlator *c, const sw_flow *f)
 {
-    return f->last_ts + (f->completed ? c->cfg.completed_linger
-                         : f->dialog == SW_DIALOG_CONFIRMED ? c->cfg.dialog_idle_timeout
-                                                            : c->cfg.idle_timeout);
+    return f->last_ts + expiry_timeout(c, flow_expiry_kind(f));
 }
 
 /* The next moment something about the flow must be judged, compacted or forgotten. */
@@ -267,20 +291,38 @@ static void count_timeouts(sw_correlator *c, const sw_flow *f, sw_time_us now)
 
 /* A flow with no deadline to judge (only its compaction or its expiry
  * ahead: a completed flow lingering, a dialog talking) is frozen until a
- * message or that wake-up needs it; it is thawed to be compacted, then
- * frozen again, smaller. */
+ * message or that wake-up needs it. One that will be compacted is packed
+ * as its compacted head and a tail of what compaction drops: the
+ * compaction drops the tail without unpacking anything (run_due). */
 static void flow_freeze_if_quiet(sw_correlator *c, flow_node *n)
 {
     wake_kind kind;
     sw_time_us wake = flow_next_wake(c, &n->flow, &kind);
     if (kind == WAKE_DEADLINE)
         return;
-    flow_link *frozen = flow_table_freeze(&c->flows, n);
+    sw_flow compacted;
+    if (kind == WAKE_COMPACT)
+        compacted = flow_compacted(&n->flow);
+    unsigned expiry = flow_expiry_kind(&n->flow);   /* compaction leaves it as it is */
+    flow_link *frozen = flow_table_freeze(&c->flows, n, kind == WAKE_COMPACT ? &compacted : NULL);
     if (!frozen)
         return;
     ((frozen_flow *)frozen)->compacts = kind == WAKE_COMPACT;
+    ((frozen_flow *)frozen)->expiry_kind = expiry;
     wake_heap_relink(&c->heap, frozen);
     wake_heap_set(&c->heap, frozen, wake);  /* exact: a frozen flow never pops early */
+}
+
+/* A frozen flow waking to be compacted: its tail dropped, it holds the
+ * compacted flow, which waits for its expiry. It woke at its last message
+ * plus a transaction timeout (exact, see flow_freeze_if_quiet). */
+static void frozen_compact(sw_correlator *c, flow_link *l, sw_time_us woke)
+{
+    sw_time_us last_ts = woke - c->cfg.txn_timeout;
+    frozen_flow *z = (frozen_flow *)flow_table_drop_tail(&c->flows, l);
+    z->compacts = 0;
+    wake_heap_relink(&c->heap, &z->link);
+    wake_heap_set(&c->heap, &z->link, last_ts + expiry_timeout(c, z->expiry_kind));
 }
 
 /* A frozen flow that cannot be read back (out of memory to thaw it): it
@@ -429,7 +471,11 @@ static void run_due(sw_correlator *c, sw_time_us now)
     sw_time_us top;
     flow_link *l;
     while ((l = wake_heap_top(&c->heap, &top)) && top <= now) {
-        if (l->frozen && !((frozen_flow *)l)->compacts) {
+        if (l->frozen && ((frozen_flow *)l)->compacts) {
+            frozen_compact(c, l, top);  /* its expiry may be due too: it pops again */
+            continue;
+        }
+        if (l->frozen) {
             c->stats.flows_expired++;   /* a frozen flow wakes exactly at its expiry */
             link_forget(c, l, SW_END_EXPIRED);
             continue;

@@ -9,6 +9,7 @@
 #include "sipwatch/correlate.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define FLOW_IMAGE_MAX 16384        /* a flow whose image is larger stays as it is */
 
@@ -21,22 +22,35 @@ typedef struct flow_packer {
 
 void flow_packer_free(flow_packer *p);
 
-/* Packs f and its parts into p->packed (f is left as it is). Returns the
- * packed length and sets *image_len, or returns 0 when f is too large to
- * freeze or memory ran out. */
-size_t flow_pack(flow_packer *p, const sw_flow *f, size_t *image_len);
+/* The sizes of a packed flow: its head, and the tail a compaction drops
+ * (both 0 when it has none). The head's image is what it unpacks to. */
+typedef struct flow_sizes {
+    uint32_t head_packed, head_image;
+    uint32_t tail_packed, tail_image;
+} flow_sizes;
 
-/* Rebuilds a flow from a packed image into *f, each part in an allocation
- * of its own as the live flow had it. Returns false (f zeroed, nothing
- * allocated) when memory ran out or the image does not read back. */
-bool flow_unpack(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f);
+/* Packs f and its parts into p->packed (f is left as it is). With
+ * compacted NULL the head is f whole and there is no tail. Otherwise
+ * compacted is f as its compaction will leave it (a copy of the record
+ * with fewer transactions, no route or offer, other fields as they will
+ * be; every other part f's own): the head is compacted, the tail f's
+ * record and the parts compacted lacks, compressed after the head so that
+ * dropping the tail leaves the compacted flow packed. Returns false when
+ * f is too large to freeze or memory ran out. */
+bool flow_pack(flow_packer *p, const sw_flow *f, const sw_flow *compacted, flow_sizes *sz);
+
+/* Rebuilds a flow from the packed head and tail (when sz has one) into *f,
+ * each part in an allocation of its own as the live flow had it. Returns
+ * false (f zeroed, nothing allocated) when memory ran out or the image does
+ * not read back. */
+bool flow_unpack(flow_packer *p, const char *packed, const flow_sizes *sz, sw_flow *f);
 
 /* The same, read in place: *f's parts point into p's scratch image, good
  * until p packs or unpacks again; nothing is allocated, nothing to free. */
-bool flow_unpack_view(flow_packer *p, const char *packed, size_t len, size_t image_len, sw_flow *f);
+bool flow_unpack_view(flow_packer *p, const char *packed, const flow_sizes *sz, sw_flow *f);
 
 /* Whether the packed flow's Call-ID is call_id (without unpacking the rest). */
-bool flow_packed_call_id_is(const char *packed, size_t len, size_t image_len, const char *call_id);
+bool flow_packed_call_id_is(const char *packed, const flow_sizes *sz, const char *call_id);
 
 /* Frees what a live flow owns (its texts and every part), not the flow itself. */
 void flow_free_parts(sw_flow *f);

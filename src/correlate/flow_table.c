@@ -60,7 +60,8 @@ static bool link_has_call_id(const flow_link *l, const char *call_id)
     if (!l->frozen)
         return strcmp(flow_node_of_link((flow_link *)l)->flow.call_id, call_id) == 0;
     const frozen_flow *z = (const frozen_flow *)l;
-    return flow_packed_call_id_is(z->packed, z->packed_len, z->image_len, call_id);
+    flow_sizes sz = frozen_sizes(z);
+    return flow_packed_call_id_is(z->packed, &sz, call_id);
 }
 
 flow_link *flow_table_lookup(const flow_table *t, const char *call_id, uint64_t hash)
@@ -148,16 +149,22 @@ static void replace_link(flow_table *t, flow_link *old, flow_link *fresh)
     if (old->next) old->next->prev = fresh; else t->lru_tail = fresh;
 }
 
-flow_link *flow_table_freeze(flow_table *t, flow_node *n)
+flow_link *flow_table_freeze(flow_table *t, flow_node *n, const sw_flow *compacted)
 {
-    size_t image_len, len = flow_pack(&t->packer, &n->flow, &image_len);
-    frozen_flow *z = len ? malloc(sizeof *z + len) : NULL;
+    flow_sizes sz;
+    if (!flow_pack(&t->packer, &n->flow, compacted, &sz))
+        return NULL;
+    size_t len = (size_t)sz.head_packed + sz.tail_packed;
+    frozen_flow *z = malloc(sizeof *z + len);
     if (!z)
         return NULL;
     z->link.frozen = 1;
     z->compacts = 0;
-    z->packed_len = (uint32_t)len;
-    z->image_len = (uint32_t)image_len;
+    z->expiry_kind = 0;
+    z->head_packed = sz.head_packed;
+    z->head_image = sz.head_image;
+    z->tail_packed = sz.tail_packed;
+    z->tail_image = sz.tail_image;
     memcpy(z->packed, t->packer.packed, len);
     replace_link(t, &n->link, &z->link);
     flow_free_parts(&n->flow);
@@ -166,12 +173,32 @@ flow_link *flow_table_freeze(flow_table *t, flow_node *n)
     return &z->link;
 }
 
+flow_link *flow_table_drop_tail(flow_table *t, flow_link *l)
+{
+    frozen_flow *z = (frozen_flow *)l;
+    if (!z->tail_image)
+        return l;
+    /* A fresh allocation of the head's size, not realloc: a shrunk block
+     * leaves a small free piece beside it, which the heap keeps. */
+    frozen_flow *y = malloc(sizeof *z + z->head_packed);
+    if (!y) {
+        z->tail_packed = z->tail_image = 0;     /* the tail's bytes stay, unused */
+        return l;
+    }
+    memcpy(y, z, sizeof *z + z->head_packed);
+    y->tail_packed = y->tail_image = 0;
+    replace_link(t, &z->link, &y->link);
+    free(z);
+    return &y->link;
+}
+
 bool flow_table_view(flow_table *t, const flow_link *l, flow_node *scratch)
 {
     const frozen_flow *z = (const frozen_flow *)l;
     memset(&scratch->link, 0, sizeof scratch->link);
     scratch->link.hash = l->hash;
-    return flow_unpack_view(&t->packer, z->packed, z->packed_len, z->image_len, &scratch->flow);
+    flow_sizes sz = frozen_sizes(z);
+    return flow_unpack_view(&t->packer, z->packed, &sz, &scratch->flow);
 }
 
 flow_node *flow_table_thaw(flow_table *t, flow_link *l)
@@ -182,7 +209,8 @@ flow_node *flow_table_thaw(flow_table *t, flow_link *l)
     flow_node *n = sw_object_pool_alloc(&t->nodes);
     if (!n)
         return NULL;
-    if (!flow_unpack(&t->packer, z->packed, z->packed_len, z->image_len, &n->flow)) {
+    flow_sizes sz = frozen_sizes(z);
+    if (!flow_unpack(&t->packer, z->packed, &sz, &n->flow)) {
         sw_object_pool_free(&t->nodes, n);
         return NULL;
     }

@@ -12,6 +12,8 @@
 
 #include "flow_freeze.h"
 
+#include <lz4.h>
+
 #include <stddef.h>
 
 /* What the table, its LRU list and the wake heap keep of every flow, live
@@ -30,14 +32,23 @@ typedef struct flow_node {
     flow_link link;
 } flow_node;
 
-/* A frozen flow: its link and its packed image (flow_pack). */
+/* A frozen flow: its link and its packed head and tail (flow_pack). */
 typedef struct frozen_flow {
     flow_link link;
-    uint32_t packed_len;
-    uint32_t image_len : 31;
+    uint32_t head_packed : 15, tail_packed : 15;
+    uint32_t expiry_kind : 2;       /* kept for the correlator: the timeout its expiry follows once compacted */
+    uint32_t head_image : 15, tail_image : 15;
     uint32_t compacts : 1;          /* kept for the correlator: it wakes to be compacted, not to expire */
     char packed[];
 } frozen_flow;
+
+_Static_assert(LZ4_COMPRESSBOUND(FLOW_IMAGE_MAX) < (1 << 15), "a frozen flow's sizes take 15 bits");
+
+/* The sizes of z's head and tail, as flow_pack gave them. */
+static inline flow_sizes frozen_sizes(const frozen_flow *z)
+{
+    return (flow_sizes){z->head_packed, z->head_image, z->tail_packed, z->tail_image};
+}
 
 /* The node of a flow handed out by this table. */
 static inline flow_node *flow_node_of(const sw_flow *f)
@@ -88,9 +99,15 @@ static inline flow_link *flow_table_oldest(const flow_table *t)
 
 /* Packs n's flow into a frozen_flow that takes its place (same hash chain,
  * LRU position and heap index; the caller points the heap at the new link),
- * and frees n. Returns the new link, or NULL with n untouched when the flow
- * cannot be frozen (too large, out of memory). */
-flow_link *flow_table_freeze(flow_table *t, flow_node *n);
+ * and frees n. With compacted (see flow_pack), what a compaction drops is
+ * packed as a tail that flow_table_drop_tail can drop without unpacking.
+ * Returns the new link, or NULL with n untouched when the flow cannot be
+ * frozen (too large, out of memory). */
+flow_link *flow_table_freeze(flow_table *t, flow_node *n, const sw_flow *compacted);
+/* Drops a frozen l's tail: l then holds the compacted flow. Returns its
+ * link, which may have moved (same hash chain, LRU position and heap
+ * index; the caller points the heap at it). */
+flow_link *flow_table_drop_tail(flow_table *t, flow_link *l);
 /* Reads a frozen l in place into *scratch (its flow's parts in the table's
  * scratch image, its link's hash set, nothing else): good until the table
  * freezes, thaws or views again. False when it does not read back. */

@@ -246,7 +246,7 @@ static void test_frozen_flow_thaws_as_it_was(void **state)
     f->ev_eps[0] = ep(13, 5073);
     assert_ptr_equal(flow_table_oldest(&t), &n->link);
 
-    flow_link *l = flow_table_freeze(&t, n);
+    flow_link *l = flow_table_freeze(&t, n, NULL);
     assert_non_null(l);
     assert_true(l->frozen);
     assert_int_equal(t.frozen, 1);
@@ -258,8 +258,12 @@ static void test_frozen_flow_thaws_as_it_was(void **state)
     /* A damaged image does not read back. */
     const frozen_flow *z = (const frozen_flow *)l;
     sw_flow scratch;
-    assert_false(flow_unpack(&t.packer, z->packed, z->packed_len / 2, z->image_len, &scratch));
-    assert_false(flow_unpack(&t.packer, z->packed, z->packed_len, z->image_len + 1, &scratch));
+    flow_sizes sz = frozen_sizes(z);
+    sz.head_packed /= 2;
+    assert_false(flow_unpack(&t.packer, z->packed, &sz, &scratch));
+    sz = frozen_sizes(z);
+    sz.head_image++;
+    assert_false(flow_unpack(&t.packer, z->packed, &sz, &scratch));
 
     n = flow_table_thaw(&t, l);
     assert_non_null(n);
@@ -282,6 +286,79 @@ static void test_frozen_flow_thaws_as_it_was(void **state)
     assert_true(ep_eq(f->ev_eps[0], ep(13, 5073)));
     assert_ptr_equal(flow_node_of_link(flow_table_lookup(&t, "frz-1", sw_fnv_str(SW_FNV_SEED, "frz-1"))), n);
     flow_table_free(&t);                                   /* under ASan: nothing leaked */
+}
+
+/* A flow frozen with a compacted head reads back whole until its tail is
+ * dropped, then as the compacted flow, without being unpacked in between. */
+static void test_frozen_flow_tail_drops_to_compacted(void **state)
+{
+    (void)state;
+    flow_table t;
+    assert_true(flow_table_init(&t));
+    const char *texts[SW_FLOW_TEXT_FIELDS] = {"alice", "a.example", "bob", "b.example", "UA/1.0", "Alice"};
+    for (int round = 0; round < 2; round++) {
+        flow_node *n = flow_table_insert(&t, "tail-1", sw_fnv_str(SW_FNV_SEED, "tail-1"), texts);
+        assert_non_null(n);
+        sw_flow *f = &n->flow;
+        f->messages = 5;
+        f->ntxns = f->txn_next = 2;
+        f->txns = calloc(2, sizeof *f->txns);
+        f->txns[1].key = 0x77;
+        f->route = calloc(1, sizeof *f->route);
+        snprintf(f->route->contact, sizeof f->route->contact, "sip:bob@10.0.0.2");
+        f->offer = calloc(1, sizeof *f->offer);
+        f->offer->cseq = 3;
+        assert_true(packed_text_set(&f->offer->text, 2, 0, "audio PCMA"));
+        f->ev_neps = 1;
+        f->ev_eps = calloc(1, sizeof *f->ev_eps);
+        f->ev_eps[0] = ep(14, 5074);
+        sw_flow compacted = *f;
+        compacted.txns = NULL;
+        compacted.ntxns = compacted.txn_next = 0;
+        compacted.route = NULL;
+        compacted.offer = NULL;
+        compacted.own_timeout = true;
+
+        flow_link *l = flow_table_freeze(&t, n, &compacted);
+        assert_non_null(l);
+        const frozen_flow *z = (const frozen_flow *)l;
+        assert_true(z->tail_packed > 0 && z->tail_image > 0);
+        if (round == 0) {                   /* before its compaction: all of it */
+            n = flow_table_thaw(&t, l);
+            assert_non_null(n);
+            f = &n->flow;
+            assert_int_equal(f->ntxns, 2);
+            assert_int_equal(f->txn_next, 2);
+            assert_int_equal(f->txns[1].key, 0x77);
+            assert_false(f->own_timeout);
+            assert_string_equal(f->route->contact, "sip:bob@10.0.0.2");
+            assert_string_equal(sw_offer_media(f->offer), "audio PCMA");
+        } else {                            /* compacted: the head alone */
+            l = flow_table_drop_tail(&t, l);
+            z = (const frozen_flow *)l;
+            assert_int_equal(z->tail_packed, 0);
+            assert_ptr_equal(flow_table_lookup(&t, "tail-1", sw_fnv_str(SW_FNV_SEED, "tail-1")), l);
+            assert_ptr_equal(flow_table_oldest(&t), l);
+            flow_node view;
+            assert_true(flow_table_view(&t, l, &view));
+            assert_int_equal(view.flow.messages, 5);
+            assert_true(view.flow.own_timeout);
+            n = flow_table_thaw(&t, l);
+            assert_non_null(n);
+            f = &n->flow;
+            assert_int_equal(f->ntxns, 0);
+            assert_null(f->txns);
+            assert_null(f->route);
+            assert_null(f->offer);
+            assert_true(f->own_timeout);
+        }
+        assert_string_equal(f->call_id, "tail-1");
+        assert_string_equal(sw_flow_text(f, SW_FLOW_FROM_DISPLAY), "Alice");
+        assert_int_equal(f->messages, 5);
+        assert_true(ep_eq(f->ev_eps[0], ep(14, 5074)));
+        flow_table_remove(&t, &n->link);
+    }
+    flow_table_free(&t);                    /* under ASan: nothing leaked */
 }
 
 /* ---- quiet flows, through the correlator -------------------------------------------- */
@@ -699,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_evidence_store_order_endpoints_and_overwrite),
         cmocka_unit_test(test_flow_table_buckets_grow),
         cmocka_unit_test(test_frozen_flow_thaws_as_it_was),
+        cmocka_unit_test(test_frozen_flow_tail_drops_to_compacted),
         cmocka_unit_test_setup_teardown(test_quiet_dialog_drops_its_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_store_size_is_the_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_endpoints_are_bounded, setup, teardown),
