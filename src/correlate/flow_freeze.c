@@ -91,11 +91,9 @@ static void put_auth(image_writer *w, const unsigned char *start, const sw_auth_
     put_text(w, a->text, SW_AUTH_TEXT_FIELDS);
 }
 
-/* The record and every part of f. */
-static void put_flow(image_writer *w, const unsigned char *start, const sw_flow *f)
+/* The flow's record, its pointers kept only as present or not. */
+static void put_record(image_writer *w, const sw_flow *f)
 {
-    put_text(w, f->text, FLOW_TEXT_SET_FIELDS);
-    put_align(w, start);
     sw_flow copy = *f;
     copy.call_id = NULL;
     copy.text = NULL;
@@ -107,19 +105,32 @@ static void put_flow(image_writer *w, const unsigned char *start, const sw_flow 
     copy.offer = PRESENT(f->offer);
     copy.ev_eps = PRESENT(f->ev_eps);
     put(w, &copy, sizeof copy);
+}
+
+/* An offer, aligned, and its texts. */
+static void put_offer(image_writer *w, const unsigned char *start, const sw_offer *o)
+{
+    sw_offer offer = *o;
+    offer.text = PRESENT(offer.text);
+    put_align(w, start);
+    put(w, &offer, sizeof offer);
+    put_text(w, o->text, 2);
+}
+
+/* The record and every part of f. */
+static void put_flow(image_writer *w, const unsigned char *start, const sw_flow *f)
+{
+    put_text(w, f->text, FLOW_TEXT_SET_FIELDS);
+    put_align(w, start);
+    put_record(w, f);
     put(w, f->txns, f->txns ? f->ntxns * sizeof *f->txns : 0);
     put_auth(w, start, f->auth[0]);
     put_auth(w, start, f->auth[1]);
     put_align(w, start);
     put(w, f->refers, f->refers ? f->nrefers * sizeof *f->refers : 0);
     put(w, f->route, f->route ? sizeof *f->route : 0);
-    if (f->offer) {
-        sw_offer offer = *f->offer;
-        offer.text = PRESENT(offer.text);
-        put_align(w, start);
-        put(w, &offer, sizeof offer);
-        put_text(w, f->offer->text, 2);
-    }
+    if (f->offer)
+        put_offer(w, start, f->offer);
     put_align(w, start);
     put(w, f->ev_eps, f->ev_eps ? f->ev_neps * sizeof *f->ev_eps : 0);
 }
@@ -128,28 +139,13 @@ static void put_flow(image_writer *w, const unsigned char *start, const sw_flow 
  * and the head (compacted) lacks. */
 static void put_tail(image_writer *w, const unsigned char *start, const sw_flow *f, const sw_flow *compacted)
 {
-    sw_flow copy = *f;
-    copy.call_id = NULL;
-    copy.text = NULL;
-    copy.txns = PRESENT(f->txns);
-    copy.auth[0] = PRESENT(f->auth[0]);
-    copy.auth[1] = PRESENT(f->auth[1]);
-    copy.refers = PRESENT(f->refers);
-    copy.route = PRESENT(f->route);
-    copy.offer = PRESENT(f->offer);
-    copy.ev_eps = PRESENT(f->ev_eps);
-    put(w, &copy, sizeof copy);
+    put_record(w, f);
     if (!compacted->txns)
         put(w, f->txns, f->txns ? f->ntxns * sizeof *f->txns : 0);
     if (!compacted->route)
         put(w, f->route, f->route ? sizeof *f->route : 0);
-    if (f->offer && !compacted->offer) {
-        sw_offer offer = *f->offer;
-        offer.text = PRESENT(offer.text);
-        put_align(w, start);
-        put(w, &offer, sizeof offer);
-        put_text(w, f->offer->text, 2);
-    }
+    if (f->offer && !compacted->offer)
+        put_offer(w, start, f->offer);
 }
 
 /* Whether compacted is f with fewer parts: what the head keeps is f's. */

@@ -1,8 +1,9 @@
 /* Frozen flows (private to src/correlate): a quiet flow, one that waits for
- * nothing but its expiry, is packed into one LZ4-compressed image of its
- * record and every part it owns (texts, transactions, auth tracks, REFERs,
- * route, offer, evidence endpoints), and unpacked exactly as it was when a
- * message or its expiry needs it. Lossless: what rules read does not change. */
+ * nothing but its compaction or expiry, is packed into an LZ4-compressed
+ * image of its record and every part it owns (texts, transactions, auth
+ * tracks, REFERs, route, offer, evidence endpoints), with what compaction
+ * drops in a tail of its own, and unpacked exactly as it was when a message
+ * or its expiry needs it. Lossless: what rules read does not change. */
 #ifndef SIPWATCH_FLOW_FREEZE_H
 #define SIPWATCH_FLOW_FREEZE_H
 
